@@ -1,0 +1,1 @@
+"""Celery tasks, the SSH transport, apply/rollback, diagnostics, websocket consumers and the lab."""

@@ -1,0 +1,3 @@
+"""Websocket routes (filled by the designer, change-request and diagnostics work)."""
+
+websocket_urlpatterns: list = []

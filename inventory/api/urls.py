@@ -1,0 +1,3 @@
+"""API routes of the topology room."""
+
+urlpatterns: list = []

@@ -1,0 +1,53 @@
+"""Inventory models: credentials and the machines designs are deployed to."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from topology.models.base import BaseModel
+
+from .choices import CredentialKind
+from .crypto import decrypt_secret, encrypt_secret
+
+
+class Credential(BaseModel):
+    """An SSH password or private key, encrypted at rest. The secret is never returned by the API."""
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=16, choices=CredentialKind.choices, default=CredentialKind.PRIVATE_KEY)
+    username = models.CharField(max_length=64, default="root")
+    encrypted_secret = models.BinaryField(editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def set_secret(self, plaintext: str) -> None:
+        """Encrypt and store ``plaintext``."""
+        self.encrypted_secret = encrypt_secret(plaintext)
+
+    def get_secret(self) -> str:
+        """Decrypt the stored secret (for the SSH transport only)."""
+        return decrypt_secret(self.encrypted_secret)
+
+
+class ManagedHost(BaseModel):
+    """A real machine reachable over SSH that a design host is deployed to."""
+
+    name = models.CharField(max_length=100, unique=True)
+    management_address = models.CharField(max_length=255, help_text="Address or DNS name for SSH")
+    ssh_port = models.PositiveIntegerField(default=22, validators=[MinValueValidator(1), MaxValueValidator(65535)])
+    credential = models.ForeignKey(Credential, null=True, blank=True, on_delete=models.PROTECT, related_name="hosts")
+    host_key = models.TextField(blank=True, help_text="Pinned SSH host key (OpenSSH format), recorded at first contact")
+    host_key_pinned_at = models.DateTimeField(null=True, blank=True)
+    freebsd_release = models.CharField(max_length=32, blank=True)
+    facts = models.JSONField(default=dict, blank=True, editable=False, help_text="Discovered from the host, read-only")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,46 @@
+"""The roles of jailnet, as Django groups, and the actions each may take.
+
+viewer: read everything. designer: edit designs. approver: approve change requests.
+operator: deploy and run diagnostics. admin: everything, including inventory credentials and users.
+A superuser is an admin.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+VIEWER = "viewer"
+DESIGNER = "designer"
+APPROVER = "approver"
+OPERATOR = "operator"
+ADMIN = "admin"
+ROLES = (VIEWER, DESIGNER, APPROVER, OPERATOR, ADMIN)
+
+# Which roles may perform an action. Reading is open to every role.
+ACTIONS: dict[str, frozenset[str]] = {
+    "read": frozenset(ROLES),
+    "edit_design": frozenset({DESIGNER, ADMIN}),
+    "edit_inventory": frozenset({OPERATOR, ADMIN}),
+    "approve": frozenset({APPROVER, ADMIN}),
+    "deploy": frozenset({OPERATOR, ADMIN}),
+    "diagnose": frozenset({OPERATOR, ADMIN}),
+}
+
+
+def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
+    """The role names a user holds (cached on the user object for the request)."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_jailnet_roles", None)
+    if cached is None:
+        if user.is_superuser:
+            cached = frozenset(ROLES)
+        else:
+            cached = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))  # type: ignore[attr-defined]
+        user._jailnet_roles = cached  # type: ignore[union-attr]
+    return cached
+
+
+def user_can(user: AbstractBaseUser | AnonymousUser, action: str) -> bool:
+    """Whether ``user`` holds a role allowed to perform ``action``."""
+    return bool(user_roles(user) & ACTIONS[action])

@@ -1,0 +1,17 @@
+"""URL routes: the REST API under /api/, its schema and docs, the admin, and the single-page app."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from project.views import spa_index
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/", include("topology.api.urls")),
+    path("api/", include("inventory.api.urls")),
+    path("api/auth/", include("rest_framework.urls")),
+    path("", spa_index, name="spa"),
+]

@@ -1,0 +1,35 @@
+"""The design model: one module per concept."""
+
+from .base import BaseModel, CanvasPlacedModel
+from .design import Design
+from .firewall import FirewallPolicy, FirewallRule
+from .host import Host, Interface, StaticRoute
+from .jail import Jail, JailAddress, JailNic
+from .services import DhcpService, DhcpStaticLease, OutboundNat, PortRedirect
+from .switch import Switch, SwitchPort
+from .vm import VirtualMachine, VmNic
+from .vxlan import VxlanMember, VxlanSegment
+
+__all__ = [
+    "BaseModel",
+    "CanvasPlacedModel",
+    "Design",
+    "DhcpService",
+    "DhcpStaticLease",
+    "FirewallPolicy",
+    "FirewallRule",
+    "Host",
+    "Interface",
+    "Jail",
+    "JailAddress",
+    "JailNic",
+    "OutboundNat",
+    "PortRedirect",
+    "StaticRoute",
+    "Switch",
+    "SwitchPort",
+    "VirtualMachine",
+    "VmNic",
+    "VxlanMember",
+    "VxlanSegment",
+]

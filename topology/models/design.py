@@ -1,0 +1,25 @@
+"""A design: one named network workspace."""
+
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+
+from .base import BaseModel
+
+design_name_validator = RegexValidator(
+    r"^[a-z0-9][a-z0-9._-]*$", "Use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit."
+)
+
+
+class Design(BaseModel):
+    """A named network workspace: hosts with their interfaces, switches, jails and VMs, and VXLAN segments."""
+
+    name = models.CharField(max_length=100, unique=True, validators=[design_name_validator])
+    description = models.TextField(blank=True)
+    underlay_mtu = models.PositiveIntegerField(default=1500, validators=[MinValueValidator(576)])
+    required_approvals = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,49 @@
+"""bhyve virtual machines managed by vm-bhyve, and their NICs."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+from ..fields import IPv4AddressField, IPv4InterfaceField, MacAddressField
+from .base import BaseModel, CanvasPlacedModel
+
+
+class VirtualMachine(CanvasPlacedModel):
+    """A bhyve guest on a host, created with vm-bhyve."""
+
+    host = models.ForeignKey("topology.Host", on_delete=models.CASCADE, related_name="vms")
+    name = models.CharField(max_length=64, validators=[RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", "Letters, digits, '_', '-'.")])
+    guest = models.CharField(max_length=32, default="freebsd")
+    cpu = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(256)])
+    memory = models.CharField(max_length=16, default="512M", validators=[RegexValidator(r"^[0-9]+[KMGT]?$", "e.g. 512M, 2G")])
+    disk_size = models.CharField(max_length=16, default="20G", validators=[RegexValidator(r"^[0-9]+[KMGT]?$", "e.g. 20G")])
+    iso = models.CharField(max_length=200, blank=True)
+    boot = models.BooleanField(default=False, help_text="Start at boot (vm_list)")
+    default_router = IPv4AddressField(blank=True, default="")
+
+    class Meta:
+        ordering = ["host_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["host", "name"], name="vm_unique_name_per_host")]
+        verbose_name = "virtual machine"
+
+    def __str__(self) -> str:
+        return f"{self.host.name}:{self.name}"
+
+
+class VmNic(BaseModel):
+    """A VM NIC: a tap device on ``switch``; the guest address is static or leased by DHCP."""
+
+    vm = models.ForeignKey(VirtualMachine, on_delete=models.CASCADE, related_name="nics")
+    index = models.PositiveSmallIntegerField(default=0)
+    switch = models.ForeignKey("topology.Switch", on_delete=models.PROTECT, related_name="vm_nics")
+    address = IPv4InterfaceField(blank=True, default="")
+    dhcp = models.BooleanField(default=False)
+    mac = MacAddressField(blank=True, default="")
+    mtu = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(576), MaxValueValidator(65535)])
+    private = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["vm_id", "index", "id"]
+        verbose_name = "VM NIC"
+
+    def __str__(self) -> str:
+        return f"{self.vm}:nic{self.index}"
