@@ -1,0 +1,50 @@
+"""Shared fixtures: users holding each role, and API clients logged in as them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import Group, User
+from rest_framework.test import APIClient
+
+from project.roles import ROLES
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., User]:
+    """Create a user holding the given roles (none: a user without any role)."""
+
+    def _make(username: str, *roles: str) -> User:
+        user = User.objects.create_user(username=username, password="pw-" + username)
+        for role in roles:
+            assert role in ROLES, role
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def client_for(make_user) -> Callable[[str], APIClient]:
+    """An API client authenticated as a fresh user holding ``role`` (``"anonymous"``: not logged in)."""
+
+    def _client(role: str) -> APIClient:
+        client = APIClient()
+        if role != "anonymous":
+            client.force_authenticate(make_user(f"{role}-user", role))
+        return client
+
+    return _client
+
+
+@pytest.fixture
+def designer_client(client_for) -> APIClient:
+    """API client of a user with the designer role."""
+    return client_for("designer")
+
+
+@pytest.fixture
+def viewer_client(client_for) -> APIClient:
+    """API client of a user with the viewer role."""
+    return client_for("viewer")

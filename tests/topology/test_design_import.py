@@ -1,0 +1,155 @@
+"""Importing design documents into the database: idempotent, in place, all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+
+from topology import models as m
+from topology.design_io import document_from_snapshot, dump_document
+from topology.selectors import design_snapshot
+from topology.services.designs import design_delete, design_import_document
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.yaml"))
+
+
+def export(design: m.Design) -> str:
+    return dump_document(document_from_snapshot(design_snapshot(design=design)))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_import_is_idempotent_and_export_round_trips(path: Path):
+    design, changed = design_import_document(document_text=path.read_text())
+    assert changed
+    versions = dict(m.Jail.objects.values_list("id", "version"))
+    first = export(design)
+
+    design, changed = design_import_document(document_text=path.read_text())
+    assert not changed
+    assert dict(m.Jail.objects.values_list("id", "version")) == versions
+
+    design, changed = design_import_document(document_text=first)
+    assert not changed
+    assert export(design) == first
+
+
+def test_there_is_an_example_per_article_scenario():
+    assert len(EXAMPLES) >= 11
+
+
+S = """\
+format: jailnet-design/1
+name: small
+hosts:
+  - name: jailhost
+    tools: [iocage, vm-bhyve, dnsmasq]
+    interfaces:
+      - name: em0
+        address: 192.168.0.2/24
+    switches:
+      - name: services
+        kind: vm-switch
+        address: 10.1.1.1/24
+    jails:
+      - name: vnetcage
+        type: vnet
+        default_router: 10.1.1.1
+        nics:
+          - name: vnet0
+            switch: services
+            address: 10.1.1.2/24
+    dhcp:
+      - switch: services
+        range_start: 10.1.1.10
+        range_end: 10.1.1.20
+"""
+
+
+@pytest.mark.django_db
+def test_modified_document_updates_objects_in_place():
+    design, _ = design_import_document(document_text=S)
+    nic = m.JailNic.objects.get()
+    design, changed = design_import_document(document_text=S.replace("10.1.1.2/24", "10.1.1.3/24"))
+    assert changed
+    nic_after = m.JailNic.objects.get()
+    assert nic_after.pk == nic.pk
+    assert nic_after.address == "10.1.1.3/24"
+    assert nic_after.version == nic.version + 1
+    assert m.Switch.objects.get().version == 1  # untouched objects keep their version
+
+
+@pytest.mark.django_db
+def test_objects_left_out_of_the_document_are_deleted():
+    design_import_document(document_text=S)
+    without_dhcp = S.split("    dhcp:")[0]
+    design_import_document(document_text=without_dhcp)
+    assert not m.DhcpService.objects.exists()
+    assert m.Switch.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_dangling_reference_is_refused_and_nothing_is_saved():
+    with pytest.raises(ValidationError) as info:
+        design_import_document(document_text=S.replace("switch: services\n            address", "switch: nowhere\n            address"))
+    assert info.value.message_dict == {
+        "hosts[jailhost].jails[vnetcage].nics[vnet0].switch": ["no switch 'nowhere' on host 'jailhost'"]
+    }
+    assert not m.Design.objects.exists()
+    assert not m.Host.objects.exists()
+
+
+@pytest.mark.django_db
+def test_bad_field_values_are_reported_with_their_document_path():
+    with pytest.raises(ValidationError) as info:
+        design_import_document(document_text=S.replace("10.1.1.2/24", "10.1.1.300/24"))
+    assert "hosts[jailhost].jails[vnetcage].nics[vnet0].address" in info.value.message_dict
+    assert not m.Design.objects.exists()
+
+
+@pytest.mark.django_db
+def test_duplicate_jail_names_are_refused():
+    dup = S.replace(
+        "    dhcp:",
+        "      - name: vnetcage\n        type: vnet\n        nics:\n          - name: vnet0\n            switch: services\n    dhcp:",
+    )
+    with pytest.raises(ValidationError) as info:
+        design_import_document(document_text=dup)
+    assert "vnetcage" in str(info.value)
+    assert not m.Jail.objects.exists()
+
+
+@pytest.mark.django_db
+def test_design_delete_removes_everything():
+    design, _ = design_import_document(document_text=S)
+    design_delete(design=design)
+    assert not m.Host.objects.exists() and not m.Switch.objects.exists() and not m.JailNic.objects.exists()
+
+
+@pytest.mark.django_db
+def test_snapshot_query_count_does_not_grow_with_the_design(django_assert_max_num_queries):
+    design, _ = design_import_document(document_text=S)
+    with django_assert_max_num_queries(20):
+        design_snapshot(design=design)
+    bigger = S.replace("  - name: jailhost\n", "  - name: jailhost2\n    interfaces:\n      - name: em0\n  - name: jailhost\n")
+    design, _ = design_import_document(document_text=bigger)
+    with django_assert_max_num_queries(20):
+        snap = design_snapshot(design=design)
+    assert [h.name for h in snap.hosts] == ["jailhost", "jailhost2"]
+
+
+@pytest.mark.django_db
+def test_management_command_import_export_round_trip(tmp_path, capsys):
+    src = tmp_path / "small.yaml"
+    src.write_text(S)
+    call_command("design", "import", str(src))
+    assert "design 'small' imported" in capsys.readouterr().out
+    call_command("design", "import", str(src))
+    assert "design 'small' unchanged" in capsys.readouterr().out
+    out = tmp_path / "out.yaml"
+    call_command("design", "export", "small", "--out", str(out))
+    call_command("design", "import", str(out))
+    assert "unchanged" in capsys.readouterr().out

@@ -1,0 +1,110 @@
+"""``manage.py design import|export|validate|render`` — design as code from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from topology.design_io import document_from_snapshot, dump_document
+from topology.models import Design
+from topology.selectors import design_snapshot
+from topology.services.designs import design_import_document
+
+
+class Command(BaseCommand):
+    help = "Import, export, validate and render designs (YAML documents, see docs/design-format.md)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        p = sub.add_parser("import", help="Create or update designs from YAML files (idempotent).")
+        p.add_argument("files", nargs="+", type=Path)
+        p = sub.add_parser("export", help="Print a design as YAML.")
+        p.add_argument("name")
+        p.add_argument("--out", type=Path, help="Write to this file instead of standard output.")
+        p = sub.add_parser("validate", help="Validate a design; exit status 1 when it has errors.")
+        p.add_argument("name")
+        p = sub.add_parser("render", help="Render the FreeBSD configuration of every host (or one).")
+        p.add_argument("name")
+        p.add_argument("--host", help="Only this host.")
+        p.add_argument("--out", type=Path, help="Write <host>/script.sh and <host>/files/... under this directory.")
+        p = sub.add_parser("list", help="List designs.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        getattr(self, "do_" + options["action"])(**options)
+
+    def _design(self, name: str) -> Design:
+        try:
+            return Design.objects.get(name=name)
+        except Design.DoesNotExist:
+            known = ", ".join(Design.objects.values_list("name", flat=True)) or "none"
+            raise CommandError(f"no design named '{name}' (known: {known})") from None
+
+    def do_list(self, **_: Any) -> None:
+        for d in Design.objects.all():
+            self.stdout.write(f"{d.name}\t{d.hosts.count()} hosts\t{d.description.splitlines()[0] if d.description else ''}")
+
+    def do_import(self, files: list[Path], **_: Any) -> None:
+        failed = False
+        for path in files:
+            try:
+                design, changed = design_import_document(document_text=path.read_text(), user=None)
+            except OSError as exc:
+                raise CommandError(f"{path}: {exc}") from exc
+            except ValidationError as exc:
+                failed = True
+                self.stderr.write(self.style.ERROR(f"{path}: not imported"))
+                for field, messages in exc.message_dict.items():
+                    for message in messages:
+                        self.stderr.write(f"  {field}: {message}")
+                continue
+            state = "imported" if changed else "unchanged"
+            self.stdout.write(f"{path}: design '{design.name}' {state}")
+        if failed:
+            raise CommandError("some files were not imported")
+
+    def do_export(self, name: str, out: Path | None, **_: Any) -> None:
+        text = dump_document(document_from_snapshot(design_snapshot(design=self._design(name))))
+        if out:
+            out.write_text(text)
+        else:
+            self.stdout.write(text, ending="")
+
+    def do_validate(self, name: str, **_: Any) -> None:
+        from topology.validation import validate
+
+        report = validate(design_snapshot(design=self._design(name)))
+        for f in report.findings:
+            where = ", ".join(ref.path for ref in f.objects)
+            self.stdout.write(f"{f.severity.upper():8} {f.code}  {f.message}" + (f"  [{where}]" if where else ""))
+        summary = f"{name}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+        if not report.is_valid:
+            self.stderr.write(self.style.ERROR(summary))
+            raise SystemExit(1)
+        self.stdout.write(self.style.SUCCESS(summary))
+
+    def do_render(self, name: str, host: str | None, out: Path | None, **_: Any) -> None:
+        from topology.render.freebsd import render_design, render_host
+
+        snap = design_snapshot(design=self._design(name))
+        if host is not None:
+            if snap.host(host) is None:
+                raise CommandError(f"no host '{host}' in design '{name}' (hosts: {', '.join(h.name for h in snap.hosts)})")
+            configs = {host: render_host(snap, host)}
+        else:
+            configs = render_design(snap)
+        for host_name, config in configs.items():
+            if out is None:
+                self.stdout.write(f"# ===== {host_name} =====")
+                self.stdout.write(config.script, ending="" if config.script.endswith("\n") else "\n")
+                continue
+            base = out / host_name
+            (base / "files").mkdir(parents=True, exist_ok=True)
+            (base / "script.sh").write_text(config.script)
+            for f in config.files:
+                target = base / "files" / f.path.lstrip("/")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(f.content)
+            self.stdout.write(f"{host_name}: script.sh and {len(config.files)} file(s) in {base}")
