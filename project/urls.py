@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from project.auth_api import MeView, SessionView
 from project.views import spa_index
 
 urlpatterns = [
@@ -13,5 +14,7 @@ urlpatterns = [
     path("api/", include("topology.api.urls")),
     path("api/", include("inventory.api.urls")),
     path("api/auth/", include("rest_framework.urls")),
+    path("api/session/", SessionView.as_view(), name="session"),
+    path("api/me/", MeView.as_view(), name="me"),
     path("", spa_index, name="spa"),
 ]

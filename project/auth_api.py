@@ -1,0 +1,80 @@
+"""Session login/logout and "who am I" for the single-page app (JSON, CSRF-protected)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate, login, logout
+from django.middleware.csrf import get_token
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import CSRFCheck
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from project.roles import user_roles
+
+
+def _enforce_csrf(request: Request) -> None:
+    """Refuse a login without the CSRF token (DRF only checks CSRF for already-authenticated sessions)."""
+    check = CSRFCheck(lambda req: None)  # type: ignore[arg-type, return-value]
+    check.process_request(request._request)
+    reason = check.process_view(request._request, None, (), {})  # type: ignore[arg-type]
+    if reason:
+        raise exceptions.PermissionDenied(f"CSRF Failed: {reason}")
+
+
+def _me(user) -> dict:  # type: ignore[no-untyped-def]
+    roles = sorted(user_roles(user))
+    return {"id": user.pk, "username": user.get_username(), "roles": roles}
+
+
+MeSerializer = inline_serializer(
+    "Me",
+    {
+        "id": serializers.IntegerField(),
+        "username": serializers.CharField(),
+        "roles": serializers.ListField(child=serializers.CharField()),
+    },
+)
+
+
+class MeView(APIView):
+    """The logged-in user and the roles they hold (the UI hides what a role may not do)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(_me(request.user))
+
+
+class SessionView(APIView):
+    """``GET`` sets the CSRF cookie; ``POST {username, password}`` logs in; ``DELETE`` logs out."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=inline_serializer("CsrfToken", {"csrf_token": serializers.CharField()}))
+    def get(self, request: Request) -> Response:
+        return Response({"csrf_token": get_token(request)})
+
+    @extend_schema(
+        request=inline_serializer("Login", {"username": serializers.CharField(), "password": serializers.CharField()}),
+        responses={200: MeSerializer, 400: None},
+    )
+    def post(self, request: Request) -> Response:
+        _enforce_csrf(request)
+        username = request.data.get("username")
+        password = request.data.get("password")
+        if not isinstance(username, str) or not isinstance(password, str):
+            return Response({"detail": "username and password are required"}, status=status.HTTP_400_BAD_REQUEST)
+        user = authenticate(request._request, username=username, password=password)
+        if user is None:
+            return Response({"detail": "wrong user name or password"}, status=status.HTTP_400_BAD_REQUEST)
+        login(request._request, user)
+        return Response(_me(user))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request) -> Response:
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
