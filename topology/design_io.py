@@ -52,7 +52,7 @@ _Loader.add_implicit_resolver(
 def load_document(text: str) -> dict[str, Any]:
     """Parse YAML text into a document mapping, with readable errors."""
     try:
-        doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        doc = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise DocumentError([f"not valid YAML: {exc}"]) from exc
     if not isinstance(doc, dict):
@@ -133,7 +133,7 @@ def _build(cls: Any, data: Any, where: str, errors: list[str]) -> Any:
 
 def _placeholder(tp: Any) -> Any:
     inner, _ = _strip_optional(tp)
-    return {str: "", int: 0, bool: False}.get(inner, None)
+    return {str: "", int: 0, bool: False}.get(inner)
 
 
 def snapshot_from_document(doc: dict[str, Any]) -> s.DesignSnapshot:

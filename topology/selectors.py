@@ -35,11 +35,20 @@ def design_snapshot(*, design: m.Design) -> s.DesignSnapshot:
         "interfaces",
         m.Interface.objects.filter(host__design=design)
         .order_by("host_id", "name")
-        .values_list("host_id", "id", "name", "kind", "address", "dhcp", "mtu", "parent__name", "vlan_tag", "description"),
+        .values_list(
+            "host_id", "id", "name", "kind", "address", "dhcp", "mtu", "parent__name", "vlan_tag", "description"
+        ),
         lambda r: (
             r[0],
             s.Interface(
-                id=r[1], name=r[2], kind=r[3], address=_opt(r[4]), dhcp=r[5], mtu=r[6], parent=r[7], vlan_tag=r[8],
+                id=r[1],
+                name=r[2],
+                kind=r[3],
+                address=_opt(r[4]),
+                dhcp=r[5],
+                mtu=r[6],
+                parent=r[7],
+                vlan_tag=r[8],
                 description=r[9],
             ),
         ),
@@ -69,7 +78,12 @@ def design_snapshot(*, design: m.Design) -> s.DesignSnapshot:
         lambda r: (
             r[0],
             s.Switch(
-                id=r[1], name=r[2], kind=r[3], address=_opt(r[4]), mtu=r[5], private=r[6],
+                id=r[1],
+                name=r[2],
+                kind=r[3],
+                address=_opt(r[4]),
+                mtu=r[5],
+                private=r[6],
                 ports=tuple(by_host["ports"].get(r[1], ())),
             ),
         ),
@@ -79,14 +93,32 @@ def design_snapshot(*, design: m.Design) -> s.DesignSnapshot:
         m.FirewallRule.objects.filter(Q(policy__host__design=design) | Q(policy__jail__host__design=design))
         .order_by("policy_id", "index", "id")
         .values_list(
-            "policy_id", "id", "action", "direction", "quick", "interface", "protocol", "source", "destination",
-            "port", "comment", "index",
+            "policy_id",
+            "id",
+            "action",
+            "direction",
+            "quick",
+            "interface",
+            "protocol",
+            "source",
+            "destination",
+            "port",
+            "comment",
+            "index",
         ),
         lambda r: (
             r[0],
             s.FirewallRule(
-                id=r[1], action=r[2], direction=r[3], quick=r[4], interface=_opt(r[5]), protocol=r[6],
-                source=_opt(r[7]), destination=_opt(r[8]), port=r[9], comment=r[10],
+                id=r[1],
+                action=r[2],
+                direction=r[3],
+                quick=r[4],
+                interface=_opt(r[5]),
+                protocol=r[6],
+                source=_opt(r[7]),
+                destination=_opt(r[8]),
+                port=r[9],
+                comment=r[10],
             ),
         ),
     )
@@ -97,7 +129,12 @@ def design_snapshot(*, design: m.Design) -> s.DesignSnapshot:
         "id", "host_id", "jail_id", "engine", "default_block", "skip_loopback", "antispoof", "ipfw_type"
     ):
         policy = s.FirewallPolicy(
-            id=p[0], engine=p[3], default_block=p[4], skip_loopback=p[5], antispoof=p[6], ipfw_type=p[7],
+            id=p[0],
+            engine=p[3],
+            default_block=p[4],
+            skip_loopback=p[5],
+            antispoof=p[6],
+            ipfw_type=p[7],
             rules=tuple(by_host["rules"].get(p[0], ())),
         )
         if p[1] is not None:
@@ -120,7 +157,13 @@ def design_snapshot(*, design: m.Design) -> s.DesignSnapshot:
         lambda r: (
             r[0],
             s.JailNic(
-                id=r[1], name=r[2], switch=r[3], address=_opt(r[4]), dhcp=r[5], mac=_opt(r[6]), mtu=r[7],
+                id=r[1],
+                name=r[2],
+                switch=r[3],
+                address=_opt(r[4]),
+                dhcp=r[5],
+                mac=_opt(r[6]),
+                mtu=r[7],
                 private=r[8],
             ),
         ),
@@ -130,14 +173,31 @@ def design_snapshot(*, design: m.Design) -> s.DesignSnapshot:
         m.Jail.objects.filter(host__design=design)
         .order_by("host_id", "name")
         .values_list(
-            "host_id", "id", "name", "type", "manager", "release", "boot", "inherit", "default_router",
-            "allow_raw_sockets", "devfs_ruleset",
+            "host_id",
+            "id",
+            "name",
+            "type",
+            "manager",
+            "release",
+            "boot",
+            "inherit",
+            "default_router",
+            "allow_raw_sockets",
+            "devfs_ruleset",
         ),
         lambda r: (
             r[0],
             s.Jail(
-                id=r[1], name=r[2], type=r[3], manager=r[4], release=r[5], boot=r[6], inherit=r[7],
-                default_router=_opt(r[8]), allow_raw_sockets=r[9], devfs_ruleset=r[10],
+                id=r[1],
+                name=r[2],
+                type=r[3],
+                manager=r[4],
+                release=r[5],
+                boot=r[6],
+                inherit=r[7],
+                default_router=_opt(r[8]),
+                allow_raw_sockets=r[9],
+                devfs_ruleset=r[10],
                 addresses=tuple(by_host["jail_addresses"].get(r[1], ())),
                 nics=tuple(by_host["jail_nics"].get(r[1], ())),
                 firewall=jail_policies.get(r[1]),
@@ -158,14 +218,20 @@ def design_snapshot(*, design: m.Design) -> s.DesignSnapshot:
         "vms",
         m.VirtualMachine.objects.filter(host__design=design)
         .order_by("host_id", "name")
-        .values_list(
-            "host_id", "id", "name", "guest", "cpu", "memory", "disk_size", "iso", "boot", "default_router"
-        ),
+        .values_list("host_id", "id", "name", "guest", "cpu", "memory", "disk_size", "iso", "boot", "default_router"),
         lambda r: (
             r[0],
             s.VirtualMachine(
-                id=r[1], name=r[2], guest=r[3], cpu=r[4], memory=r[5], disk_size=r[6], iso=_opt(r[7]), boot=r[8],
-                default_router=_opt(r[9]), nics=tuple(by_host["vm_nics"].get(r[1], ())),
+                id=r[1],
+                name=r[2],
+                guest=r[3],
+                cpu=r[4],
+                memory=r[5],
+                disk_size=r[6],
+                iso=_opt(r[7]),
+                boot=r[8],
+                default_router=_opt(r[9]),
+                nics=tuple(by_host["vm_nics"].get(r[1], ())),
             ),
         ),
     )
@@ -184,7 +250,11 @@ def design_snapshot(*, design: m.Design) -> s.DesignSnapshot:
         lambda r: (
             r[0],
             s.DhcpService(
-                id=r[1], switch=r[2], range_start=r[3], range_end=r[4], lease_time=r[5],
+                id=r[1],
+                switch=r[2],
+                range_start=r[3],
+                range_end=r[4],
+                lease_time=r[5],
                 static_leases=tuple(by_host["leases"].get(r[1], ())),
             ),
         ),
@@ -201,29 +271,59 @@ def design_snapshot(*, design: m.Design) -> s.DesignSnapshot:
         m.PortRedirect.objects.filter(host__design=design)
         .order_by("host_id", "interface", "protocol", "external_port", "id")
         .values_list(
-            "host_id", "id", "interface", "protocol", "external_port", "target_port", "target_jail__name",
-            "target_vm__name", "target_address",
+            "host_id",
+            "id",
+            "interface",
+            "protocol",
+            "external_port",
+            "target_port",
+            "target_jail__name",
+            "target_vm__name",
+            "target_address",
         ),
         lambda r: (
             r[0],
             s.PortRedirect(
-                id=r[1], interface=r[2], protocol=r[3], external_port=r[4], target_port=r[5], target_jail=r[6],
-                target_vm=r[7], target_address=_opt(r[8]),
+                id=r[1],
+                interface=r[2],
+                protocol=r[3],
+                external_port=r[4],
+                target_port=r[5],
+                target_jail=r[6],
+                target_vm=r[7],
+                target_address=_opt(r[8]),
             ),
         ),
     )
 
     hosts = []
     for h in hosts_q.order_by("name").values_list(
-        "id", "name", "role", "release", "has_iocage", "has_pot", "has_vm_bhyve", "has_dnsmasq", "default_router",
-        "gateway_enable", "zfs_pool", "vm_dir",
+        "id",
+        "name",
+        "role",
+        "release",
+        "has_iocage",
+        "has_pot",
+        "has_vm_bhyve",
+        "has_dnsmasq",
+        "default_router",
+        "gateway_enable",
+        "zfs_pool",
+        "vm_dir",
     ):
         hid = h[0]
         tools = tuple(t for t, on in zip(s.HOST_TOOLS, h[4:8], strict=True) if on)
         hosts.append(
             s.Host(
-                id=hid, name=h[1], role=h[2], release=h[3], tools=tools, default_router=_opt(h[8]),
-                gateway_enable=h[9], zfs_pool=h[10], vm_dir=h[11],
+                id=hid,
+                name=h[1],
+                role=h[2],
+                release=h[3],
+                tools=tools,
+                default_router=_opt(h[8]),
+                gateway_enable=h[9],
+                zfs_pool=h[10],
+                vm_dir=h[11],
                 interfaces=tuple(by_host["interfaces"].get(hid, ())),
                 static_routes=tuple(by_host["routes"].get(hid, ())),
                 switches=tuple(by_host["switches"].get(hid, ())),
@@ -241,26 +341,54 @@ def design_snapshot(*, design: m.Design) -> s.DesignSnapshot:
         m.VxlanMember.objects.filter(segment__design=design)
         .order_by("segment_id", "host__name", "interface_name")
         .values_list(
-            "segment_id", "id", "host__name", "interface_name", "underlay_interface__name", "local_address",
-            "remote_address", "address", "switch__name", "private", "group_route",
+            "segment_id",
+            "id",
+            "host__name",
+            "interface_name",
+            "underlay_interface__name",
+            "local_address",
+            "remote_address",
+            "address",
+            "switch__name",
+            "private",
+            "group_route",
         )
     ):
         members[r[0]].append(
             s.VxlanMember(
-                id=r[1], host=r[2], interface_name=r[3], underlay_interface=r[4], local_address=_opt(r[5]),
-                remote_address=_opt(r[6]), address=_opt(r[7]), switch=r[8], private=r[9], group_route=r[10],
+                id=r[1],
+                host=r[2],
+                interface_name=r[3],
+                underlay_interface=r[4],
+                local_address=_opt(r[5]),
+                remote_address=_opt(r[6]),
+                address=_opt(r[7]),
+                switch=r[8],
+                private=r[9],
+                group_route=r[10],
             )
         )
     segments = tuple(
         s.VxlanSegment(
-            id=r[0], name=r[1], vni=r[2], subnet=_opt(r[3]), mtu=r[4], mode=r[5], multicast_group=_opt(r[6]),
-            udp_port=r[7], members=tuple(members.get(r[0], ())),
+            id=r[0],
+            name=r[1],
+            vni=r[2],
+            subnet=_opt(r[3]),
+            mtu=r[4],
+            mode=r[5],
+            multicast_group=_opt(r[6]),
+            udp_port=r[7],
+            members=tuple(members.get(r[0], ())),
         )
         for r in m.VxlanSegment.objects.filter(design=design)
         .order_by("name")
         .values_list("id", "name", "vni", "subnet", "mtu", "mode", "multicast_group", "udp_port")
     )
     return s.DesignSnapshot(
-        id=design.pk, name=design.name, description=design.description, underlay_mtu=design.underlay_mtu,
-        hosts=tuple(hosts), vxlan_segments=segments,
+        id=design.pk,
+        name=design.name,
+        description=design.description,
+        underlay_mtu=design.underlay_mtu,
+        hosts=tuple(hosts),
+        vxlan_segments=segments,
     )

@@ -71,9 +71,9 @@ hosts:
 
 @pytest.mark.django_db
 def test_modified_document_updates_objects_in_place():
-    design, _ = design_import_document(document_text=S)
+    design_import_document(document_text=S)
     nic = m.JailNic.objects.get()
-    design, changed = design_import_document(document_text=S.replace("10.1.1.2/24", "10.1.1.3/24"))
+    _, changed = design_import_document(document_text=S.replace("10.1.1.2/24", "10.1.1.3/24"))
     assert changed
     nic_after = m.JailNic.objects.get()
     assert nic_after.pk == nic.pk
@@ -94,7 +94,9 @@ def test_objects_left_out_of_the_document_are_deleted():
 @pytest.mark.django_db
 def test_dangling_reference_is_refused_and_nothing_is_saved():
     with pytest.raises(ValidationError) as info:
-        design_import_document(document_text=S.replace("switch: services\n            address", "switch: nowhere\n            address"))
+        design_import_document(
+            document_text=S.replace("switch: services\n            address", "switch: nowhere\n            address")
+        )
     assert info.value.message_dict == {
         "hosts[jailhost].jails[vnetcage].nics[vnet0].switch": ["no switch 'nowhere' on host 'jailhost'"]
     }
@@ -114,7 +116,8 @@ def test_bad_field_values_are_reported_with_their_document_path():
 def test_duplicate_jail_names_are_refused():
     dup = S.replace(
         "    dhcp:",
-        "      - name: vnetcage\n        type: vnet\n        nics:\n          - name: vnet0\n            switch: services\n    dhcp:",
+        "      - name: vnetcage\n        type: vnet\n        nics:\n"
+        "          - name: vnet0\n            switch: services\n    dhcp:",
     )
     with pytest.raises(ValidationError) as info:
         design_import_document(document_text=dup)
@@ -134,7 +137,9 @@ def test_snapshot_query_count_does_not_grow_with_the_design(django_assert_max_nu
     design, _ = design_import_document(document_text=S)
     with django_assert_max_num_queries(20):
         design_snapshot(design=design)
-    bigger = S.replace("  - name: jailhost\n", "  - name: jailhost2\n    interfaces:\n      - name: em0\n  - name: jailhost\n")
+    bigger = S.replace(
+        "  - name: jailhost\n", "  - name: jailhost2\n    interfaces:\n      - name: em0\n  - name: jailhost\n"
+    )
     design, _ = design_import_document(document_text=bigger)
     with django_assert_max_num_queries(20):
         snap = design_snapshot(design=design)

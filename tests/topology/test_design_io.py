@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from topology import snapshot as s
-from topology.design_io import DocumentError, document_from_snapshot, dump_document, load_document, snapshot_from_document
+from topology.design_io import (
+    DocumentError,
+    document_from_snapshot,
+    dump_document,
+    load_document,
+    snapshot_from_document,
+)
 
 MINIMAL = """\
 format: jailnet-design/1
@@ -48,7 +54,9 @@ def test_mac_addresses_stay_text_even_when_yaml_1_1_would_read_a_number():
 
 
 def test_every_problem_is_reported_with_its_location():
-    bad = MINIMAL.replace("inherit: true", "inherit: maybe\n        colour: red").replace("tools: [iocage]", "tools: [ezjail]")
+    bad = MINIMAL.replace("inherit: true", "inherit: maybe\n        colour: red").replace(
+        "tools: [iocage]", "tools: [ezjail]"
+    )
     with pytest.raises(DocumentError) as info:
         snapshot_from_document(load_document(bad))
     errors = info.value.errors

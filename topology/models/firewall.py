@@ -49,7 +49,9 @@ class FirewallRule(BaseModel):
     protocol = models.CharField(max_length=8, choices=RuleProtocol.choices, default=RuleProtocol.ANY)
     source = IPv4NetworkField(blank=True, default="")
     destination = IPv4NetworkField(blank=True, default="")
-    port = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(65535)])
+    port = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(65535)]
+    )
     comment = models.CharField(max_length=200, blank=True)
 
     class Meta:

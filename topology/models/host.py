@@ -4,7 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 
 from ..choices import HostRole, InterfaceKind
-from ..fields import IPv4AddressField, IPv4InterfaceField, IPv4NetworkField, InterfaceNameField
+from ..fields import InterfaceNameField, IPv4AddressField, IPv4InterfaceField, IPv4NetworkField
 from .base import BaseModel, CanvasPlacedModel
 
 hostname_validator = RegexValidator(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$", "Use a host name like jailhost-a.")
@@ -51,9 +51,13 @@ class Interface(BaseModel):
     kind = models.CharField(max_length=16, choices=InterfaceKind.choices, default=InterfaceKind.PHYSICAL)
     address = IPv4InterfaceField(blank=True, default="")
     dhcp = models.BooleanField(default=False)
-    mtu = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(576), MaxValueValidator(65535)])
+    mtu = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(576), MaxValueValidator(65535)]
+    )
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="vlans")
-    vlan_tag = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(4094)])
+    vlan_tag = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(4094)]
+    )
     description = models.CharField(max_length=200, blank=True)
 
     class Meta:

@@ -51,12 +51,16 @@ class JailNic(BaseModel):
     """A VNET jail NIC: an epair whose host side joins ``switch``."""
 
     jail = models.ForeignKey(Jail, on_delete=models.CASCADE, related_name="nics")
-    name = models.CharField(max_length=15, default="vnet0", validators=[RegexValidator(r"^vnet[0-9]+$", "vnet0, vnet1 ...")])
+    name = models.CharField(
+        max_length=15, default="vnet0", validators=[RegexValidator(r"^vnet[0-9]+$", "vnet0, vnet1 ...")]
+    )
     switch = models.ForeignKey("topology.Switch", on_delete=models.PROTECT, related_name="jail_nics")
     address = IPv4InterfaceField(blank=True, default="")
     dhcp = models.BooleanField(default=False)
     mac = MacAddressField(blank=True, default="")
-    mtu = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(576), MaxValueValidator(65535)])
+    mtu = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(576), MaxValueValidator(65535)]
+    )
     private = models.BooleanField(default=False)
 
     class Meta:

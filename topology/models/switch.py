@@ -4,7 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from ..choices import SwitchKind
-from ..fields import IPv4InterfaceField, InterfaceNameField
+from ..fields import InterfaceNameField, IPv4InterfaceField
 from .base import BaseModel, CanvasPlacedModel
 
 
@@ -15,7 +15,9 @@ class Switch(CanvasPlacedModel):
     name = InterfaceNameField()
     kind = models.CharField(max_length=16, choices=SwitchKind.choices, default=SwitchKind.BRIDGE)
     address = IPv4InterfaceField(blank=True, default="")
-    mtu = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(576), MaxValueValidator(65535)])
+    mtu = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(576), MaxValueValidator(65535)]
+    )
     private = models.BooleanField(default=False, help_text="Mark every jail and VM member private")
 
     class Meta:

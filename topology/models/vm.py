@@ -11,11 +11,17 @@ class VirtualMachine(CanvasPlacedModel):
     """A bhyve guest on a host, created with vm-bhyve."""
 
     host = models.ForeignKey("topology.Host", on_delete=models.CASCADE, related_name="vms")
-    name = models.CharField(max_length=64, validators=[RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", "Letters, digits, '_', '-'.")])
+    name = models.CharField(
+        max_length=64, validators=[RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", "Letters, digits, '_', '-'.")]
+    )
     guest = models.CharField(max_length=32, default="freebsd")
     cpu = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(256)])
-    memory = models.CharField(max_length=16, default="512M", validators=[RegexValidator(r"^[0-9]+[KMGT]?$", "e.g. 512M, 2G")])
-    disk_size = models.CharField(max_length=16, default="20G", validators=[RegexValidator(r"^[0-9]+[KMGT]?$", "e.g. 20G")])
+    memory = models.CharField(
+        max_length=16, default="512M", validators=[RegexValidator(r"^[0-9]+[KMGT]?$", "e.g. 512M, 2G")]
+    )
+    disk_size = models.CharField(
+        max_length=16, default="20G", validators=[RegexValidator(r"^[0-9]+[KMGT]?$", "e.g. 20G")]
+    )
     iso = models.CharField(max_length=200, blank=True)
     boot = models.BooleanField(default=False, help_text="Start at boot (vm_list)")
     default_router = IPv4AddressField(blank=True, default="")
@@ -38,7 +44,9 @@ class VmNic(BaseModel):
     address = IPv4InterfaceField(blank=True, default="")
     dhcp = models.BooleanField(default=False)
     mac = MacAddressField(blank=True, default="")
-    mtu = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(576), MaxValueValidator(65535)])
+    mtu = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(576), MaxValueValidator(65535)]
+    )
     private = models.BooleanField(default=False)
 
     class Meta:

@@ -4,7 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from ..choices import VxlanMode
-from ..fields import IPv4AddressField, IPv4InterfaceField, IPv4NetworkField, InterfaceNameField
+from ..fields import InterfaceNameField, IPv4AddressField, IPv4InterfaceField, IPv4NetworkField
 from .base import BaseModel, CanvasPlacedModel
 
 

@@ -120,7 +120,9 @@ class _DesignSync:
         if not self.errors:
             model.objects.bulk_create(to_create, batch_size=2000)
             if to_update:
-                model.objects.bulk_update(to_update, sorted(changed_fields | {"version", "last_updated"}), batch_size=2000)
+                model.objects.bulk_update(
+                    to_update, sorted(changed_fields | {"version", "last_updated"}), batch_size=2000
+                )
         self.stale.append((model, [o.pk for k, o in existing.items() if k not in result]))
         return result
 
@@ -257,7 +259,11 @@ class _DesignSync:
                     path = f"hosts[{h.name}].switches[{w.name}].ports[{p.interface}]"
                     iface = self.ref(interfaces, (h.name, p.interface), path, "interface")
                     if iface is not None:
-                        values = {"switch_id": switches[(h.name, w.name)].pk, "interface_id": iface.pk, "private": p.private}
+                        values = {
+                            "switch_id": switches[(h.name, w.name)].pk,
+                            "interface_id": iface.pk,
+                            "private": p.private,
+                        }
                         desired.append(((h.name, w.name, p.interface), values, path))
         self.upsert(m.SwitchPort, existing_ports, desired)
         return switches
@@ -289,8 +295,15 @@ class _DesignSync:
             for j in h.jails:
                 jail_pk = jails[(h.name, j.name)].pk
                 for index, a in enumerate(j.addresses):
-                    values = {"jail_id": jail_pk, "index": index, "interface_name": _blank(a.interface), "address": a.address}
-                    addresses.append(((h.name, j.name, index), values, f"hosts[{h.name}].jails[{j.name}].addresses[{index}]"))
+                    values = {
+                        "jail_id": jail_pk,
+                        "index": index,
+                        "interface_name": _blank(a.interface),
+                        "address": a.address,
+                    }
+                    addresses.append(
+                        ((h.name, j.name, index), values, f"hosts[{h.name}].jails[{j.name}].addresses[{index}]")
+                    )
                 for n in j.nics:
                     path = f"hosts[{h.name}].jails[{j.name}].nics[{n.name}]"
                     switch = self.ref(switches, (h.name, n.switch), f"{path}.switch", "switch")
@@ -306,7 +319,9 @@ class _DesignSync:
         return jails
 
     def sync_vms(self, d, hosts, switches):  # type: ignore[no-untyped-def]
-        existing = {(v.host.name, v.name): v for v in m.VirtualMachine.objects.filter(host__design=d).select_related("host")}
+        existing = {
+            (v.host.name, v.name): v for v in m.VirtualMachine.objects.filter(host__design=d).select_related("host")
+        }
         desired = []
         for h in self.snap.hosts:
             for v in h.vms:
@@ -385,7 +400,12 @@ class _DesignSync:
             for x in h.nat:
                 base = (h.name, x.interface, _blank(x.source))
                 seen[base] += 1
-                values = {"host_id": hosts[h.name].pk, "interface": x.interface, "source": _blank(x.source), "engine": x.engine}
+                values = {
+                    "host_id": hosts[h.name].pk,
+                    "interface": x.interface,
+                    "source": _blank(x.source),
+                    "engine": x.engine,
+                }
                 nat.append(((*base, seen[base]), values, f"hosts[{h.name}].nat[{x.interface} {x.source or ''}]"))
         self.upsert(m.OutboundNat, existing_nat, nat)
 
@@ -400,7 +420,9 @@ class _DesignSync:
                 base = (h.name, x.interface, x.protocol, x.external_port)
                 seen[base] += 1
                 path = f"hosts[{h.name}].redirects[{x.interface} {x.protocol}/{x.external_port}]"
-                jail = self.ref(jails, (h.name, x.target_jail), f"{path}.target_jail", "jail") if x.target_jail else None
+                jail = (
+                    self.ref(jails, (h.name, x.target_jail), f"{path}.target_jail", "jail") if x.target_jail else None
+                )
                 vm = self.ref(vms, (h.name, x.target_vm), f"{path}.target_vm", "VM") if x.target_vm else None
                 values = {
                     "host_id": hosts[h.name].pk, "interface": x.interface, "protocol": x.protocol,
@@ -420,7 +442,9 @@ class _DesignSync:
             existing[("host", p.host.name) if p.host_id else ("jail", p.jail.host.name, p.jail.name)] = p
         desired, rules_of = [], {}
         for h in self.snap.hosts:
-            owners = [(("host", h.name), {"host_id": hosts[h.name].pk, "jail_id": None}, h.firewall, f"hosts[{h.name}]")]
+            owners = [
+                (("host", h.name), {"host_id": hosts[h.name].pk, "jail_id": None}, h.firewall, f"hosts[{h.name}]")
+            ]
             owners += [
                 (("jail", h.name, j.name), {"host_id": None, "jail_id": jails[(h.name, j.name)].pk}, j.firewall,
                  f"hosts[{h.name}].jails[{j.name}]")
@@ -438,9 +462,9 @@ class _DesignSync:
         policies = self.upsert(m.FirewallPolicy, existing, desired)
         self.check()
         existing_rules = {}
-        for r in m.FirewallRule.objects.filter(policy__in=[p.pk for p in policies.values()] + [
-            p.pk for p in existing.values()
-        ]).select_related("policy__host", "policy__jail__host"):
+        for r in m.FirewallRule.objects.filter(
+            policy__in=[p.pk for p in policies.values()] + [p.pk for p in existing.values()]
+        ).select_related("policy__host", "policy__jail__host"):
             p = r.policy
             key = ("host", p.host.name) if p.host_id else ("jail", p.jail.host.name, p.jail.name)
             existing_rules[(key, r.index)] = r
@@ -468,7 +492,8 @@ class _DesignSync:
         segments = self.upsert(m.VxlanSegment, existing, desired)
         self.check()
         existing_members = {
-            (x.host.name, x.interface_name): x for x in m.VxlanMember.objects.filter(segment__design=d).select_related("host")
+            (x.host.name, x.interface_name): x
+            for x in m.VxlanMember.objects.filter(segment__design=d).select_related("host")
         }
         members = []
         for seg in self.snap.vxlan_segments:
@@ -478,7 +503,9 @@ class _DesignSync:
                 if host is None:
                     self.errors.setdefault(f"{path}.host", []).append(f"no host '{x.host}' in the design")
                     continue
-                underlay = self.ref(interfaces, (x.host, x.underlay_interface), f"{path}.underlay_interface", "interface")
+                underlay = self.ref(
+                    interfaces, (x.host, x.underlay_interface), f"{path}.underlay_interface", "interface"
+                )
                 switch = self.ref(switches, (x.host, x.switch), f"{path}.switch", "switch") if x.switch else None
                 values = {
                     "segment_id": segments[seg.name].pk, "host_id": host.pk, "interface_name": x.interface_name,

@@ -44,7 +44,9 @@ class Command(BaseCommand):
 
     def do_list(self, **_: Any) -> None:
         for d in Design.objects.all():
-            self.stdout.write(f"{d.name}\t{d.hosts.count()} hosts\t{d.description.splitlines()[0] if d.description else ''}")
+            self.stdout.write(
+                f"{d.name}\t{d.hosts.count()} hosts\t{d.description.splitlines()[0] if d.description else ''}"
+            )
 
     def do_import(self, files: list[Path], **_: Any) -> None:
         failed = False
@@ -91,7 +93,9 @@ class Command(BaseCommand):
         snap = design_snapshot(design=self._design(name))
         if host is not None:
             if snap.host(host) is None:
-                raise CommandError(f"no host '{host}' in design '{name}' (hosts: {', '.join(h.name for h in snap.hosts)})")
+                raise CommandError(
+                    f"no host '{host}' in design '{name}' (hosts: {', '.join(h.name for h in snap.hosts)})"
+                )
             configs = {host: render_host(snap, host)}
         else:
             configs = render_design(snap)
