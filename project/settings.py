@@ -11,6 +11,7 @@ embedded default they are generated on first run and kept in ``var/secrets.json`
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -55,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "topology.middleware.ChangeContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -88,24 +90,31 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "jailnet.sqlite3",
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # A file, not Django's in-memory default: a Celery worker started by the tests (another process)
+            # must see the test database. One name per test process, so concurrent runs do not collide;
+            # pytest-xdist appends its worker id, Django deletes the file when the run ends.
+            "TEST": {"NAME": Path(tempfile.gettempdir()) / f"jailnet-test-{os.getpid()}.sqlite3"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer and Celery broker -----------------------------------------------------
-# Without REDIS_URL the embedded server's address is read lazily (project.embedded_redis), so that
-# management commands which need no Redis (migrate, design render) never start one.
-REDIS_URL = os.environ.get("REDIS_URL", "")
+# Without REDIS_URL, ``python -m project.run`` (make run) starts an embedded Valkey server
+# (project.embedded_redis) and hands its URL to web and worker in REDIS_URL; the tests do the same
+# (tests/executors/conftest.py). Commands that need no Redis (migrate, design render) never start one.
+# Without either, the URL names port 0 of loopback: using Redis then fails at once instead of reaching
+# some other broker (Celery's own default is AMQP on localhost).
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:0/0"
 
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL or "redis://127.0.0.1:0/0"]},
+        "CONFIG": {"hosts": [REDIS_URL]},
     }
 }
 
-CELERY_BROKER_URL = REDIS_URL or None
-CELERY_RESULT_BACKEND = REDIS_URL or None
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True

@@ -1,5 +1,6 @@
 """The design model: one module per concept."""
 
+from .audit import AuditAction, AuditEntry, ChangeSource
 from .base import BaseModel, CanvasPlacedModel
 from .design import Design
 from .firewall import FirewallPolicy, FirewallRule
@@ -11,8 +12,11 @@ from .vm import VirtualMachine, VmNic
 from .vxlan import VxlanMember, VxlanSegment
 
 __all__ = [
+    "AuditAction",
+    "AuditEntry",
     "BaseModel",
     "CanvasPlacedModel",
+    "ChangeSource",
     "Design",
     "DhcpService",
     "DhcpStaticLease",

@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from .. import models as m
 from .. import snapshot as s
+from ..models.audit import AuditAction, ChangeSource
+from ..audit import audit_bulk, change_context, current_change_context, serialize_for_audit
 from ..design_io import DocumentError, canonical_snapshot, document_from_snapshot, load_document, snapshot_from_document
 from ..selectors import design_snapshot
 
@@ -33,9 +35,19 @@ def design_import_document(*, document_text: str, user: Any = None) -> tuple[m.D
     return design_import_snapshot(snapshot=snap, user=user)
 
 
-@transaction.atomic
 def design_import_snapshot(*, snapshot: s.DesignSnapshot, user: Any = None) -> tuple[m.Design, bool]:
-    """Create or update the design named in ``snapshot`` so that it equals the snapshot."""
+    """Create or update the design named in ``snapshot`` so that it equals the snapshot.
+
+    The audit history records the changes as an ``import`` by ``user`` (default: the current change
+    context's user).
+    """
+    outer = current_change_context()
+    with change_context(source=ChangeSource.IMPORT, user=user or outer.acting_user(), request_id=outer.request_id):
+        return _import_snapshot(snapshot)
+
+
+@transaction.atomic
+def _import_snapshot(snapshot: s.DesignSnapshot) -> tuple[m.Design, bool]:
     from ..validation import identity_findings
 
     identity = identity_findings(snapshot)
@@ -79,6 +91,28 @@ class _DesignSync:
         self.errors: dict[str, list[str]] = {}
         self.stale: list[tuple[type[models.Model], list[int]]] = []
         self.now = timezone.now()
+        # Audit entries are written once everything is stored, so they show each object's final state.
+        self.created: list[models.Model] = []
+        self.created_ids: set[int] = set()
+        self.updated: dict[tuple[type[models.Model], int], tuple[models.Model, dict[str, Any]]] = {}
+
+    def remember_before(self, obj: models.Model) -> None:
+        """Keep the values of an existing object before its first change, for the audit entry."""
+        self.updated.setdefault((type(obj), obj.pk), (obj, serialize_for_audit(obj)))
+
+    def audit(self) -> None:
+        by_model: dict[type[models.Model], list[models.Model]] = {}
+        for obj in self.created:
+            by_model.setdefault(type(obj), []).append(obj)
+        for objs in by_model.values():
+            audit_bulk(AuditAction.CREATE, objs, design=self.design)
+        updated = [obj for obj, _ in self.updated.values()]
+        befores = {(type(obj), obj.pk): before for obj, before in self.updated.values()}
+        for model in {type(obj) for obj in updated}:
+            objs = [obj for obj in updated if type(obj) is model]
+            audit_bulk(
+                AuditAction.UPDATE, objs, befores={o.pk: befores[(model, o.pk)] for o in objs}, design=self.design
+            )
 
     # -- generic upsert -------------------------------------------------------------------------------
 
@@ -91,17 +125,22 @@ class _DesignSync:
     ) -> dict[Any, Any]:
         """Make ``model``'s rows equal ``desired`` (key, field values, document path); return key → instance."""
         result: dict[Any, Any] = {}
-        to_create, to_update, touched = [], [], []
+        to_create: list[Any] = []
+        to_update: list[Any] = []
+        touched: list[tuple[Any, str]] = []
         changed_fields: set[str] = set()
         for key, values, path in desired:
             obj = existing.get(key)
             if obj is None:
                 obj = model(**values)
                 to_create.append(obj)
+                self.created.append(obj)
+                self.created_ids.add(id(obj))
                 touched.append((obj, path))
             else:
                 changed = [f for f, v in values.items() if getattr(obj, f) != v]
                 if changed:
+                    self.remember_before(obj)
                     for f in changed:
                         setattr(obj, f, values[f])
                     obj.version += 1
@@ -164,6 +203,7 @@ class _DesignSync:
         self.sync_firewalls(d, hosts, jails)
         self.sync_vxlan(d, hosts, interfaces, switches)
         self.check()
+        self.audit()
         self.delete_stale()
 
     def delete_stale(self) -> None:
@@ -230,6 +270,8 @@ class _DesignSync:
                     path = f"hosts[{h.name}].interfaces[{i.name}].parent"
                     parent = self.ref(result, (h.name, i.parent), path, "interface")
                 if obj.parent_id != (parent.pk if parent else None):
+                    if id(obj) not in self.created_ids:
+                        self.remember_before(obj)
                     obj.parent = parent
                     relink.append(obj)
         self.check()

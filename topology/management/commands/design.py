@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from topology.audit import change_context
 from topology.design_io import document_from_snapshot, dump_document
-from topology.models import Design
+from topology.models import ChangeSource, Design
 from topology.selectors import design_snapshot
 from topology.services.designs import design_import_document
 
@@ -18,6 +20,7 @@ class Command(BaseCommand):
     help = "Import, export, validate and render designs (YAML documents, see docs/design-format.md)."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--user", help="User name the audit history records for changes (default: none).")
         sub = parser.add_subparsers(dest="action", required=True)
         p = sub.add_parser("import", help="Create or update designs from YAML files (idempotent).")
         p.add_argument("files", nargs="+", type=Path)
@@ -33,7 +36,13 @@ class Command(BaseCommand):
         p = sub.add_parser("list", help="List designs.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        getattr(self, "do_" + options["action"])(**options)
+        user = None
+        if options.get("user"):
+            user = get_user_model().objects.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"no user named '{options['user']}'")
+        with change_context(source=ChangeSource.COMMAND, user=user):
+            getattr(self, "do_" + options["action"])(**options)
 
     def _design(self, name: str) -> Design:
         try:

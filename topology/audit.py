@@ -1,0 +1,251 @@
+"""Recording the audit history, whoever makes a change and however they make it.
+
+A *change context* says who is acting and from where: the request middleware opens one per web/API
+request (user resolved lazily, after DRF authentication), the Celery hooks one per task, management
+commands one per run; without any, changes are recorded as ``shell``. Model signals record every
+single-object save and every delete (including cascades) of the audited models; bulk writes (the
+design importer) record their entries explicitly with :func:`audit_bulk`. Entries are written in the
+same transaction as the change, so a rolled-back change leaves no entry and a committed one always
+has its entry.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models.signals import post_save, pre_delete, pre_save
+from django.utils import timezone
+
+from .models.audit import AuditAction, AuditEntry, ChangeSource
+
+REDACTED = "********"
+# Fields never written to the audit history in clear.
+SECRET_FIELDS = frozenset({"encrypted_secret", "secret", "password", "private_key"})
+
+# Models whose changes are audited: every design object and the inventory.
+AUDITED_APP_MODELS = {
+    "topology": (
+        "Design", "Host", "Interface", "StaticRoute", "Switch", "SwitchPort", "VxlanSegment", "VxlanMember", "Jail",
+        "JailAddress", "JailNic", "VirtualMachine", "VmNic", "OutboundNat", "PortRedirect", "DhcpService",
+        "DhcpStaticLease", "FirewallPolicy", "FirewallRule",
+    ),
+    "inventory": ("Credential", "ManagedHost"),
+}  # fmt: skip
+
+# How to reach the design from each model (attribute chain), for per-design history.
+_DESIGN_PATH: dict[str, tuple[str, ...]] = {
+    "Design": (),
+    "Host": ("design",),
+    "VxlanSegment": ("design",),
+    "Interface": ("host", "design"),
+    "StaticRoute": ("host", "design"),
+    "Switch": ("host", "design"),
+    "Jail": ("host", "design"),
+    "VirtualMachine": ("host", "design"),
+    "OutboundNat": ("host", "design"),
+    "PortRedirect": ("host", "design"),
+    "DhcpService": ("host", "design"),
+    "VxlanMember": ("segment", "design"),
+    "SwitchPort": ("switch", "host", "design"),
+    "JailAddress": ("jail", "host", "design"),
+    "JailNic": ("jail", "host", "design"),
+    "VmNic": ("vm", "host", "design"),
+    "DhcpStaticLease": ("service", "host", "design"),
+    "FirewallRule": ("policy",),
+}
+
+
+@dataclass(frozen=True)
+class ChangeContext:
+    """Who is acting and from where; ``request`` lets the user be read after DRF has authenticated it."""
+
+    source: str
+    request_id: uuid.UUID | None = None
+    user: Any = None
+    request: Any = None
+
+    def acting_user(self) -> Any:
+        user = self.user
+        if user is None and self.request is not None:
+            user = getattr(self.request, "user", None)
+        return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+_current: contextvars.ContextVar[ChangeContext | None] = contextvars.ContextVar("jailnet_change_context", default=None)
+
+
+@contextmanager
+def change_context(
+    *, source: str, user: Any = None, request: Any = None, request_id: uuid.UUID | None = None
+) -> Iterator[ChangeContext]:
+    """Attribute every change made inside the block to ``user`` (or the request's user) and ``source``."""
+    ctx = ChangeContext(source=source, user=user, request=request, request_id=request_id or uuid.uuid4())
+    token = _current.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current.reset(token)
+
+
+def current_change_context() -> ChangeContext:
+    """The innermost open change context, or an anonymous ``shell`` one."""
+    return _current.get() or ChangeContext(source=ChangeSource.SHELL)
+
+
+# --- serialisation ---------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return REDACTED
+    return value
+
+
+def serialize_for_audit(instance: models.Model) -> dict[str, Any]:
+    """The instance's field values as JSON-ready data; foreign keys as ids, secrets redacted."""
+    data: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in ("created", "last_updated"):
+            continue
+        value = getattr(instance, field.attname)
+        if field.name in SECRET_FIELDS:
+            data[field.name] = REDACTED if value else ""
+            continue
+        data[field.attname if field.is_relation else field.name] = _plain(value)
+    return data
+
+
+def _design_of(instance: models.Model) -> tuple[int | None, str]:
+    name = type(instance).__name__
+    path = _DESIGN_PATH.get(name)
+    if path is None:
+        return None, ""
+    obj: Any = instance
+    if name == "FirewallRule":
+        obj = instance.policy  # type: ignore[attr-defined]
+        obj = obj.host if obj.host_id else obj.jail.host
+        path = ("design",)
+    if name == "FirewallPolicy":
+        policy: Any = instance
+        obj = policy.host if policy.host_id else (policy.jail.host if policy.jail_id else None)
+        path = ("design",) if obj is not None else ()
+        if obj is None:
+            return None, ""
+    try:
+        for attr in path:
+            obj = getattr(obj, attr)
+    except models.ObjectDoesNotExist:
+        return None, ""
+    return obj.pk, obj.name
+
+
+def _entry(action: str, instance: models.Model, before: Any, after: Any, ctx: ChangeContext, now: Any) -> AuditEntry:
+    user = ctx.acting_user()
+    design_id, design_name = _design_of(instance)
+    return AuditEntry(
+        time=now,
+        user=user,
+        user_name=user.get_username() if user is not None else "",
+        request_id=ctx.request_id,
+        source=ctx.source,
+        action=action,
+        object_type=ContentType.objects.get_for_model(type(instance)),
+        object_id=instance.pk,
+        object_repr=str(instance)[:200],
+        design_id=design_id,
+        design_name=design_name,
+        before=before,
+        after=after,
+    )
+
+
+def audit_bulk(
+    action: str,
+    instances: Iterable[models.Model],
+    *,
+    befores: dict[int, dict[str, Any]] | None = None,
+    design: Any = None,
+) -> None:
+    """Record entries for objects written with bulk operations (which send no signals)."""
+    ctx = current_change_context()
+    now = timezone.now()
+    user = ctx.acting_user()
+    rows = []
+    for obj in instances:
+        after = serialize_for_audit(obj) if action != AuditAction.DELETE else None
+        before = (befores or {}).get(obj.pk) if action != AuditAction.CREATE else None
+        if action == AuditAction.UPDATE and before == after:
+            continue
+        rows.append(
+            AuditEntry(
+                time=now, user=user, user_name=user.get_username() if user is not None else "",
+                request_id=ctx.request_id, source=ctx.source, action=action,
+                object_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk,
+                object_repr=str(obj)[:200] if type(obj).__name__ in ("Design", "Host") else f"{type(obj).__name__} {obj.pk}",
+                design_id=design.pk if design is not None else None, design_name=design.name if design is not None else "",
+                before=before, after=after,
+            )
+        )  # fmt: skip
+    AuditEntry.objects.bulk_create(rows, batch_size=2000)
+
+
+# --- signal receivers --------------------------------------------------------------------------------------
+
+
+def _on_pre_save(sender: type[models.Model], instance: models.Model, raw: bool = False, **_: Any) -> None:
+    if raw or instance.pk is None:
+        instance._audit_before = None  # type: ignore[attr-defined]
+        return
+    old = sender._default_manager.filter(pk=instance.pk).first()
+    instance._audit_before = serialize_for_audit(old) if old is not None else None  # type: ignore[attr-defined]
+
+
+def _on_post_save(
+    sender: type[models.Model], instance: models.Model, created: bool, raw: bool = False, **_: Any
+) -> None:
+    if raw:
+        return
+    before = getattr(instance, "_audit_before", None)
+    after = serialize_for_audit(instance)
+    if not created and before == after:
+        return  # nothing changed (e.g. a save without edits)
+    action = AuditAction.CREATE if created or before is None else AuditAction.UPDATE
+    _entry(
+        action,
+        instance,
+        before if action == AuditAction.UPDATE else None,
+        after,
+        current_change_context(),
+        timezone.now(),
+    ).save()
+
+
+def _on_pre_delete(sender: type[models.Model], instance: models.Model, **_: Any) -> None:
+    _entry(
+        AuditAction.DELETE, instance, serialize_for_audit(instance), None, current_change_context(), timezone.now()
+    ).save()
+
+
+def connect_audit_signals() -> None:
+    """Connect the receivers for every audited model (called once from ``TopologyConfig.ready``)."""
+    for app_label, names in AUDITED_APP_MODELS.items():
+        for name in names:
+            model = apps.get_model(app_label, name)
+            uid = f"jailnet-audit-{app_label}.{name}"
+            pre_save.connect(_on_pre_save, sender=model, dispatch_uid=uid + "-pre")
+            post_save.connect(_on_post_save, sender=model, dispatch_uid=uid + "-post")
+            pre_delete.connect(_on_pre_delete, sender=model, dispatch_uid=uid + "-del")
