@@ -1,7 +1,6 @@
 """The Celery app. Tasks live in ``executors/tasks.py``; they are thin wrappers around services."""
 
 import os
-
 import uuid
 from typing import Any
 

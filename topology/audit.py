@@ -173,6 +173,12 @@ def _entry(action: str, instance: models.Model, before: Any, after: Any, ctx: Ch
     )
 
 
+def _cheap_repr(obj: models.Model) -> str:
+    """A label that needs no query (``str()`` of many models follows foreign keys)."""
+    label = getattr(obj, "name", None) or getattr(obj, "interface_name", None) or getattr(obj, "address", None)
+    return f"{obj._meta.verbose_name} {label or obj.pk}"[:200]
+
+
 def audit_bulk(
     action: str,
     instances: Iterable[models.Model],
@@ -192,14 +198,21 @@ def audit_bulk(
             continue
         rows.append(
             AuditEntry(
-                time=now, user=user, user_name=user.get_username() if user is not None else "",
-                request_id=ctx.request_id, source=ctx.source, action=action,
-                object_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk,
-                object_repr=str(obj)[:200] if type(obj).__name__ in ("Design", "Host") else f"{type(obj).__name__} {obj.pk}",
-                design_id=design.pk if design is not None else None, design_name=design.name if design is not None else "",
-                before=before, after=after,
+                time=now,
+                user=user,
+                user_name=user.get_username() if user is not None else "",
+                request_id=ctx.request_id,
+                source=ctx.source,
+                action=action,
+                object_type=ContentType.objects.get_for_model(type(obj)),
+                object_id=obj.pk,
+                object_repr=_cheap_repr(obj),
+                design_id=design.pk if design is not None else None,
+                design_name=design.name if design is not None else "",
+                before=before,
+                after=after,
             )
-        )  # fmt: skip
+        )
     AuditEntry.objects.bulk_create(rows, batch_size=2000)
 
 

@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from .. import models as m
 from .. import snapshot as s
-from ..models.audit import AuditAction, ChangeSource
 from ..audit import audit_bulk, change_context, current_change_context, serialize_for_audit
 from ..design_io import DocumentError, canonical_snapshot, document_from_snapshot, load_document, snapshot_from_document
+from ..models.audit import AuditAction, ChangeSource
 from ..selectors import design_snapshot
 
 
