@@ -179,6 +179,23 @@ def _cheap_repr(obj: models.Model) -> str:
     return f"{obj._meta.verbose_name} {label or obj.pk}"[:200]
 
 
+# Fields whose change does not change what a design renders (moving a node on the canvas).
+_LAYOUT_FIELDS = frozenset({"position_x", "position_y", "version", "last_updated"})
+
+
+def _content_changed(before: dict[str, Any] | None, after: dict[str, Any] | None) -> bool:
+    if before is None or after is None:
+        return True
+    return any(before.get(k) != v for k, v in after.items() if k not in _LAYOUT_FIELDS)
+
+
+def _design_changed(design_id: int | None) -> None:
+    if design_id is not None:
+        from .changes.services import design_changed
+
+        design_changed(design_id)
+
+
 def audit_bulk(
     action: str,
     instances: Iterable[models.Model],
@@ -214,6 +231,8 @@ def audit_bulk(
             )
         )
     AuditEntry.objects.bulk_create(rows, batch_size=2000)
+    if design is not None and any(_content_changed(r.before, r.after) for r in rows):
+        _design_changed(design.pk)
 
 
 # --- signal receivers --------------------------------------------------------------------------------------
@@ -237,20 +256,26 @@ def _on_post_save(
     if not created and before == after:
         return  # nothing changed (e.g. a save without edits)
     action = AuditAction.CREATE if created or before is None else AuditAction.UPDATE
-    _entry(
+    entry = _entry(
         action,
         instance,
         before if action == AuditAction.UPDATE else None,
         after,
         current_change_context(),
         timezone.now(),
-    ).save()
+    )
+    entry.save()
+    if _content_changed(entry.before, entry.after):
+        _design_changed(entry.design_id)
 
 
 def _on_pre_delete(sender: type[models.Model], instance: models.Model, **_: Any) -> None:
-    _entry(
+    entry = _entry(
         AuditAction.DELETE, instance, serialize_for_audit(instance), None, current_change_context(), timezone.now()
-    ).save()
+    )
+    entry.save()
+    if sender.__name__ != "Design":  # a deleted design takes its requests with it
+        _design_changed(entry.design_id)
 
 
 def connect_audit_signals() -> None:

@@ -33,6 +33,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("topology", "0003_audit_entry")]
+    dependencies = [("topology", "0003_audit_and_change_requests")]
 
     operations = [migrations.RunPython(forwards, backwards)]

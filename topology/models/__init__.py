@@ -2,6 +2,18 @@
 
 from .audit import AuditAction, AuditEntry, ChangeSource
 from .base import BaseModel, CanvasPlacedModel
+from .changes import (
+    OPEN_STATES,
+    Approval,
+    ChangeRequest,
+    ChangeRequestComment,
+    ChangeRequestHost,
+    ChangeRequestState,
+    ChangeRequestTransition,
+    ReviewDecision,
+    Revision,
+    RevisionHost,
+)
 from .design import Design
 from .firewall import FirewallPolicy, FirewallRule
 from .host import Host, Interface, StaticRoute
@@ -12,10 +24,17 @@ from .vm import VirtualMachine, VmNic
 from .vxlan import VxlanMember, VxlanSegment
 
 __all__ = [
+    "OPEN_STATES",
+    "Approval",
     "AuditAction",
     "AuditEntry",
     "BaseModel",
     "CanvasPlacedModel",
+    "ChangeRequest",
+    "ChangeRequestComment",
+    "ChangeRequestHost",
+    "ChangeRequestState",
+    "ChangeRequestTransition",
     "ChangeSource",
     "Design",
     "DhcpService",
@@ -29,6 +48,9 @@ __all__ = [
     "JailNic",
     "OutboundNat",
     "PortRedirect",
+    "ReviewDecision",
+    "Revision",
+    "RevisionHost",
     "StaticRoute",
     "Switch",
     "SwitchPort",
