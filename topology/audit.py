@@ -129,33 +129,33 @@ def serialize_for_audit(instance: models.Model) -> dict[str, Any]:
     return data
 
 
-def _design_of(instance: models.Model) -> tuple[int | None, str]:
+def place_of(instance: models.Model) -> tuple[int | None, str, str]:
+    """(design id, design name, host name) an object belongs to, for per-design and per-host history."""
     name = type(instance).__name__
     path = _DESIGN_PATH.get(name)
     if path is None:
-        return None, ""
+        return None, "", ""
     obj: Any = instance
-    if name == "FirewallRule":
-        obj = instance.policy  # type: ignore[attr-defined]
-        obj = obj.host if obj.host_id else obj.jail.host
-        path = ("design",)
-    if name == "FirewallPolicy":
-        policy: Any = instance
-        obj = policy.host if policy.host_id else (policy.jail.host if policy.jail_id else None)
-        path = ("design",) if obj is not None else ()
-        if obj is None:
-            return None, ""
     try:
+        if name in ("FirewallRule", "FirewallPolicy"):
+            policy: Any = instance.policy if name == "FirewallRule" else instance  # type: ignore[attr-defined]
+            obj = policy.host if policy.host_id else (policy.jail.host if policy.jail_id else None)
+            if obj is None:
+                return None, "", ""
+            path = ("design",)
+        host_name = instance.host.name if name == "VxlanMember" else ""  # type: ignore[attr-defined]
         for attr in path:
+            if type(obj).__name__ == "Host":
+                host_name = obj.name
             obj = getattr(obj, attr)
     except models.ObjectDoesNotExist:
-        return None, ""
-    return obj.pk, obj.name
+        return None, "", ""
+    return obj.pk, obj.name, host_name
 
 
 def _entry(action: str, instance: models.Model, before: Any, after: Any, ctx: ChangeContext, now: Any) -> AuditEntry:
     user = ctx.acting_user()
-    design_id, design_name = _design_of(instance)
+    design_id, design_name, host_name = place_of(instance)
     return AuditEntry(
         time=now,
         user=user,
@@ -168,6 +168,7 @@ def _entry(action: str, instance: models.Model, before: Any, after: Any, ctx: Ch
         object_repr=str(instance)[:200],
         design_id=design_id,
         design_name=design_name,
+        host_name=host_name,
         before=before,
         after=after,
     )
@@ -202,8 +203,13 @@ def audit_bulk(
     *,
     befores: dict[int, dict[str, Any]] | None = None,
     design: Any = None,
+    host_names: dict[int, str] | None = None,
 ) -> None:
-    """Record entries for objects written with bulk operations (which send no signals)."""
+    """Record entries for objects written with bulk operations (which send no signals).
+
+    ``host_names`` maps object ids to the name of the host they belong to (the caller knows it without
+    queries; looking it up here would cost one query per object).
+    """
     ctx = current_change_context()
     now = timezone.now()
     user = ctx.acting_user()
@@ -226,6 +232,7 @@ def audit_bulk(
                 object_repr=_cheap_repr(obj),
                 design_id=design.pk if design is not None else None,
                 design_name=design.name if design is not None else "",
+                host_name=(host_names or {}).get(obj.pk, ""),
                 before=before,
                 after=after,
             )

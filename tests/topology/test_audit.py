@@ -129,3 +129,13 @@ def test_database_refuses_update_and_delete_of_audit_entries_on_postgresql():
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql)
     assert AuditEntry.objects.get().user_name == ""
+
+
+def test_entries_name_the_host_an_object_belongs_to_for_per_host_history():
+    design_import_document(document_text=DOC)
+    nic = AuditEntry.objects.get(object_type__model="jailnic")
+    assert (nic.host_name, nic.design_name) == ("jailhost", "audited")
+    jail = JailNic.objects.get().jail
+    jail.boot = True
+    jail.save()
+    assert AuditEntry.objects.get(action="update").host_name == "jailhost"

@@ -136,7 +136,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         model = AuditEntry
         fields = [
             "id", "time", "user", "user_name", "request_id", "source", "action", "object_type", "object_id",
-            "object_repr", "design_id", "design_name", "before", "after",
+            "object_repr", "design_id", "design_name", "host_name", "before", "after",
         ]  # fmt: skip
 
     def get_object_type(self, entry: AuditEntry) -> str:
@@ -180,6 +180,7 @@ class AuditEntryFilterSet(django_filters.FilterSet):
     object_id = django_filters.NumberFilter()
     design_id = django_filters.NumberFilter()
     design = django_filters.CharFilter(field_name="design_name")
+    host = django_filters.CharFilter(field_name="host_name", label="Host name (per-host history)")
     request_id = django_filters.UUIDFilter()
     since = django_filters.IsoDateTimeFilter(field_name="time", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="time", lookup_expr="lt")

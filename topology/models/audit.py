@@ -29,7 +29,7 @@ class AuditEntry(models.Model):
 
     Append-only: rows are never updated or deleted (``save`` refuses updates, ``delete`` refuses, and on
     PostgreSQL a trigger refuses UPDATE and DELETE). ``user_name`` is copied so the history stays
-    readable after the user is gone; ``design_id``/``design_name`` are plain values, not foreign keys,
+    readable after the user is gone; ``design_id``/``design_name``/``host_name`` are plain values, not foreign keys,
     so the history of a deleted design survives it. Secrets are redacted before they get here.
     """
 
@@ -52,6 +52,7 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(max_length=200)
     design_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     design_name = models.CharField(max_length=100, blank=True)
+    host_name = models.CharField(max_length=63, blank=True, db_index=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
 

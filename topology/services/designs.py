@@ -11,7 +11,7 @@ refused as a whole: nothing is half-saved.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -94,6 +94,7 @@ class _DesignSync:
         # Audit entries are written once everything is stored, so they show each object's final state.
         self.created: list[models.Model] = []
         self.created_ids: set[int] = set()
+        self.host_of: dict[int, str] = {}  # id(instance) -> host name, for per-host history
         self.updated: dict[tuple[type[models.Model], int], tuple[models.Model, dict[str, Any]]] = {}
 
     def remember_before(self, obj: models.Model) -> None:
@@ -105,14 +106,21 @@ class _DesignSync:
         for obj in self.created:
             by_model.setdefault(type(obj), []).append(obj)
         for objs in by_model.values():
-            audit_bulk(AuditAction.CREATE, objs, design=self.design)
+            audit_bulk(AuditAction.CREATE, objs, design=self.design, host_names=self.host_names(objs))
         updated = [obj for obj, _ in self.updated.values()]
         befores = {(type(obj), obj.pk): before for obj, before in self.updated.values()}
         for model in {type(obj) for obj in updated}:
             objs = [obj for obj in updated if type(obj) is model]
             audit_bulk(
-                AuditAction.UPDATE, objs, befores={o.pk: befores[(model, o.pk)] for o in objs}, design=self.design
+                AuditAction.UPDATE,
+                objs,
+                befores={o.pk: befores[(model, o.pk)] for o in objs},
+                design=self.design,
+                host_names=self.host_names(objs),
             )
+
+    def host_names(self, objs: list[models.Model]) -> dict[int, str]:
+        return {o.pk: self.host_of.get(id(o), "") for o in objs}
 
     # -- generic upsert -------------------------------------------------------------------------------
 
@@ -121,7 +129,7 @@ class _DesignSync:
         model: type[models.Model],
         existing: dict[Any, Any],
         desired: Iterable[tuple[Any, dict[str, Any], str]],
-        fk_fields: tuple[str, ...] = (),
+        host_of_key: Callable[[Any], str] | None = None,
     ) -> dict[Any, Any]:
         """Make ``model``'s rows equal ``desired`` (key, field values, document path); return key → instance."""
         result: dict[Any, Any] = {}
@@ -149,6 +157,7 @@ class _DesignSync:
                     to_update.append(obj)
                     touched.append((obj, path))
             result[key] = obj
+            self.host_of[id(obj)] = (host_of_key or _host_of_key)(key)
         exclude = [f.name for f in model._meta.fields if f.is_relation] + ["version"]
         for obj, path in touched:
             try:
@@ -531,7 +540,7 @@ class _DesignSync:
                 "mode": x.mode, "multicast_group": _blank(x.multicast_group), "udp_port": x.udp_port,
             }  # fmt: skip
             desired.append((x.name, values, f"vxlan_segments[{x.name}]"))
-        segments = self.upsert(m.VxlanSegment, existing, desired)
+        segments = self.upsert(m.VxlanSegment, existing, desired, host_of_key=lambda key: "")
         self.check()
         existing_members = {
             (x.host.name, x.interface_name): x
@@ -559,6 +568,19 @@ class _DesignSync:
                 members.append(((x.host, x.interface_name), values, path))
         self.check()
         self.upsert(m.VxlanMember, existing_members, members)
+
+
+def _host_of_key(key: Any) -> str:
+    """The host name inside a natural key: hosts are keyed by name, host objects by (host, ...), firewall
+    policies by ("host", host) / ("jail", host, jail), their rules by (policy key, index)."""
+    if isinstance(key, str):
+        return key
+    first = key[0]
+    if first in ("host", "jail"):
+        return key[1]
+    if isinstance(first, tuple):
+        return first[1]
+    return first if isinstance(first, str) else ""
 
 
 def _occurrence_keyed(rows: Iterable[Any], base_key: Any) -> dict[Any, Any]:
