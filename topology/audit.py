@@ -26,6 +26,7 @@ from django.db import models
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.utils import timezone
 
+from .events import design_group, publish_on_commit
 from .models.audit import AuditAction, AuditEntry, ChangeSource
 
 REDACTED = "********"
@@ -197,6 +198,27 @@ def _design_changed(design_id: int | None) -> None:
         design_changed(design_id)
 
 
+def _after_entry(entry: AuditEntry, *, design_deleted: bool = False) -> None:
+    """Consequences of one recorded change: open requests go stale, watchers of the design are told."""
+    if not design_deleted and _content_changed(entry.before, entry.after):
+        _design_changed(entry.design_id)
+    if entry.design_id is not None:
+        version = (entry.after or entry.before or {}).get("version")
+        publish_on_commit(
+            design_group(entry.design_id),
+            {
+                "type": "design.changed",
+                "design": entry.design_id,
+                "action": entry.action,
+                "object_type": entry.object_type.model,
+                "object_id": entry.object_id,
+                "version": version,
+                "user": entry.user_name,
+                "request_id": str(entry.request_id) if entry.request_id else None,
+            },
+        )
+
+
 def audit_bulk(
     action: str,
     instances: Iterable[models.Model],
@@ -240,6 +262,17 @@ def audit_bulk(
     AuditEntry.objects.bulk_create(rows, batch_size=2000)
     if design is not None and any(_content_changed(r.before, r.after) for r in rows):
         _design_changed(design.pk)
+    if design is not None and rows:
+        publish_on_commit(
+            design_group(design.pk),
+            {
+                "type": "design.changed",
+                "design": design.pk,
+                "action": "bulk",
+                "count": len(rows),
+                "user": rows[0].user_name,
+            },
+        )
 
 
 # --- signal receivers --------------------------------------------------------------------------------------
@@ -272,8 +305,7 @@ def _on_post_save(
         timezone.now(),
     )
     entry.save()
-    if _content_changed(entry.before, entry.after):
-        _design_changed(entry.design_id)
+    _after_entry(entry)
 
 
 def _on_pre_delete(sender: type[models.Model], instance: models.Model, **_: Any) -> None:
@@ -281,8 +313,7 @@ def _on_pre_delete(sender: type[models.Model], instance: models.Model, **_: Any)
         AuditAction.DELETE, instance, serialize_for_audit(instance), None, current_change_context(), timezone.now()
     )
     entry.save()
-    if sender.__name__ != "Design":  # a deleted design takes its requests with it
-        _design_changed(entry.design_id)
+    _after_entry(entry, design_deleted=sender.__name__ == "Design")
 
 
 def connect_audit_signals() -> None:

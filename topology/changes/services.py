@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from project.roles import user_can
+from topology.events import publish_on_commit, user_group
 from topology.models import (
     OPEN_STATES,
     Approval,
@@ -53,9 +55,31 @@ def _transition(cr: ChangeRequest, to_state: str, user: Any, reason: str = "") -
         user_name=user.get_username() if getattr(user, "is_authenticated", False) else "",
         reason=reason,
     )
+    from_state = cr.state
     cr.state = to_state
     cr.version += 1
     cr.save(update_fields=["state", "version", "last_updated", "stale"])
+    notify_state_change(cr, from_state, user)
+
+
+def notify_state_change(cr: ChangeRequest, from_state: str, user: Any) -> None:
+    """Tell the author that their request changed state, and approvers that a request waits for them."""
+    by = user.get_username() if getattr(user, "is_authenticated", False) else ""
+    event = {
+        "type": "change_request.state", "id": cr.pk, "design": cr.design_id, "number": cr.number,
+        "title": cr.title, "from_state": from_state, "state": cr.state, "by": by,
+    }  # fmt: skip
+    publish_on_commit(user_group(cr.author_id), event)
+    if cr.state == State.SUBMITTED:
+        reviewers = (
+            get_user_model()
+            .objects.filter(Q(groups__name__in=("approver", "admin")) | Q(is_superuser=True), is_active=True)
+            .exclude(pk=cr.author_id)
+            .values_list("pk", flat=True)
+            .distinct()
+        )
+        for reviewer in reviewers:
+            publish_on_commit(user_group(reviewer), {**event, "type": "change_request.review_requested"})
 
 
 def _locked(cr: ChangeRequest) -> ChangeRequest:

@@ -205,7 +205,7 @@ def _race(fn, n: int = 2) -> list:
         try:
             barrier.wait(timeout=10)
             results[i] = fn(i)
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
+        except Exception as exc:  # the test inspects what each thread got
             results[i] = exc
         finally:
             close_old_connections()
