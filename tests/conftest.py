@@ -11,6 +11,12 @@ from rest_framework.test import APIClient
 from project.roles import ROLES
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Test users need no key stretching; PBKDF2 would spend half a second per user."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_user(db) -> Callable[..., User]:
     """Create a user holding the given roles (none: a user without any role)."""

@@ -199,8 +199,8 @@ def _to_plain(obj: Any) -> Any:
             if f.name == "id":
                 continue
             value = getattr(obj, f.name)
-            default = f.default if f.default is not dataclasses.MISSING else None
-            if value == default or (value == () and f.default == ()):
+            # A field without a default is always written (even as null); others only when not default.
+            if f.default is not dataclasses.MISSING and value == f.default:
                 continue
             out[f.name] = _to_plain(value)
         return out

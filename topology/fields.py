@@ -38,6 +38,11 @@ def validate_ipv4_network(value: str) -> None:
         raise ValidationError(f"'{value}' is not an IPv4 network (e.g. 10.1.1.0/24).") from exc
 
 
+def validate_pf_network(value: str) -> None:
+    """Accept a network as pf writes it in a rule, optionally negated (``!192.168.0.2``, ``10.1.1.0/24``)."""
+    validate_ipv4_network(value[1:] if value.startswith("!") else value)
+
+
 def validate_mac(value: str) -> None:
     """Accept a MAC address written as six lower-case colon-separated octets."""
     if not MAC_RE.match(value):
@@ -61,6 +66,16 @@ class IPv4NetworkField(models.CharField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 18)
+        super().__init__(*args, **kwargs)
+
+
+class PfNetworkField(models.CharField):
+    """A pf rule's source or destination: a network, optionally negated with ``!``."""
+
+    default_validators = [validate_pf_network]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 19)
         super().__init__(*args, **kwargs)
 
 

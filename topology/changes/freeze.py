@@ -68,16 +68,9 @@ def freeze_hosts(configs: dict[str, HostConfig], deployed: dict[str, dict[str, A
     out = []
     for name in sorted(configs.keys() | deployed.keys()):
         config = configs.get(name)
-        new = {"script": config.script, "files": files_of(config)} if config else None
-        old = deployed.get(name)
-        diff = host_diff(name, old, new)
-        out.append(
-            FrozenHost(
-                host_name=name,
-                script=new["script"] if new else "",
-                files=new["files"] if new else [],
-                diff=diff,
-                changed=bool(diff),
-            )
-        )
+        script = config.script if config else ""
+        files = files_of(config) if config else []
+        new = {"script": script, "files": files} if config else None
+        diff = host_diff(name, deployed.get(name), new)
+        out.append(FrozenHost(host_name=name, script=script, files=files, diff=diff, changed=bool(diff)))
     return out

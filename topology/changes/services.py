@@ -113,7 +113,8 @@ def _freeze_into(cr: ChangeRequest) -> None:
     cr.required_approvals = cr.design.required_approvals
     cr.stale = False
     frozen = freeze_hosts(render_design(snapshot), _deployed_hosts(cr.base_revision))
-    ChangeRequestHost.objects.filter(change_request=cr).delete()
+    if cr.pk is not None:
+        ChangeRequestHost.objects.filter(change_request=cr).delete()
     cr.save()
     ChangeRequestHost.objects.bulk_create(
         [

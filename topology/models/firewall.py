@@ -4,7 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from ..choices import FirewallEngine, IpfwType, RuleAction, RuleDirection, RuleProtocol
-from ..fields import IPv4NetworkField
+from ..fields import PfNetworkField
 from .base import BaseModel
 
 
@@ -47,8 +47,8 @@ class FirewallRule(BaseModel):
     quick = models.BooleanField(default=False)
     interface = models.CharField(max_length=32, blank=True)
     protocol = models.CharField(max_length=8, choices=RuleProtocol.choices, default=RuleProtocol.ANY)
-    source = IPv4NetworkField(blank=True, default="")
-    destination = IPv4NetworkField(blank=True, default="")
+    source = PfNetworkField(blank=True, default="", help_text="Network, optionally negated: !192.168.0.2")
+    destination = PfNetworkField(blank=True, default="", help_text="Network, optionally negated: !192.168.0.2")
     port = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(65535)]
     )

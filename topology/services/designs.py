@@ -285,7 +285,22 @@ class _DesignSync:
                     relink.append(obj)
         self.check()
         m.Interface.objects.bulk_update(relink, ["parent"], batch_size=2000)
+        self.sync_static_routes(d, hosts)
         return result
+
+    def sync_static_routes(self, d: m.Design, hosts: dict[str, m.Host]) -> None:
+        existing = {
+            (r.host.name, r.name): r for r in m.StaticRoute.objects.filter(host__design=d).select_related("host")
+        }
+        desired = []
+        for h in self.snap.hosts:
+            for r in h.static_routes:
+                values = {
+                    "host_id": hosts[h.name].pk, "name": r.name, "destination": r.destination,
+                    "gateway": _blank(r.gateway), "interface": _blank(r.interface),
+                }  # fmt: skip
+                desired.append(((h.name, r.name), values, f"hosts[{h.name}].static_routes[{r.name}]"))
+        self.upsert(m.StaticRoute, existing, desired)
 
     def sync_switches(self, d, hosts, interfaces):  # type: ignore[no-untyped-def]
         existing = {(w.host.name, w.name): w for w in m.Switch.objects.filter(host__design=d).select_related("host")}
