@@ -60,7 +60,11 @@ class SessionView(APIView):
 
     @extend_schema(
         request=inline_serializer("Login", {"username": serializers.CharField(), "password": serializers.CharField()}),
-        responses={200: MeSerializer, 400: None},
+        responses={
+            200: MeSerializer,
+            400: inline_serializer("LoginError", {"detail": serializers.CharField()}),
+            403: inline_serializer("CsrfError", {"detail": serializers.CharField()}),
+        },
     )
     def post(self, request: Request) -> Response:
         _enforce_csrf(request)

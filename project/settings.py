@@ -115,6 +115,9 @@ CHANNEL_LAYERS = {
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
+# Where tasks are sent and workers listen. The tests give each worker a queue of its own, so that tasks a
+# task enqueues stay with the test that started it when test processes share one Redis.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("JAILNET_CELERY_QUEUE", "celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
@@ -154,7 +157,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "project.pagination.StandardPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "topology.api.base.JailnetAutoSchema",
     "EXCEPTION_HANDLER": "project.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from project.roles import user_can
+from topology.api.base import ConflictSerializer, IdFilter
 from topology.models import (
     AuditEntry,
     ChangeRequest,
@@ -147,7 +148,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
 
 class ChangeRequestFilterSet(django_filters.FilterSet):
-    design_id = django_filters.NumberFilter(field_name="design_id")
+    design_id = IdFilter(field_name="design_id")
     design = django_filters.CharFilter(field_name="design__name")
     state = django_filters.MultipleChoiceFilter(choices=ChangeRequestState.choices)
     mine = django_filters.BooleanFilter(method="filter_mine", label="Authored by me")
@@ -173,12 +174,21 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
         )
 
 
+class RevisionFilterSet(django_filters.FilterSet):
+    design_id = IdFilter(field_name="design_id")
+    design = django_filters.CharFilter(field_name="design__name")
+
+    class Meta:
+        model = Revision
+        fields = ["design_id", "design", "number"]
+
+
 class AuditEntryFilterSet(django_filters.FilterSet):
     user = django_filters.CharFilter(field_name="user_name")
-    user_id = django_filters.NumberFilter(field_name="user_id")
+    user_id = IdFilter(field_name="user_id")
     object_type = django_filters.CharFilter(method="filter_object_type", label="app.model or model, e.g. topology.jail")
-    object_id = django_filters.NumberFilter()
-    design_id = django_filters.NumberFilter()
+    object_id = IdFilter(field_name="object_id")
+    design_id = IdFilter(field_name="design_id")
     design = django_filters.CharFilter(field_name="design_name")
     host = django_filters.CharFilter(field_name="host_name", label="Host name (per-host history)")
     request_id = django_filters.UUIDFilter()
@@ -254,19 +264,19 @@ class ChangeRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         )
         return self._detail(cr, status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: ChangeRequestDetailSerializer, 409: None})
+    @extend_schema(request=None, responses={200: ChangeRequestDetailSerializer, 409: ConflictSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None) -> Response:
         """Ask for review."""
         return self._detail(services.change_request_submit(change_request=self.get_object(), user=request.user))
 
-    @extend_schema(request=None, responses={200: ChangeRequestDetailSerializer, 409: None})
+    @extend_schema(request=None, responses={200: ChangeRequestDetailSerializer, 409: ConflictSerializer})
     @action(detail=True, methods=["post"])
     def refresh(self, request: Request, pk: str | None = None) -> Response:
         """Re-freeze from the current design (voids approvals, back to draft)."""
         return self._detail(services.change_request_refresh(change_request=self.get_object(), user=request.user))
 
-    @extend_schema(request=ReviewSerializer, responses={200: ChangeRequestDetailSerializer, 409: None})
+    @extend_schema(request=ReviewSerializer, responses={200: ChangeRequestDetailSerializer, 409: ConflictSerializer})
     @action(detail=True, methods=["post"])
     def review(self, request: Request, pk: str | None = None) -> Response:
         """Approve, request changes or reject (approvers; never the author)."""
@@ -275,7 +285,7 @@ class ChangeRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         cr = services.change_request_review(change_request=self.get_object(), user=request.user, **body.validated_data)
         return self._detail(cr)
 
-    @extend_schema(request=None, responses={200: ChangeRequestDetailSerializer, 409: None})
+    @extend_schema(request=None, responses={200: ChangeRequestDetailSerializer, 409: ConflictSerializer})
     @action(detail=True, methods=["post"])
     def deploy(self, request: Request, pk: str | None = None) -> Response:
         """Start deploying an approved, still-current request (operators)."""
@@ -310,7 +320,7 @@ class RevisionViewSet(viewsets.ReadOnlyModelViewSet):
     """Deployed revisions of designs: view, diff two, restore one as a new draft."""
 
     queryset = Revision.objects.select_related("design", "created_by")
-    filterset_fields = ["design"]
+    filterset_class = RevisionFilterSet
     action_permissions = {"restore": "edit_design"}
 
     def get_queryset(self) -> Any:
@@ -381,7 +391,7 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("as", str, enum=["csv", "json"], description="file format (default csv)")],
-        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/json"): OpenApiTypes.OBJECT},
+        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/json"): AuditEntrySerializer(many=True)},
     )
     @action(detail=False, methods=["get"])
     def export(self, request: Request) -> HttpResponse:

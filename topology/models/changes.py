@@ -70,7 +70,7 @@ class ChangeRequest(BaseModel):
     stale = models.BooleanField(default=False)
     required_approvals = models.PositiveSmallIntegerField(default=1)
     base_revision = models.ForeignKey(
-        Revision, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        Revision, null=True, blank=True, on_delete=models.RESTRICT, related_name="+",
         help_text="The deployed revision the diff is against (none: first deploy)",
     )  # fmt: skip
     document = models.TextField(help_text="Frozen design document (YAML)")

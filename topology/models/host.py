@@ -54,7 +54,7 @@ class Interface(BaseModel):
     mtu = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(576), MaxValueValidator(65535)]
     )
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="vlans")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.RESTRICT, related_name="vlans")
     vlan_tag = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(4094)]
     )

@@ -54,7 +54,7 @@ class JailNic(BaseModel):
     name = models.CharField(
         max_length=15, default="vnet0", validators=[RegexValidator(r"^vnet[0-9]+$", "vnet0, vnet1 ...")]
     )
-    switch = models.ForeignKey("topology.Switch", on_delete=models.PROTECT, related_name="jail_nics")
+    switch = models.ForeignKey("topology.Switch", on_delete=models.RESTRICT, related_name="jail_nics")
     address = IPv4InterfaceField(blank=True, default="")
     dhcp = models.BooleanField(default=False)
     mac = MacAddressField(blank=True, default="")

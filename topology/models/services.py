@@ -35,10 +35,10 @@ class PortRedirect(BaseModel):
     external_port = models.PositiveIntegerField(validators=port_validators)
     target_port = models.PositiveIntegerField(validators=port_validators)
     target_jail = models.ForeignKey(
-        "topology.Jail", null=True, blank=True, on_delete=models.PROTECT, related_name="port_redirects"
+        "topology.Jail", null=True, blank=True, on_delete=models.RESTRICT, related_name="port_redirects"
     )
     target_vm = models.ForeignKey(
-        "topology.VirtualMachine", null=True, blank=True, on_delete=models.PROTECT, related_name="port_redirects"
+        "topology.VirtualMachine", null=True, blank=True, on_delete=models.RESTRICT, related_name="port_redirects"
     )
     target_address = IPv4AddressField(blank=True, default="")
 
@@ -53,7 +53,7 @@ class DhcpService(BaseModel):
     """dnsmasq serving DHCP on one switch of a host."""
 
     host = models.ForeignKey("topology.Host", on_delete=models.CASCADE, related_name="dhcp_services")
-    switch = models.OneToOneField("topology.Switch", on_delete=models.PROTECT, related_name="dhcp_service")
+    switch = models.OneToOneField("topology.Switch", on_delete=models.RESTRICT, related_name="dhcp_service")
     range_start = IPv4AddressField()
     range_end = IPv4AddressField()
     lease_time = models.CharField(max_length=16, default="12h")

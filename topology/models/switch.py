@@ -33,7 +33,7 @@ class SwitchPort(BaseModel):
     """A physical or VLAN interface that is a member of a switch (``addm``)."""
 
     switch = models.ForeignKey(Switch, on_delete=models.CASCADE, related_name="ports")
-    interface = models.ForeignKey("topology.Interface", on_delete=models.PROTECT, related_name="switch_ports")
+    interface = models.ForeignKey("topology.Interface", on_delete=models.RESTRICT, related_name="switch_ports")
     private = models.BooleanField(default=False)
 
     class Meta:

@@ -40,7 +40,7 @@ class VmNic(BaseModel):
 
     vm = models.ForeignKey(VirtualMachine, on_delete=models.CASCADE, related_name="nics")
     index = models.PositiveSmallIntegerField(default=0)
-    switch = models.ForeignKey("topology.Switch", on_delete=models.PROTECT, related_name="vm_nics")
+    switch = models.ForeignKey("topology.Switch", on_delete=models.RESTRICT, related_name="vm_nics")
     address = IPv4InterfaceField(blank=True, default="")
     dhcp = models.BooleanField(default=False)
     mac = MacAddressField(blank=True, default="")

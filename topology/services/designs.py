@@ -65,16 +65,9 @@ def _import_snapshot(snapshot: s.DesignSnapshot) -> tuple[m.Design, bool]:
 
 @transaction.atomic
 def design_delete(*, design: m.Design, user: Any = None) -> None:
-    """Delete a design and everything in it (children first, so PROTECT references never trip)."""
-    hosts = m.Host.objects.filter(design=design)
-    m.PortRedirect.objects.filter(host__in=hosts).delete()
-    m.DhcpService.objects.filter(host__in=hosts).delete()
-    m.JailNic.objects.filter(jail__host__in=hosts).delete()
-    m.VmNic.objects.filter(vm__host__in=hosts).delete()
-    m.VxlanMember.objects.filter(segment__design=design).delete()
-    m.SwitchPort.objects.filter(switch__host__in=hosts).delete()
-    m.Interface.objects.filter(host__in=hosts, parent__isnull=False).delete()
-    design.delete()
+    """Delete a design and everything in it (references inside it are RESTRICT, so the cascade may take them)."""
+    with change_context(source=current_change_context().source, user=user or current_change_context().acting_user()):
+        design.delete()
 
 
 def _blank(value: str | None) -> str:
@@ -216,7 +209,7 @@ class _DesignSync:
         self.delete_stale()
 
     def delete_stale(self) -> None:
-        # Children before parents: PROTECT references (NIC → switch, member → interface) never trip.
+        # Children before parents: RESTRICT references (NIC → switch, member → interface) never trip.
         order = [
             m.FirewallRule, m.FirewallPolicy, m.DhcpStaticLease, m.DhcpService, m.PortRedirect, m.OutboundNat,
             m.VmNic, m.VirtualMachine, m.JailNic, m.JailAddress, m.Jail, m.VxlanMember, m.VxlanSegment,
@@ -230,16 +223,8 @@ class _DesignSync:
             if not pks:
                 continue
             if model is m.Interface:
+                # VLANs before their parents: a parent is RESTRICTed by its VLANs until they are gone.
                 m.Interface.objects.filter(pk__in=pks, parent__isnull=False).delete()
-            if model is m.Host:
-                hosts = m.Host.objects.filter(pk__in=pks)
-                m.PortRedirect.objects.filter(host__in=hosts).delete()
-                m.DhcpService.objects.filter(host__in=hosts).delete()
-                m.JailNic.objects.filter(jail__host__in=hosts).delete()
-                m.VmNic.objects.filter(vm__host__in=hosts).delete()
-                m.VxlanMember.objects.filter(host__in=hosts).delete()
-                m.SwitchPort.objects.filter(switch__host__in=hosts).delete()
-                m.Interface.objects.filter(host__in=hosts, parent__isnull=False).delete()
             model.objects.filter(pk__in=pks).delete()
 
     def sync_hosts(self, d: m.Design) -> dict[str, m.Host]:

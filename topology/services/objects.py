@@ -51,7 +51,7 @@ from topology.models import (
 M = TypeVar("M", bound=models.Model)
 User = AbstractBaseUser | AnonymousUser | None
 
-__all__ = ["ObjectInUse", "VersionConflict", "object_create", "object_delete", "object_update"]
+__all__ = ["ObjectInUse", "VersionConflict", "object_create", "object_delete", "object_update", "relation_errors"]
 
 
 class VersionConflict(Exception):
@@ -91,7 +91,7 @@ def _same_host(errors: dict[str, list[str]], field: str, related: Any, host_id: 
         errors.setdefault(field, []).append(f"{what} '{related}' is on another host; choose one on the same host.")
 
 
-def _relation_errors(instance: models.Model) -> dict[str, list[str]]:
+def relation_errors(instance: models.Model) -> dict[str, list[str]]:
     """The cross-object rules of the module docstring, as ``{field: [message]}``."""
     errors: dict[str, list[str]] = {}
     if isinstance(instance, JailNic) and instance.jail_id and instance.switch_id:
@@ -133,7 +133,7 @@ def _validate(instance: models.Model) -> None:
         instance.full_clean()
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    for field, messages in _relation_errors(instance).items():
+    for field, messages in relation_errors(instance).items():
         errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
@@ -204,7 +204,10 @@ def object_delete(*, instance: models.Model, user: User = None, expected_version
     current = _lock_current(instance)
     _check_version(current, expected_version)
     try:
-        current.delete()
+        with transaction.atomic():
+            # References inside a design are RESTRICT: a host or design takes them with it, while deleting
+            # an object that something outside the cascade still refers to is refused.
+            current.delete()
     except (ProtectedError, RestrictedError) as exc:
         blockers = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
         raise ObjectInUse(instance=current, blockers=list(blockers)) from exc

@@ -1,0 +1,381 @@
+"""Django admin of the design objects: lists, filters, search, and inlines where one object owns others.
+
+Saves from the admin go through the object services too (model validation, cross-object checks, version
+bump), so the admin cannot store what the API would refuse.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import models
+from django.http import HttpRequest
+
+from topology.services.objects import ObjectInUse, object_create, object_delete, object_update, relation_errors
+
+from .models import (
+    Design,
+    DhcpService,
+    DhcpStaticLease,
+    FirewallPolicy,
+    FirewallRule,
+    Host,
+    Interface,
+    Jail,
+    JailAddress,
+    JailNic,
+    OutboundNat,
+    PortRedirect,
+    StaticRoute,
+    Switch,
+    SwitchPort,
+    VirtualMachine,
+    VmNic,
+    VxlanMember,
+    VxlanSegment,
+)
+
+READONLY = ("version", "created", "last_updated")
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A model form that also reports the services' cross-object rules as form errors (before saving)."""
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        for field, errors in relation_errors(self.instance).items():
+            self.add_error(field if field in self.fields else None, errors)
+
+
+def _editable_values(obj: models.Model) -> dict[str, Any]:
+    """The editable field values of an unsaved object, for ``object_create``."""
+    return {f.name: getattr(obj, f.name) for f in obj._meta.concrete_fields if f.editable and not f.primary_key}
+
+
+def _changed_values(form: forms.ModelForm) -> dict[str, Any]:
+    return {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+
+
+class ServiceModelAdmin(admin.ModelAdmin):
+    """Saves and deletes (inlines included) through :mod:`topology.services.objects`.
+
+    So the admin bumps ``version`` and applies the same rules as the API; a delete refused because the
+    object is still in use becomes an error message.
+    """
+
+    form = ServiceModelForm
+    readonly_fields = READONLY
+    list_per_page = 100
+
+    def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
+        if change:
+            object_update(instance=obj, data=_changed_values(form), user=request.user)
+        else:
+            obj.pk = object_create(model=type(obj), data=_editable_values(obj), user=request.user).pk
+
+    def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
+        try:
+            object_delete(instance=obj, user=request.user)
+        except ObjectInUse as exc:
+            self.message_user(request, str(exc), level=messages.ERROR)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.forms:
+            obj = inline_form.instance
+            if inline_form in formset.deleted_forms:
+                if obj.pk is not None:
+                    try:
+                        object_delete(instance=obj, user=request.user)
+                        formset.deleted_objects.append(obj)
+                    except ObjectInUse as exc:
+                        self.message_user(request, str(exc), level=messages.ERROR)
+            elif not inline_form.has_changed():
+                continue
+            elif obj.pk is None:
+                setattr(obj, formset.fk.name, formset.instance)
+                formset.new_objects.append(
+                    object_create(model=type(obj), data=_editable_values(obj), user=request.user)
+                )
+            else:
+                object_update(instance=obj, data=_changed_values(inline_form), user=request.user)
+                formset.changed_objects.append((obj, inline_form.changed_data))
+
+
+class VersionedInline(admin.TabularInline):
+    """An inline of owned objects; timestamps and version are shown, not edited."""
+
+    form = ServiceModelForm
+    extra = 0
+    readonly_fields = ("version",)
+    show_change_link = True
+
+
+class InterfaceInline(VersionedInline):
+    model = Interface
+    fk_name = "host"
+    fields = ("name", "kind", "address", "dhcp", "mtu", "parent", "vlan_tag", "description", "version")
+    raw_id_fields = ("parent",)
+
+
+class StaticRouteInline(VersionedInline):
+    model = StaticRoute
+    fields = ("name", "destination", "gateway", "interface", "version")
+
+
+class SwitchInline(VersionedInline):
+    model = Switch
+    fields = ("name", "kind", "address", "mtu", "private", "version")
+
+
+class SwitchPortInline(VersionedInline):
+    model = SwitchPort
+    fields = ("interface", "private", "version")
+    raw_id_fields = ("interface",)
+
+
+class JailAddressInline(VersionedInline):
+    model = JailAddress
+    fields = ("index", "interface_name", "address", "version")
+
+
+class JailNicInline(VersionedInline):
+    model = JailNic
+    fields = ("name", "switch", "address", "dhcp", "mac", "mtu", "private", "version")
+    raw_id_fields = ("switch",)
+
+
+class VmNicInline(VersionedInline):
+    model = VmNic
+    fields = ("index", "switch", "address", "dhcp", "mac", "mtu", "private", "version")
+    raw_id_fields = ("switch",)
+
+
+class DhcpStaticLeaseInline(VersionedInline):
+    model = DhcpStaticLease
+    fields = ("mac", "address", "hostname", "version")
+
+
+class FirewallRuleInline(VersionedInline):
+    model = FirewallRule
+    fields = ("index", "action", "direction", "quick", "interface", "protocol", "source", "destination", "port",
+              "comment", "version")  # fmt: skip
+
+
+class VxlanMemberInline(VersionedInline):
+    model = VxlanMember
+    fields = ("host", "interface_name", "underlay_interface", "local_address", "remote_address", "address", "switch",
+              "private", "group_route", "version")  # fmt: skip
+    raw_id_fields = ("host", "underlay_interface", "switch")
+
+
+@admin.register(Design)
+class DesignAdmin(ServiceModelAdmin):
+    """Designs."""
+
+    list_display = ("name", "underlay_mtu", "required_approvals", "version", "last_updated")
+    search_fields = ("name", "description")
+
+
+@admin.register(Host)
+class HostAdmin(ServiceModelAdmin):
+    """Hosts, with their interfaces, static routes and switches inline."""
+
+    list_display = ("name", "design", "role", "release", "has_iocage", "has_pot", "has_vm_bhyve", "has_dnsmasq",
+                    "gateway_enable", "managed_host")  # fmt: skip
+    list_filter = ("design", "role", "has_iocage", "has_pot", "has_vm_bhyve", "has_dnsmasq", "gateway_enable")
+    search_fields = ("name", "design__name")
+    list_select_related = ("design", "managed_host")
+    inlines = (InterfaceInline, StaticRouteInline, SwitchInline)
+
+
+@admin.register(Interface)
+class InterfaceAdmin(ServiceModelAdmin):
+    """Host interfaces."""
+
+    list_display = ("__str__", "kind", "address", "dhcp", "mtu", "parent", "vlan_tag")
+    list_filter = ("kind", "dhcp", "host__design")
+    search_fields = ("name", "host__name", "address", "description")
+    list_select_related = ("host", "parent__host")
+    raw_id_fields = ("host", "parent")
+
+
+@admin.register(StaticRoute)
+class StaticRouteAdmin(ServiceModelAdmin):
+    """Static routes."""
+
+    list_display = ("__str__", "destination", "gateway", "interface")
+    list_filter = ("host__design",)
+    search_fields = ("name", "host__name", "destination")
+    list_select_related = ("host",)
+    raw_id_fields = ("host",)
+
+
+@admin.register(Switch)
+class SwitchAdmin(ServiceModelAdmin):
+    """Switches, with their ports inline."""
+
+    list_display = ("__str__", "kind", "address", "mtu", "private")
+    list_filter = ("kind", "private", "host__design")
+    search_fields = ("name", "host__name", "address")
+    list_select_related = ("host",)
+    raw_id_fields = ("host",)
+    inlines = (SwitchPortInline,)
+
+
+@admin.register(SwitchPort)
+class SwitchPortAdmin(ServiceModelAdmin):
+    """Switch members."""
+
+    list_display = ("__str__", "switch", "interface", "private")
+    list_filter = ("private",)
+    search_fields = ("switch__name", "interface__name", "switch__host__name")
+    list_select_related = ("switch__host", "interface__host")
+    raw_id_fields = ("switch", "interface")
+
+
+@admin.register(VxlanSegment)
+class VxlanSegmentAdmin(ServiceModelAdmin):
+    """VXLAN segments, with their members inline."""
+
+    list_display = ("name", "design", "vni", "subnet", "mtu", "mode", "multicast_group", "udp_port")
+    list_filter = ("design", "mode")
+    search_fields = ("name", "subnet", "multicast_group")
+    list_select_related = ("design",)
+    inlines = (VxlanMemberInline,)
+
+
+@admin.register(VxlanMember)
+class VxlanMemberAdmin(ServiceModelAdmin):
+    """VXLAN members."""
+
+    list_display = ("__str__", "segment", "underlay_interface", "local_address", "remote_address", "switch")
+    list_filter = ("segment__design",)
+    search_fields = ("interface_name", "host__name", "segment__name")
+    list_select_related = ("segment", "host", "underlay_interface__host", "switch__host")
+    raw_id_fields = ("segment", "host", "underlay_interface", "switch")
+
+
+@admin.register(Jail)
+class JailAdmin(ServiceModelAdmin):
+    """Jails, with their addresses and NICs inline."""
+
+    list_display = ("__str__", "type", "manager", "release", "boot", "inherit", "default_router")
+    list_filter = ("type", "manager", "boot", "host__design")
+    search_fields = ("name", "host__name")
+    list_select_related = ("host",)
+    raw_id_fields = ("host",)
+    inlines = (JailAddressInline, JailNicInline)
+
+
+@admin.register(JailAddress)
+class JailAddressAdmin(ServiceModelAdmin):
+    """Plain jail addresses."""
+
+    list_display = ("__str__", "jail", "index")
+    search_fields = ("address", "interface_name", "jail__name")
+    list_select_related = ("jail__host",)
+    raw_id_fields = ("jail",)
+
+
+@admin.register(JailNic)
+class JailNicAdmin(ServiceModelAdmin):
+    """VNET jail NICs."""
+
+    list_display = ("__str__", "switch", "address", "dhcp", "mac", "private")
+    list_filter = ("dhcp", "private")
+    search_fields = ("name", "jail__name", "address", "mac")
+    list_select_related = ("jail__host", "switch__host")
+    raw_id_fields = ("jail", "switch")
+
+
+@admin.register(VirtualMachine)
+class VirtualMachineAdmin(ServiceModelAdmin):
+    """Virtual machines, with their NICs inline."""
+
+    list_display = ("__str__", "guest", "cpu", "memory", "disk_size", "boot")
+    list_filter = ("guest", "boot", "host__design")
+    search_fields = ("name", "host__name")
+    list_select_related = ("host",)
+    raw_id_fields = ("host",)
+    inlines = (VmNicInline,)
+
+
+@admin.register(VmNic)
+class VmNicAdmin(ServiceModelAdmin):
+    """VM NICs."""
+
+    list_display = ("__str__", "switch", "address", "dhcp", "mac", "private")
+    list_filter = ("dhcp", "private")
+    search_fields = ("vm__name", "address", "mac")
+    list_select_related = ("vm__host", "switch__host")
+    raw_id_fields = ("vm", "switch")
+
+
+@admin.register(OutboundNat)
+class OutboundNatAdmin(ServiceModelAdmin):
+    """Outbound NAT rules."""
+
+    list_display = ("__str__", "host", "interface", "source", "engine")
+    list_filter = ("engine", "host__design")
+    search_fields = ("host__name", "interface", "source")
+    list_select_related = ("host",)
+    raw_id_fields = ("host",)
+
+
+@admin.register(PortRedirect)
+class PortRedirectAdmin(ServiceModelAdmin):
+    """Port redirects."""
+
+    list_display = ("__str__", "target_jail", "target_vm", "target_address", "target_port")
+    list_filter = ("protocol", "host__design")
+    search_fields = ("host__name", "interface", "target_address")
+    list_select_related = ("host", "target_jail__host", "target_vm__host")
+    raw_id_fields = ("host", "target_jail", "target_vm")
+
+
+@admin.register(DhcpService)
+class DhcpServiceAdmin(ServiceModelAdmin):
+    """DHCP services, with their static leases inline."""
+
+    list_display = ("__str__", "range_start", "range_end", "lease_time")
+    list_filter = ("host__design",)
+    search_fields = ("host__name", "switch__name")
+    list_select_related = ("host", "switch")
+    raw_id_fields = ("host", "switch")
+    inlines = (DhcpStaticLeaseInline,)
+
+
+@admin.register(DhcpStaticLease)
+class DhcpStaticLeaseAdmin(ServiceModelAdmin):
+    """DHCP static leases."""
+
+    list_display = ("__str__", "service", "hostname")
+    search_fields = ("mac", "address", "hostname")
+    list_select_related = ("service__host", "service__switch")
+    raw_id_fields = ("service",)
+
+
+@admin.register(FirewallPolicy)
+class FirewallPolicyAdmin(ServiceModelAdmin):
+    """Firewall policies, with their rules inline."""
+
+    list_display = ("__str__", "engine", "default_block", "antispoof", "skip_loopback", "ipfw_type")
+    list_filter = ("engine", "default_block", "antispoof")
+    search_fields = ("host__name", "jail__name")
+    list_select_related = ("host", "jail__host")
+    raw_id_fields = ("host", "jail")
+    inlines = (FirewallRuleInline,)
+
+
+@admin.register(FirewallRule)
+class FirewallRuleAdmin(ServiceModelAdmin):
+    """Firewall rules."""
+
+    list_display = ("__str__", "policy", "index", "action", "direction", "protocol", "source", "destination", "port")
+    list_filter = ("action", "direction", "protocol")
+    search_fields = ("comment", "source", "destination", "interface")
+    list_select_related = ("policy__host", "policy__jail__host")
+    raw_id_fields = ("policy",)

@@ -1,0 +1,370 @@
+"""Endpoints of the design objects, and the design-level actions (validate, render, export, import)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from topology.models import (
+    Design,
+    DhcpService,
+    DhcpStaticLease,
+    FirewallPolicy,
+    FirewallRule,
+    Host,
+    Interface,
+    Jail,
+    JailAddress,
+    JailNic,
+    OutboundNat,
+    PortRedirect,
+    StaticRoute,
+    Switch,
+    SwitchPort,
+    VirtualMachine,
+    VmNic,
+    VxlanMember,
+    VxlanSegment,
+)
+
+from . import filtersets
+from . import serializers as s
+from .base import DetailSerializer, JailnetModelViewSet
+
+# --- design objects -----------------------------------------------------------------------------------------
+
+
+class HostViewSet(JailnetModelViewSet):
+    """Hosts (jailhosts and gateways) of designs."""
+
+    queryset = Host.objects.all()
+    serializer_class = s.HostSerializer
+    filterset_class = filtersets.HostFilterSet
+    select_related_fields = ("design", "managed_host")
+
+
+class InterfaceViewSet(JailnetModelViewSet):
+    """Physical, VLAN and loopback interfaces of hosts."""
+
+    queryset = Interface.objects.all()
+    serializer_class = s.InterfaceSerializer
+    filterset_class = filtersets.InterfaceFilterSet
+    select_related_fields = ("host", "parent__host")
+
+
+class StaticRouteViewSet(JailnetModelViewSet):
+    """Static routes of hosts."""
+
+    queryset = StaticRoute.objects.all()
+    serializer_class = s.StaticRouteSerializer
+    filterset_class = filtersets.StaticRouteFilterSet
+    select_related_fields = ("host",)
+
+
+class SwitchViewSet(JailnetModelViewSet):
+    """Switches (bridges) of hosts."""
+
+    queryset = Switch.objects.all()
+    serializer_class = s.SwitchSerializer
+    filterset_class = filtersets.SwitchFilterSet
+    select_related_fields = ("host",)
+
+
+class SwitchPortViewSet(JailnetModelViewSet):
+    """Physical and VLAN interfaces that are members of switches."""
+
+    queryset = SwitchPort.objects.all()
+    serializer_class = s.SwitchPortSerializer
+    filterset_class = filtersets.SwitchPortFilterSet
+    select_related_fields = ("switch__host", "interface__host")
+
+
+class VxlanSegmentViewSet(JailnetModelViewSet):
+    """VXLAN segments of designs."""
+
+    queryset = VxlanSegment.objects.all()
+    serializer_class = s.VxlanSegmentSerializer
+    filterset_class = filtersets.VxlanSegmentFilterSet
+    select_related_fields = ("design",)
+
+
+class VxlanMemberViewSet(JailnetModelViewSet):
+    """Each host's vxlan interface of a segment."""
+
+    queryset = VxlanMember.objects.all()
+    serializer_class = s.VxlanMemberSerializer
+    filterset_class = filtersets.VxlanMemberFilterSet
+    select_related_fields = ("segment", "host", "underlay_interface__host", "switch__host")
+
+
+class JailViewSet(JailnetModelViewSet):
+    """Plain and VNET jails."""
+
+    queryset = Jail.objects.all()
+    serializer_class = s.JailSerializer
+    filterset_class = filtersets.JailFilterSet
+    select_related_fields = ("host",)
+
+
+class JailAddressViewSet(JailnetModelViewSet):
+    """Addresses of plain jails."""
+
+    queryset = JailAddress.objects.all()
+    serializer_class = s.JailAddressSerializer
+    filterset_class = filtersets.JailAddressFilterSet
+    select_related_fields = ("jail__host",)
+
+
+class JailNicViewSet(JailnetModelViewSet):
+    """NICs of VNET jails."""
+
+    queryset = JailNic.objects.all()
+    serializer_class = s.JailNicSerializer
+    filterset_class = filtersets.JailNicFilterSet
+    select_related_fields = ("jail__host", "switch__host")
+
+
+class VirtualMachineViewSet(JailnetModelViewSet):
+    """bhyve virtual machines."""
+
+    queryset = VirtualMachine.objects.all()
+    serializer_class = s.VirtualMachineSerializer
+    filterset_class = filtersets.VirtualMachineFilterSet
+    select_related_fields = ("host",)
+
+
+class VmNicViewSet(JailnetModelViewSet):
+    """NICs of virtual machines."""
+
+    queryset = VmNic.objects.all()
+    serializer_class = s.VmNicSerializer
+    filterset_class = filtersets.VmNicFilterSet
+    select_related_fields = ("vm__host", "switch__host")
+
+
+class OutboundNatViewSet(JailnetModelViewSet):
+    """Outbound NAT rules of hosts."""
+
+    queryset = OutboundNat.objects.all()
+    serializer_class = s.OutboundNatSerializer
+    filterset_class = filtersets.OutboundNatFilterSet
+    select_related_fields = ("host",)
+
+
+class PortRedirectViewSet(JailnetModelViewSet):
+    """Inbound port redirects of hosts."""
+
+    queryset = PortRedirect.objects.all()
+    serializer_class = s.PortRedirectSerializer
+    filterset_class = filtersets.PortRedirectFilterSet
+    select_related_fields = ("host", "target_jail__host", "target_vm__host")
+
+
+class DhcpServiceViewSet(JailnetModelViewSet):
+    """DHCP services (dnsmasq) on switches."""
+
+    queryset = DhcpService.objects.all()
+    serializer_class = s.DhcpServiceSerializer
+    filterset_class = filtersets.DhcpServiceFilterSet
+    select_related_fields = ("host", "switch__host")
+
+
+class DhcpStaticLeaseViewSet(JailnetModelViewSet):
+    """DHCP reservations of DHCP services."""
+
+    queryset = DhcpStaticLease.objects.all()
+    serializer_class = s.DhcpStaticLeaseSerializer
+    filterset_class = filtersets.DhcpStaticLeaseFilterSet
+    select_related_fields = ("service__host", "service__switch__host")
+
+
+class FirewallPolicyViewSet(JailnetModelViewSet):
+    """Firewall policies of hosts and VNET jails."""
+
+    queryset = FirewallPolicy.objects.all()
+    serializer_class = s.FirewallPolicySerializer
+    filterset_class = filtersets.FirewallPolicyFilterSet
+    select_related_fields = ("host", "jail__host")
+
+
+class FirewallRuleViewSet(JailnetModelViewSet):
+    """Rules of firewall policies."""
+
+    queryset = FirewallRule.objects.all()
+    serializer_class = s.FirewallRuleSerializer
+    filterset_class = filtersets.FirewallRuleFilterSet
+    select_related_fields = ("policy__host", "policy__jail__host")
+
+
+# --- designs and their actions ------------------------------------------------------------------------------
+
+
+def _snapshot(design: Design) -> Any:
+    from topology.selectors import design_snapshot
+
+    return design_snapshot(design=design)
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    """Read ``name`` from a dataclass/object or a mapping (the render and validation results)."""
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def _rendered_host(name: str, rendered: Any) -> dict[str, Any]:
+    """One host's render output as ``{host, script, files: [{path, content, mode}]}``."""
+    files = _get(rendered, "files", []) or []
+    if isinstance(files, dict):  # {path: content} or {path: file}
+        files = [{"path": path, **(f if isinstance(f, dict) else {"content": f})} for path, f in files.items()]
+    out_files = []
+    for f in files:
+        mode = _get(f, "mode", "0644")
+        out_files.append(
+            {
+                "path": str(_get(f, "path")),
+                "content": _get(f, "content", ""),
+                "mode": mode if isinstance(mode, str) else f"{mode:04o}",
+            }
+        )
+    return {
+        "host": str(name),
+        "script": _get(rendered, "script", "") or "",
+        "files": out_files,
+    }
+
+
+RENDER_HOST_PARAMETER = OpenApiParameter(
+    "host", str, OpenApiParameter.QUERY, required=False, description="Render only the host of this name"
+)
+
+
+class DesignViewSet(JailnetModelViewSet):
+    """Designs: named network workspaces, with validation, rendering, export and import."""
+
+    queryset = Design.objects.all()
+    serializer_class = s.DesignSerializer
+    filterset_class = filtersets.DesignFilterSet
+
+    @extend_schema(
+        summary="Validate a design",
+        responses={200: s.ValidationReportSerializer, 403: DetailSerializer, 404: DetailSerializer},
+    )
+    @action(detail=True, methods=["get"])
+    def validation(self, request: Request, pk: str | None = None) -> Response:
+        """Check the design against every validation rule; the findings say what is wrong and where."""
+        from topology.validation import validate
+
+        return Response(validate(_snapshot(self.get_object())).as_dict())
+
+    @extend_schema(
+        summary="Render a design per host",
+        parameters=[RENDER_HOST_PARAMETER],
+        responses={200: s.RenderedHostSerializer(many=True), 403: DetailSerializer, 404: DetailSerializer},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def render(self, request: Request, pk: str | None = None) -> Response:
+        """The FreeBSD configuration of every host (or of ``?host=``): operator script and managed files."""
+        from topology.render.freebsd import render_design, render_host
+
+        snapshot = _snapshot(self.get_object())
+        host_name = request.query_params.get("host")
+        if host_name:
+            if host_name not in {h.name for h in snapshot.hosts}:
+                raise exceptions.NotFound(f"The design has no host named '{host_name}'.")
+            return Response([_rendered_host(host_name, render_host(snapshot, host_name))])
+        rendered = render_design(snapshot)
+        items = rendered.items() if isinstance(rendered, dict) else ((_get(r, "host"), r) for r in rendered)
+        return Response([_rendered_host(name, r) for name, r in items])
+
+    @extend_schema(
+        summary="Export a design as YAML",
+        responses={
+            (200, "application/yaml"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="The design document (format jailnet-design/1) as YAML text"
+            ),
+            403: DetailSerializer,
+            404: DetailSerializer,
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """The design as a YAML document (design as code); importing it gives the same design back."""
+        from topology.design_io import document_from_snapshot, dump_document
+
+        design = self.get_object()
+        text = dump_document(document_from_snapshot(_snapshot(design)))
+        response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{design.name}.yaml"'
+        return response
+
+    @extend_schema(
+        summary="Import a design document",
+        request=s.DesignImportRequestSerializer,
+        responses={
+            200: OpenApiResponse(
+                s.DesignImportResultSerializer,
+                description="The design existed; `changed` says whether the document changed it",
+            ),
+            201: OpenApiResponse(s.DesignImportResultSerializer, description="A new design was created"),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="The document is not valid"),
+            403: DetailSerializer,
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_document(self, request: Request) -> Response:
+        """Create or update a design from a YAML document (matched by the document's name)."""
+        from topology.design_io import DocumentError
+        from topology.services.designs import design_import_document
+
+        payload = s.DesignImportRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        existed_before = False
+        try:
+            from topology.design_io import load_document
+
+            name = load_document(payload.validated_data["document"]).get("name")
+            existed_before = isinstance(name, str) and Design.objects.filter(name=name).exists()
+        except DocumentError:
+            pass  # the import reports the problem
+        try:
+            design, changed = design_import_document(
+                document_text=payload.validated_data["document"], user=request.user
+            )
+        except DocumentError as exc:
+            raise exceptions.ValidationError({"document": exc.errors}) from exc
+        design = self.get_queryset().get(pk=design.pk)
+        design.changed = changed
+        data = s.DesignImportResultSerializer(design, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_200_OK if existed_before else status.HTTP_201_CREATED)
+
+
+class ValidationRuleViewSet(viewsets.ViewSet):
+    """The rules a design is validated against."""
+
+    @extend_schema(responses={200: s.ValidationRuleSerializer(many=True), 403: DetailSerializer})
+    def list(self, request: Request) -> Response:
+        """Every validation rule with its code, severity, title and description."""
+        import topology.validation as validation
+
+        rules = getattr(validation, "RULES", None)
+        if rules is None:
+            rules = validation.registered_rules()
+        rules = rules.values() if isinstance(rules, dict) else rules
+        data = [
+            {
+                "code": _get(rule, "code"),
+                "severity": str(_get(rule, "severity")),
+                "title": _get(rule, "title", ""),
+                "description": _get(rule, "description", "") or "",
+            }
+            for rule in rules
+        ]
+        return Response(s.ValidationRuleSerializer(data, many=True).data)
