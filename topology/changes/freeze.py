@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import difflib
-import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from topology.design_io import document_from_snapshot, dump_document
+from topology.design_io import document_from_snapshot, document_hash, dump_document
 from topology.snapshot import DesignSnapshot
 
 if TYPE_CHECKING:
@@ -25,14 +24,15 @@ class FrozenHost:
     changed: bool
 
 
-def design_document_text(snapshot: DesignSnapshot) -> str:
-    """The canonical YAML of a design (no ids, no canvas positions): what is reviewed and hashed."""
-    return dump_document(document_from_snapshot(snapshot))
+def freeze_document(snapshot: DesignSnapshot) -> tuple[str, str]:
+    """The canonical YAML of a design (no ids, no canvas positions) and its content hash."""
+    doc = document_from_snapshot(snapshot)
+    return dump_document(doc), document_hash(doc)
 
 
-def content_hash(document_text: str) -> str:
-    """SHA-256 of a design document: equal hashes, equal designs."""
-    return hashlib.sha256(document_text.encode()).hexdigest()
+def content_hash(snapshot: DesignSnapshot) -> str:
+    """The content hash of a design as it is now (cheap: no YAML is written)."""
+    return document_hash(document_from_snapshot(snapshot))
 
 
 def files_of(config: HostConfig) -> list[dict[str, str]]:

@@ -32,7 +32,7 @@ from topology.models import (
 )
 from topology.selectors import design_snapshot
 
-from .freeze import content_hash, design_document_text, freeze_hosts
+from .freeze import content_hash, freeze_document, freeze_hosts
 
 State = ChangeRequestState
 
@@ -103,8 +103,7 @@ def _freeze_into(cr: ChangeRequest) -> None:
     from topology.validation import validate
 
     snapshot = design_snapshot(design=cr.design)
-    cr.document = design_document_text(snapshot)
-    cr.content_hash = content_hash(cr.document)
+    cr.document, cr.content_hash = freeze_document(snapshot)
     report = validate(snapshot)
     cr.validation = report.as_dict()
     cr.error_count = len(report.errors)
@@ -236,7 +235,7 @@ def deployment_start(*, change_request: ChangeRequest, user: Any) -> ChangeReque
         )
     if cr.stale:
         raise ChangeRequestConflict("the design changed after approval: refresh and get it approved again")
-    if content_hash(design_document_text(design_snapshot(design=cr.design))) != cr.content_hash:
+    if content_hash(design_snapshot(design=cr.design)) != cr.content_hash:
         raise ChangeRequestConflict("the design no longer matches the approved snapshot: refresh and review again")
     latest = latest_revision(cr.design)
     if (latest.pk if latest else None) != cr.base_revision_id:
