@@ -16,6 +16,8 @@ from django.http import HttpRequest
 from topology.services.objects import ObjectInUse, object_create, object_delete, object_update, relation_errors
 
 from .models import (
+    AuditEntry,
+    ChangeRequest,
     Design,
     DhcpService,
     DhcpStaticLease,
@@ -28,6 +30,7 @@ from .models import (
     JailNic,
     OutboundNat,
     PortRedirect,
+    Revision,
     StaticRoute,
     Switch,
     SwitchPort,
@@ -379,3 +382,45 @@ class FirewallRuleAdmin(ServiceModelAdmin):
     search_fields = ("comment", "source", "destination", "interface")
     list_select_related = ("policy__host", "policy__jail__host")
     raw_id_fields = ("policy",)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History is read in the admin, never written there: changes go through the services and the API."""
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The audit history (append-only)."""
+
+    list_display = ("time", "user_name", "source", "action", "object_type", "object_repr", "design_name", "host_name")
+    list_filter = ("action", "source", "object_type")
+    search_fields = ("user_name", "object_repr", "design_name", "host_name", "request_id")
+    list_select_related = ("object_type",)
+    date_hierarchy = "time"
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(ReadOnlyAdmin):
+    """Change requests (transitions happen through the review workflow of the app and API)."""
+
+    list_display = ("__str__", "state", "stale", "author", "error_count", "warning_count", "created")
+    list_filter = ("state", "stale")
+    search_fields = ("title", "design__name")
+    list_select_related = ("design", "author")
+
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnlyAdmin):
+    """Deployed revisions of designs."""
+
+    list_display = ("__str__", "content_hash", "created", "created_by")
+    list_select_related = ("design", "created_by")

@@ -139,3 +139,17 @@ def test_entries_name_the_host_an_object_belongs_to_for_per_host_history():
     jail.boot = True
     jail.save()
     assert AuditEntry.objects.get(action="update").host_name == "jailhost"
+
+
+def test_admin_shows_history_but_cannot_change_it(make_user, client):
+    admin_user = make_user("root-admin", "admin")
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    Design.objects.create(name="seen")
+    client.force_login(admin_user)
+    listing = client.get("/admin/topology/auditentry/")
+    assert listing.status_code == 200
+    assert b"seen" in listing.content
+    entry = AuditEntry.objects.filter(object_type__model="design").first()
+    assert client.post(f"/admin/topology/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
