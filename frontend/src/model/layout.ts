@@ -1,0 +1,89 @@
+/**
+ * Auto-layout with ELK (layered, top-down): VXLAN segments above hosts, inside each host its switches
+ * above the jails and VMs attached to them. Interfaces and services keep their fixed row under the
+ * host's title, so the host's top padding leaves room for it.
+ */
+import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
+import { HOST_HEADER, nodeId, SIZES } from './graph';
+import { fkId, type Objects } from './kinds';
+import type { PositionChange } from '../store/designStore';
+
+/** ELK is large: load it the first time a layout is asked for, not with the page. */
+let elkPromise: Promise<{ layout(graph: ElkNode): Promise<ElkNode> }> | null = null;
+function loadElk() {
+  elkPromise ??= import('elkjs/lib/elk.bundled.js').then(({ default: ELK }) => new ELK());
+  return elkPromise;
+}
+
+const LAYOUT_OPTIONS = {
+  'elk.algorithm': 'layered',
+  'elk.direction': 'DOWN',
+  'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
+  'elk.spacing.nodeNode': '30',
+  'elk.layered.spacing.nodeNodeBetweenLayers': '50',
+  'elk.spacing.componentComponent': '60',
+};
+
+/** New positions for every host, switch, jail, VM and VXLAN segment (children relative to their host). */
+export async function layoutDesign(objects: Objects, collapsed: Record<number, boolean>): Promise<PositionChange[]> {
+  const hostOf: Record<string, number> = {};
+  const hosts: ElkNode[] = Object.values(objects.host).map((host) => {
+    const id = nodeId('host', host.id);
+    if (collapsed[host.id]) return { id, ...SIZES.collapsedHost };
+    const children: ElkNode[] = [];
+    for (const kind of ['switch', 'jail', 'vm'] as const) {
+      for (const obj of Object.values(objects[kind])) {
+        if (fkId(obj.host) !== host.id) continue;
+        const childId = nodeId(kind, obj.id);
+        hostOf[childId] = host.id;
+        children.push({ id: childId, ...SIZES[kind] });
+      }
+    }
+    const topRow =
+      Object.values(objects.interface).filter((i) => fkId(i.host) === host.id).length * (SIZES.interface.width + 10) +
+      ['dhcpService', 'nat', 'redirect'].reduce(
+        (n, kind) => n + Object.values(objects[kind as 'nat']).filter((o) => fkId(o.host) === host.id).length,
+        0,
+      ) *
+        (SIZES.service.width + 10);
+    return {
+      id,
+      children,
+      layoutOptions: {
+        'elk.padding': `[top=${HOST_HEADER + 40 + SIZES.interface.height},left=16,bottom=16,right=16]`,
+        'elk.nodeSize.minimum': `(${Math.max(360, topRow + 32)},200)`,
+        'elk.nodeSize.constraints': 'MINIMUM_SIZE',
+      },
+    };
+  });
+  const segments: ElkNode[] = Object.values(objects.vxlanSegment).map((s) => ({ id: nodeId('vxlanSegment', s.id), ...SIZES.vxlan }));
+
+  const present = new Set<string>([...hosts.map((h) => h.id), ...segments.map((s) => s.id), ...Object.keys(hostOf)]);
+  const visibleNode = (id: string, hostId: number | null) => (present.has(id) ? id : hostId !== null ? nodeId('host', hostId) : null);
+  const edges: ElkExtendedEdge[] = [];
+  const addEdge = (id: string, source: string | null, target: string | null) => {
+    if (source && target && source !== target && present.has(source) && present.has(target)) edges.push({ id, sources: [source], targets: [target] });
+  };
+  // Edges point downwards: segment -> switch -> guest.
+  for (const nic of Object.values(objects.jailNic)) addEdge(nodeId('jailNic', nic.id), nodeId('switch', nic.switch.id), nodeId('jail', nic.jail.id));
+  for (const nic of Object.values(objects.vmNic)) addEdge(nodeId('vmNic', nic.id), nodeId('switch', nic.switch.id), nodeId('vm', nic.vm.id));
+  for (const m of Object.values(objects.vxlanMember)) {
+    const target = m.switch ? visibleNode(nodeId('switch', m.switch.id), fkId(m.host)) : nodeId('host', m.host.id);
+    addEdge(nodeId('vxlanMember', m.id), nodeId('vxlanSegment', m.segment.id), target);
+  }
+
+  const graph: ElkNode = { id: 'root', layoutOptions: LAYOUT_OPTIONS, children: [...segments, ...hosts], edges };
+  const elk = await loadElk();
+  const result = await elk.layout(graph);
+
+  const out: PositionChange[] = [];
+  for (const node of result.children ?? []) {
+    const [kind, num] = node.id.split(':');
+    out.push({ kind: kind === 'host' ? 'host' : 'vxlanSegment', id: Number(num), x: node.x ?? 0, y: node.y ?? 0 });
+    for (const child of node.children ?? []) {
+      const [childKind, childNum] = child.id.split(':');
+      out.push({ kind: childKind as 'switch' | 'jail' | 'vm', id: Number(childNum), x: child.x ?? 0, y: child.y ?? 0 });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,165 @@
+"""Browser tests of the designer: Debian's Chromium driven by Playwright against a live Django server.
+
+The frontend must be built first (``npm --prefix frontend run build``); the tests are skipped without it.
+Never ``playwright install``: the browser is /usr/bin/chromium (Debian package ``chromium``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+
+ROOT = Path(__file__).resolve().parents[2]
+DIST_INDEX = ROOT / "frontend" / "dist" / "index.html"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = os.environ.get("JAILNET_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 15_000
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "e2e: browser end-to-end tests (Chromium + Playwright)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reason = None
+    if not DIST_INDEX.exists():
+        reason = "frontend not built: run `npm --prefix frontend ci && npm --prefix frontend run build`"
+    elif not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        reason = f"no Chromium at {CHROMIUM}: apt-get install chromium"
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread; the tests' own ORM calls are
+    # still plain synchronous code, so Django's guard against ORM use inside a loop does not apply.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def app_url(live_server) -> str:
+    """The live server's address; the frontend's static files are found through STATICFILES_DIRS."""
+    assert any(str(p).endswith("dist") for p in settings.STATICFILES_DIRS), (
+        "frontend/dist missing from STATICFILES_DIRS"
+    )
+    return live_server.url
+
+
+@pytest.fixture
+def make_browser_user(transactional_db) -> Callable[..., User]:
+    """A user with the given roles and the password ``pw-<username>``."""
+
+    def _make(username: str, *roles: str) -> User:
+        user = User.objects.create_user(username=username, password=f"pw-{username}")
+        for role in roles:
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def new_page(browser, app_url, request) -> Iterator[Callable[..., object]]:
+    """Open a page in a fresh browser context (its own cookies), logged in as ``username`` when given."""
+    contexts = []
+
+    def _open(username: str | None = None):
+        context = browser.new_context(viewport={"width": 1500, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(app_url + "/")
+        if username:
+            login(page, username)
+        return page
+
+    yield _open
+    failed = getattr(request.node, "rep_call", None)
+    for index, context in enumerate(contexts):
+        if failed is not None and failed.failed:
+            # A picture of what the browser showed when the test failed (not kept in the repository).
+            for page in context.pages:
+                page.screenshot(path=str(Path(tempfile.gettempdir()) / f"e2e-{request.node.name}-{index}.png"))
+        context.close()
+
+
+def in_thread(function: Callable[[], object]) -> object:
+    """Run ORM code off the Playwright thread: its event loop would stop signal handlers that use async_to_sync."""
+    result: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            result["value"] = function()
+        except BaseException as exc:  # re-raised in the test's thread
+            result["error"] = exc
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]  # type: ignore[misc]
+    return result.get("value")
+
+
+def login(page, username: str) -> None:
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(f"pw-{username}")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_test_id("current-user").wait_for()
+
+
+def screenshot(page, name: str) -> None:
+    """Keep a picture of a key screen for the docs (docs/screenshots/<name>.png) when JAILNET_SCREENSHOTS=1.
+
+    Off by default, so that running the tests leaves the work tree as it was.
+    """
+    if os.environ.get("JAILNET_SCREENSHOTS") != "1":
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
