@@ -22,9 +22,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("JAILNET_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-_secrets = load_or_create_secrets(VAR_DIR / "secrets.json")
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or _secrets["django_secret_key"]
-CREDENTIAL_ENCRYPTION_KEY = os.environ.get("JAILNET_CREDENTIAL_KEY") or _secrets["credential_key"]
+if os.environ.get("DJANGO_SECRET_KEY") and os.environ.get("JAILNET_CREDENTIAL_KEY"):
+    SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+    CREDENTIAL_ENCRYPTION_KEY = os.environ["JAILNET_CREDENTIAL_KEY"]
+else:  # the embedded default: generated once, kept in var/secrets.json
+    _secrets = load_or_create_secrets(VAR_DIR / "secrets.json")
+    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or _secrets["django_secret_key"]
+    CREDENTIAL_ENCRYPTION_KEY = os.environ.get("JAILNET_CREDENTIAL_KEY") or _secrets["credential_key"]
 
 DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 ALLOWED_HOSTS = [

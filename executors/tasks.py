@@ -1,0 +1,35 @@
+"""Celery tasks. Each is thin: load what it works on by id, call a service or a pure function, return plain data.
+
+Tasks run in a separate worker process (``celery -A project worker``), possibly on another machine: they take
+ids, never model instances, and return JSON-serialisable values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from celery import shared_task
+
+from topology.models import Design
+from topology.render.freebsd import render_design
+from topology.selectors import design_snapshot
+
+
+@shared_task
+def ping_task() -> str:
+    """Answer ``"pong"``: shows that a worker is consuming the queue and can reach the result backend."""
+    return "pong"
+
+
+@shared_task
+def design_render_task(design_id: int) -> dict[str, str]:
+    """Render a design for FreeBSD in the worker; return ``{host name: sha256 of its operator script}``.
+
+    The digests let a caller compare what the worker rendered with what it renders itself (or with what
+    was rendered for a change request) without shipping whole scripts through the result backend.
+    """
+    snapshot = design_snapshot(design=Design.objects.get(pk=design_id))
+    return {
+        host_name: hashlib.sha256(config.script.encode()).hexdigest()
+        for host_name, config in render_design(snapshot).items()
+    }
