@@ -31,13 +31,14 @@ def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
     """The role names a user holds (cached on the user object for the request)."""
     if not user.is_authenticated:
         return frozenset()
-    cached = getattr(user, "_jailnet_roles", None)
+    cached: frozenset[str] | None = getattr(user, "_jailnet_roles", None)
     if cached is None:
-        if user.is_superuser:
+        if getattr(user, "is_superuser", False):
             cached = frozenset(ROLES)
         else:
-            cached = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))  # type: ignore[attr-defined]
-        user._jailnet_roles = cached  # type: ignore[union-attr]
+            groups = user.groups  # type: ignore[union-attr,attr-defined]
+            cached = frozenset(groups.filter(name__in=ROLES).values_list("name", flat=True))
+        setattr(user, "_jailnet_roles", cached)  # noqa: B010 - a per-request cache on the user object
     return cached
 
 

@@ -92,7 +92,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "jailnet.sqlite3",
+            "NAME": str(VAR_DIR / "jailnet.sqlite3"),
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
             # A file, not Django's in-memory default: a Celery worker started by the tests (another process)
             # must see the test database. One name per test process, so concurrent runs do not collide;

@@ -159,9 +159,9 @@ class _DesignSync:
                 for field, messages in exc.message_dict.items():
                     self.errors.setdefault(f"{path}.{field}", []).extend(messages)
         if not self.errors:
-            model.objects.bulk_create(to_create, batch_size=2000)
+            model._default_manager.bulk_create(to_create, batch_size=2000)
             if to_update:
-                model.objects.bulk_update(
+                model._default_manager.bulk_update(
                     to_update, sorted(changed_fields | {"version", "last_updated"}), batch_size=2000
                 )
         self.stale.append((model, [o.pk for k, o in existing.items() if k not in result]))
@@ -225,7 +225,7 @@ class _DesignSync:
             if model is m.Interface:
                 # VLANs before their parents: a parent is RESTRICTed by its VLANs until they are gone.
                 m.Interface.objects.filter(pk__in=pks, parent__isnull=False).delete()
-            model.objects.filter(pk__in=pks).delete()
+            model._default_manager.filter(pk__in=pks).delete()
 
     def sync_hosts(self, d: m.Design) -> dict[str, m.Host]:
         existing = {h.name: h for h in m.Host.objects.filter(design=d)}
