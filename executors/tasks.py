@@ -33,3 +33,15 @@ def design_render_task(design_id: int) -> dict[str, str]:
         host_name: hashlib.sha256(config.script.encode()).hexdigest()
         for host_name, config in render_design(snapshot).items()
     }
+
+
+@shared_task
+def design_import_task(document_text: str, user_id: int | None = None) -> dict[str, object]:
+    """Import a design document in the background on behalf of ``user_id``; return its id and whether it changed.
+
+    The change context opened for every task (project/celery.py) attributes the audit entries to that user.
+    """
+    from topology.services.designs import design_import_document
+
+    design, changed = design_import_document(document_text=document_text)
+    return {"design_id": design.pk, "changed": changed}

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 import redis
 
-from executors.tasks import design_render_task, ping_task
+from executors.tasks import design_import_task, design_render_task, ping_task
 from topology.render.freebsd import render_design
 from topology.selectors import design_snapshot
 from topology.services.designs import design_import_document
@@ -70,3 +70,18 @@ def test_task_for_a_missing_design_fails_in_the_worker(celery_worker):
     with pytest.raises(Exception, match="does not exist"):
         result.get(timeout=TASK_TIMEOUT)
     assert result.failed()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_changes_made_by_a_task_are_audited_with_the_user_it_runs_for(celery_worker, make_user):
+    from topology.models import AuditEntry
+
+    olga = make_user("olga", "designer")
+    result = design_import_task.delay(DESIGN.replace("worker-render", "worker-import"), user_id=olga.pk)
+    outcome = result.get(timeout=TASK_TIMEOUT)
+    assert outcome["changed"] is True, celery_worker.log()
+    entries = AuditEntry.objects.filter(design_id=outcome["design_id"])
+    assert entries.count() == 6  # design, host, interface, switch, jail, NIC
+    assert set(entries.values_list("user_name", "source")) == {("olga", "import")}
+    # the task id is the request id that ties the entries together
+    assert {str(e.request_id) for e in entries} == {result.id}
