@@ -6,8 +6,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # Debian packages the app and its tests need (installed by `make system-deps` when run as root).
-# chromium: the browser tests (tests/e2e). Later work adds the lab tools (openssh-server, dnsmasq, nftables, ...).
-DEBIAN_PACKAGES := chromium
+# chromium: the browser tests (tests/e2e); the rest: the lab (a sshd per lab host, DHCP, nftables NAT and
+# firewalls, namespaces, ping, a DHCP client in VM namespaces; tcpdump for looking at lab traffic).
+DEBIAN_PACKAGES := chromium openssh-server openssh-client dnsmasq-base nftables iproute2 iputils-ping busybox tcpdump
 
 # The first Python >= 3.11 on PATH (override: make PYTHON=/usr/bin/python3.12 ...).
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
@@ -27,6 +28,7 @@ PORT ?= 8000
 
 help:
 	@echo "make run          set up (venv, database, examples, demo users) and run web + worker on http://$(HOST):$(PORT)/"
+	@echo "LAB=1 make run    the same, and (as root) bring the article's VXLAN example (S10) up as a lab"
 	@echo "make test         set up and run lint, type checks and the test suite"
 	@echo "make bench        run the benchmarks (tests/perf)"
 	@echo "make lint         ruff check, ruff format --check, mypy"
@@ -110,6 +112,7 @@ run: venv frontend
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(if $(EXAMPLES),$(PY) manage.py design import $(EXAMPLES),@echo "run: no examples/*.yaml to import")
 	$(PY) manage.py demo_users --url http://$(HOST):$(PORT)
+	$(if $(LAB),$(PY) manage.py lab up examples/s10-vxlan-multicast.yaml --if-root,)
 	exec $(PY) -m project.run --host $(HOST) --port $(PORT)
 
 clean:

@@ -1,0 +1,53 @@
+"""Serializers of the lab API."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..models import Lab
+
+
+class LabSerializer(serializers.ModelSerializer):
+    """A design's lab: state, what is not emulated, and the counts of its last check."""
+
+    design_name = serializers.CharField(source="design.name", read_only=True)
+
+    class Meta:
+        model = Lab
+        fields = [
+            "id", "design", "design_name", "lab_id", "state", "message", "notes", "started_at", "finished_at",
+            "up_seconds", "last_check_at", "check_total", "check_matched", "check_mismatched", "check_seconds",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class LabUpSerializer(serializers.Serializer):
+    """Which design to bring up."""
+
+    design = serializers.IntegerField(min_value=1, help_text="id of the design")
+
+
+class CheckCellSerializer(serializers.Serializer):
+    """One cell of the reachability matrix: expected and measured."""
+
+    source = serializers.CharField()
+    target = serializers.CharField()
+    address = serializers.CharField()
+    protocol = serializers.ChoiceField(choices=["icmp", "tcp"])
+    port = serializers.IntegerField(allow_null=True)
+    expected = serializers.BooleanField()
+    measured = serializers.BooleanField()
+    matches = serializers.BooleanField()
+    reason = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class CheckReportSerializer(serializers.Serializer):
+    """Expected vs measured reachability of a lab."""
+
+    design = serializers.CharField()
+    total = serializers.IntegerField()
+    matched = serializers.IntegerField()
+    mismatched = serializers.IntegerField()
+    seconds = serializers.FloatField()
+    cells = CheckCellSerializer(many=True)

@@ -1,0 +1,636 @@
+"""Bring a design's lab up, check it, tear it down. No database here (see ``executors.lab.services``).
+
+``lab_up``: namespaces and cabling (locally, as root) -> one ``sshd`` per host namespace, reachable only from
+the lab's management namespace -> each host's files and commands pushed over SSH with the product's own
+transport -> the internet stub. ``lab_check``: the expected matrix, measured cell by cell with ``ping`` and
+TCP connects run inside the namespaces (bounded: one packet, one second each). ``lab_down``: stops every
+process living in a lab namespace, deletes the namespaces (their links, bridges, vxlans and nftables tables
+go with them) and the state directory; it finds leftovers by the lab id prefix, so it works after a failed or
+killed ``up`` too, and running it twice is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncssh
+
+from executors.ssh import FileHostKeyStore, SshError, SshSession, SshTarget, SshTransport
+from topology import snapshot as s
+from topology.render.lab import Cell, LabCommand, LabPlan, build_network, expected_matrix, lab_id, render_lab
+
+from . import netns
+
+T = TypeVar("T")
+SSHD = "/usr/sbin/sshd"
+HOST_CONCURRENCY = 8
+LOCAL_CONCURRENCY = 4
+PROBE_CONCURRENCY = 32
+PROBE_TIMEOUT = 1  # seconds per ping / TCP connect
+SSHD_READY_TIMEOUT = 10.0
+
+
+class LabError(RuntimeError):
+    """The lab could not do what was asked; the message says why."""
+
+
+class LabNotPermitted(LabError):
+    """The lab needs root (network namespaces, veth pairs, sshd)."""
+
+
+def require_root() -> None:
+    """Raise :class:`LabNotPermitted` unless this process is root."""
+    if os.geteuid() != 0:
+        raise LabNotPermitted(
+            "the lab needs root: it creates network namespaces, veth pairs, bridges and sshd processes "
+            "(run as root, e.g. sudo python manage.py lab ...)"
+        )
+
+
+def missing_tools(plan: LabPlan | None = None) -> list[str]:
+    """Programs the lab needs that this machine lacks (Debian packages in brackets)."""
+    needed = {"ip": "iproute2", "nsenter": "util-linux", SSHD: "openssh-server", "ping": "iputils-ping",
+              "python3": "python3"}  # fmt: skip
+    if plan is not None:
+        argv0 = {c.argv[0] for h in plan.hosts for c in h.commands}
+        argv0 |= {c.argv[2] for h in plan.hosts for c in h.commands if c.argv[0] == "nsenter" and len(c.argv) > 2}
+        if "nft" in argv0:
+            needed["nft"] = "nftables"
+        if "dnsmasq" in argv0:
+            needed["dnsmasq"] = "dnsmasq-base"
+        if "busybox" in argv0:
+            needed["busybox"] = "busybox"
+    return [f"{tool} ({package})" for tool, package in needed.items() if shutil.which(tool) is None]
+
+
+def run_coroutine(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion from synchronous code, in a thread of its own.
+
+    The caller may itself be inside a running event loop (an ASGI view, a test of async code), where
+    ``asyncio.run`` is refused; a fresh thread always has none.
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="lab-loop") as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+# --- state ------------------------------------------------------------------------------------------------
+
+
+def _state_file(state_dir: Path) -> Path:
+    return state_dir / "lab.json"
+
+
+def read_state(state_dir: Path) -> dict[str, Any]:
+    """The lab's state file (empty when there is none)."""
+    try:
+        return json.loads(_state_file(state_dir).read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def _write_state(state_dir: Path, state: dict[str, Any]) -> None:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    tmp = state_dir / ".lab.json.tmp"
+    tmp.write_text(json.dumps(state, indent=1, sort_keys=True))
+    os.replace(tmp, _state_file(state_dir))
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+# --- up ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class UpResult:
+    """What ``lab_up`` did."""
+
+    lab_id: str
+    hosts: int
+    namespaces: int
+    commands: int
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _sshd_config(state_dir: Path, host_dir: Path, address: str) -> str:
+    return "\n".join(
+        [
+            "# sshd of one jailnet lab host: management address only, the lab's key only",
+            f"ListenAddress {address}:22",
+            f"HostKey {host_dir}/ssh_host_ed25519_key",
+            "PidFile none",
+            f"AuthorizedKeysFile {state_dir}/lab_key.pub",
+            "PermitRootLogin prohibit-password",
+            "PubkeyAuthentication yes",
+            "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no",
+            "UsePAM no",
+            "StrictModes no",
+            "UseDNS no",
+            "PrintMotd no",
+            "PrintLastLog no",
+            "MaxSessions 100",
+            "MaxStartups 100:30:200",
+            # bash sources ~/.bashrc for commands run by sshd unless it is a nested shell; a user's heavy
+            # .bashrc would otherwise cost every lab command a fraction of a second.
+            "SetEnv SHLVL=1",
+            "Subsystem sftp internal-sftp",
+            "LogLevel ERROR",
+            "",
+        ]
+    )
+
+
+def _write_key(path: Path, key: asyncssh.SSHKey) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key.write_private_key(str(path))
+    path.chmod(0o600)
+    key.write_public_key(str(path) + ".pub")
+
+
+_LINK_KINDS: dict[str, bool] = {}
+
+
+def link_kind_supported(kind: str) -> bool:
+    """Whether this kernel can create links of ``kind`` (tried once in a scratch namespace)."""
+    if kind not in _LINK_KINDS:
+        scratch = f"jnprobe-{os.getpid()}"
+        netns.run(["ip", "netns", "add", scratch], check=False)
+        try:
+            extra = ["link", "lo", "name", "probe0", "type", "vlan", "id", "2"] if kind == "vlan" else None
+            argv = ["ip", "-n", scratch, "link", "add", *(extra or ["probe0", "type", kind])]
+            _LINK_KINDS[kind] = netns.run(argv, check=False).returncode == 0
+        finally:
+            netns.run(["ip", "netns", "delete", scratch], check=False)
+    return _LINK_KINDS[kind]
+
+
+class Lab:
+    """One design's lab: its plan, state directory and SSH access to its hosts."""
+
+    def __init__(self, snapshot: s.DesignSnapshot, state_dir: Path) -> None:
+        self.snapshot = snapshot
+        self.state_dir = Path(state_dir)
+        needs_loopback = any(i.kind == "loopback" for h in snapshot.hosts for i in h.interfaces)
+        kind = "dummy" if not needs_loopback or link_kind_supported("dummy") else "ifb"
+        self.plan = render_lab(snapshot, state_dir=str(self.state_dir), loopback_kind=kind)
+        self.network = build_network(snapshot)
+        self.transport = SshTransport(
+            host_keys=FileHostKeyStore(self.state_dir / "known_hosts.json"),
+            max_connections=128,
+            max_per_target=4,
+            max_channels=64,  # the lab's sshd allows MaxSessions 100
+        )
+
+    def target(self, host: str) -> SshTarget:
+        """How the lab reaches ``host``'s sshd: a socket opened in the management namespace."""
+        address = str(self.network.mgmt_address[host].ip)
+        mgmt = self.network.mgmt_netns
+        return SshTarget(
+            host=address,
+            port=22,
+            username="root",
+            private_key=(self.state_dir / "lab_key").read_text(),
+            target_id=f"{self.snapshot.name}/{host}",
+            sock_factory=lambda: netns.socket_in_netns(mgmt, (address, 22), timeout=2.0),
+        )
+
+    async def connect(self, host: str, *, ready_timeout: float = SSHD_READY_TIMEOUT) -> Any:
+        """Open a session to ``host``, retrying while its sshd starts."""
+        deadline = time.monotonic() + ready_timeout
+        while True:
+            try:
+                cm = self.transport.connect(self.target(host))
+                session = await cm.__aenter__()
+                return cm, session
+            except (SshError, OSError) as exc:
+                if time.monotonic() > deadline or "host key" in str(exc):
+                    raise
+                await asyncio.sleep(0.05)
+
+
+STEP_MARK = "@@jailnet-step"
+RUN_MARK = "@@jailnet-run"
+
+
+def command_script(commands: Sequence[LabCommand]) -> str:
+    """A POSIX sh script running ``commands`` in order, each line ``shlex.join(argv)``.
+
+    One script per host instead of one SSH channel per command: a lab host gets dozens of commands and
+    every channel costs an sshd session and a shell. Quoting is the same as for single commands, so no
+    design value is ever shell syntax. Each command is announced with ``@@jailnet-run <index>``; a failed
+    one prints ``@@jailnet-step <index> <status> <may_fail>``; the script stops at the first failure that
+    may not fail.
+    """
+    lines = ["exec 2>&1"]  # one ordered stream: a failure's message sits between its two markers
+    for index, command in enumerate(commands):
+        may_fail = int(command.may_fail)
+        stop = "" if command.may_fail else " exit 1;"
+        lines.append(f"echo '{RUN_MARK} {index}'")
+        lines.append(f"{shlex.join(command.argv)} || {{ echo '{STEP_MARK} {index} '$?' {may_fail}';{stop} }}")
+    return "\n".join(lines) + "\n"
+
+
+def script_failures(commands: Sequence[LabCommand], output: str, where: str) -> tuple[list[str], str | None]:
+    """(warnings, fatal error) from the output of :func:`command_script`."""
+    warnings, fatal = [], None
+    current: list[str] = []
+    for line in output.splitlines():
+        if line.startswith(RUN_MARK):
+            current = []
+        elif line.startswith(STEP_MARK):
+            _, index, status, may_fail = line.split()
+            argv = " ".join(commands[int(index)].argv)
+            message = f"{where}: {argv} exited {status}: {' '.join(current[-3:]).strip()}".rstrip()
+            if may_fail == "1":
+                warnings.append(message)
+            else:
+                fatal = message
+        else:
+            current.append(line)
+    return warnings, fatal
+
+
+async def _push_host(lab: Lab, host_plan: Any, warnings: list[str]) -> int:
+    cm, session = await lab.connect(host_plan.name)
+    try:
+        for f in host_plan.files:
+            await session.upload(f.path, f.content.encode(), mode=f.mode, backup=False)
+        result = await session.run(["sh", "-s"], input=command_script(host_plan.commands), timeout=120)
+        found, fatal = script_failures(host_plan.commands, result.stdout, host_plan.name)
+        warnings.extend(found)
+        if fatal or not result.ok:
+            raise LabError(fatal or f"{host_plan.name}: configuration script exited {result.exit_status}")
+        return len(host_plan.commands)
+    finally:
+        await cm.__aexit__(None, None, None)
+
+
+def _run_local_script(commands: Sequence[LabCommand], where: str) -> None:
+    if not commands:
+        return
+    done = subprocess.run(["sh", "-s"], input=command_script(commands), capture_output=True, text=True, timeout=300)
+    _warnings, fatal = script_failures(commands, done.stdout, where)
+    if fatal or done.returncode != 0:
+        raise LabError(fatal or f"{where}: script exited {done.returncode}: {done.stderr.strip()[-300:]}")
+
+
+def _start_sshd(lab: Lab, host: str) -> int:
+    host_dir = lab.state_dir / "hosts" / host
+    conf = host_dir / "sshd_config"
+    conf.write_text(_sshd_config(lab.state_dir, host_dir, str(lab.network.mgmt_address[host].ip)))
+    log = open(host_dir / "run" / "sshd.log", "ab")  # noqa: SIM115 - handed to the child
+    try:
+        process = subprocess.Popen(
+            ["nsenter", f"--net=/run/netns/{lab.network.host_netns[host]}", SSHD, "-D", "-e", "-f", str(conf),
+             "-h", str(host_dir / "ssh_host_ed25519_key")],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+        )  # fmt: skip
+    finally:
+        log.close()
+    (host_dir / "run" / "sshd.pid").write_text(f"{process.pid}\n")
+    return process.pid
+
+
+def lab_up(snapshot: s.DesignSnapshot, state_dir: Path, *, keep_on_failure: bool = False) -> UpResult:
+    """Bring the lab of ``snapshot`` up (tearing down any earlier one first). On failure, tear down and raise."""
+    require_root()
+    started = time.monotonic()
+    lab = Lab(snapshot, state_dir)
+    missing = missing_tools(lab.plan)
+    if missing:
+        raise LabError("missing programs: " + ", ".join(missing))
+    if any(i.kind == "vlan" for h in snapshot.hosts for i in h.interfaces) and not link_kind_supported("vlan"):
+        raise LabError("this kernel cannot create 802.1Q VLAN interfaces (module 8021q); the design has VLANs")
+    lab_down(snapshot.name, state_dir)
+    state = {
+        "design": snapshot.name,
+        "lab_id": lab.plan.lab_id,
+        "namespaces": list(lab.plan.namespaces),
+        "pidfiles": [*lab.plan.pidfiles, *(f"{state_dir}/hosts/{h.name}/run/sshd.pid" for h in lab.plan.hosts)],
+        "state": "starting",
+        "started": _now(),
+    }
+    _write_state(lab.state_dir, state)  # first, so that teardown finds everything even if we die right now
+    warnings: list[str] = []
+    try:
+        commands = _bring_up(lab, warnings)
+    except BaseException as exc:
+        state.update(state="failed", error=str(exc))
+        _write_state(lab.state_dir, state)
+        if not keep_on_failure:
+            lab_down(snapshot.name, state_dir)
+        if isinstance(exc, LabError | SshError | netns.LocalCommandError):
+            raise LabError(f"lab up of {snapshot.name} failed: {exc}") from exc
+        raise
+    state.update(state="up", up_at=_now())
+    _write_state(lab.state_dir, state)
+    return UpResult(
+        lab_id=lab.plan.lab_id,
+        hosts=len(lab.plan.hosts),
+        namespaces=len(lab.plan.namespaces),
+        commands=commands,
+        seconds=round(time.monotonic() - started, 2),
+        warnings=warnings,
+        notes=list(lab.plan.notes),
+    )
+
+
+def _bring_up(lab: Lab, warnings: list[str]) -> int:
+    plan = lab.plan
+    _write_key(lab.state_dir / "lab_key", asyncssh.generate_private_key("ssh-ed25519"))
+    for h in plan.hosts:
+        _write_key(
+            lab.state_dir / "hosts" / h.name / "ssh_host_ed25519_key", asyncssh.generate_private_key("ssh-ed25519")
+        )
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation directory
+    count = 0
+    _run_local_script(plan.fabric, "fabric")
+    # Each host's cables are independent: a few shells at once use both cores of a small machine.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=LOCAL_CONCURRENCY) as pool:
+        for future in [pool.submit(_run_local_script, cables, "cabling") for cables in plan.cables]:
+            future.result()
+    count += len(plan.fabric) + sum(len(c) for c in plan.cables)
+    for h in plan.hosts:
+        _start_sshd(lab, h.name)
+    for f in plan.internet_files:
+        Path(f.path).parent.mkdir(parents=True, exist_ok=True)
+        Path(f.path).write_text(f.content)
+        Path(f.path).chmod(f.mode)
+    _run_local_script(plan.internet, "internet stub")
+    count += len(plan.internet)
+
+    async def push_all() -> int:
+        limit = asyncio.Semaphore(HOST_CONCURRENCY)
+
+        async def one(h: Any) -> int:
+            async with limit:
+                return await _push_host(lab, h, warnings)
+
+        return sum(await asyncio.gather(*(one(h) for h in plan.hosts)))
+
+    return count + run_coroutine(push_all)
+
+
+# --- down -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DownResult:
+    """What ``lab_down`` removed."""
+
+    lab_id: str
+    namespaces: list[str]
+    processes: int
+
+
+def lab_down(design_name: str, state_dir: Path) -> DownResult:
+    """Remove everything of the lab of ``design_name``; harmless when nothing is there."""
+    require_root()
+    state_dir = Path(state_dir)
+    state = read_state(state_dir)
+    lid = state.get("lab_id") or lab_id(design_name)
+    prefix = f"{lid}-"
+    names = sorted(set(netns.list_netns(prefix)) | {n for n in state.get("namespaces", []) if n.startswith(prefix)})
+    inodes = {i for i in (netns.netns_inode(n) for n in names) if i is not None}
+    pids = set(netns.pids_in_netns(inodes))
+    # Processes recorded by pid file, but only while they still live in one of the lab's namespaces: a pid
+    # reused by an unrelated process is never touched.
+    for pidfile in state.get("pidfiles", []):
+        try:
+            pid = int(Path(pidfile).read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+        if netns.pid_netns_inode(pid) in inodes:
+            pids.add(pid)
+    pids.discard(os.getpid())
+    netns.stop_pids(sorted(pids))
+    for name in names:
+        netns.run(["ip", "netns", "delete", name], check=False)
+    if state_dir.exists():
+        shutil.rmtree(state_dir, ignore_errors=True)
+    return DownResult(lab_id=lid, namespaces=names, processes=len(pids))
+
+
+def leftovers(design_name: str) -> dict[str, list[Any]]:
+    """What of a lab still exists on this machine: namespaces and processes (empty lists when clean)."""
+    prefix = f"{lab_id(design_name)}-"
+    names = netns.list_netns(prefix)
+    inodes = {i for i in (netns.netns_inode(n) for n in names) if i is not None}
+    return {"namespaces": names, "processes": netns.pids_in_netns(inodes)}
+
+
+def lab_status(design_name: str, state_dir: Path) -> dict[str, Any]:
+    """The recorded state plus what is really there (namespaces present, sshd processes alive)."""
+    state = read_state(Path(state_dir))
+    found = leftovers(design_name)
+    sshd_alive = 0
+    for pidfile in state.get("pidfiles", []):
+        if pidfile.endswith("sshd.pid"):
+            try:
+                pid = int(Path(pidfile).read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                continue
+            sshd_alive += netns.pid_netns_inode(pid) is not None
+    expected = state.get("namespaces", [])
+    return {
+        "design": design_name,
+        "lab_id": state.get("lab_id") or lab_id(design_name),
+        "state": state.get("state", "down") if found["namespaces"] or state else "down",
+        "namespaces_expected": len(expected),
+        "namespaces_present": len(found["namespaces"]),
+        "processes": len(found["processes"]),
+        "sshd_alive": sshd_alive,
+        "started": state.get("started"),
+        "error": state.get("error"),
+    }
+
+
+# --- check ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MeasuredCell:
+    """An expected cell and what the lab measured."""
+
+    cell: Cell
+    address: str  # the address probed (a DHCP guest's address is learnt at check time)
+    measured: bool
+    detail: str
+
+    @property
+    def matches(self) -> bool:
+        """Measured as expected."""
+        return self.measured == self.cell.expected
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form for the API."""
+        c = self.cell
+        return {
+            "source": c.source, "target": c.target, "address": self.address, "protocol": c.protocol,
+            "port": c.port, "expected": c.expected, "measured": self.measured, "matches": self.matches,
+            "reason": c.reason, "detail": self.detail,
+        }  # fmt: skip
+
+
+@dataclass
+class CheckReport:
+    """Expected vs measured, cell by cell."""
+
+    design: str
+    cells: list[MeasuredCell]
+    seconds: float
+
+    @property
+    def total(self) -> int:
+        """Number of cells."""
+        return len(self.cells)
+
+    @property
+    def matched(self) -> int:
+        """Cells measured as expected."""
+        return sum(c.matches for c in self.cells)
+
+    @property
+    def mismatched(self) -> list[MeasuredCell]:
+        """Cells measured otherwise than expected."""
+        return [c for c in self.cells if not c.matches]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form for the API."""
+        return {
+            "design": self.design,
+            "total": self.total,
+            "matched": self.matched,
+            "mismatched": len(self.mismatched),
+            "seconds": self.seconds,
+            "cells": [c.as_dict() for c in self.cells],
+        }
+
+    def table(self, *, only_mismatches: bool = False) -> str:
+        """A plain-text table for the CLI."""
+        rows = [("", "source", "target", "probe", "expected", "measured")]
+        for m in self.cells:
+            if only_mismatches and m.matches:
+                continue
+            c = m.cell
+            probe = f"{c.protocol} {m.address}" + (f":{c.port}" if c.port else "")
+            mark = "ok" if m.matches else "MISMATCH"
+            yes = {True: "reach", False: "no"}
+            rows.append((mark, c.source, c.target, probe, yes[c.expected], yes[m.measured]))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+        lines.append(f"{self.matched}/{self.total} cells as expected, {len(self.mismatched)} mismatched")
+        return "\n".join(lines)
+
+
+def lab_check(
+    snapshot: s.DesignSnapshot,
+    state_dir: Path,
+    *,
+    sample: int | None = None,
+    max_sources: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> CheckReport:
+    """Measure the expected matrix of ``snapshot`` in its running lab.
+
+    Large designs: ``max_sources`` probes from that many endpoints only (spread over the design), ``sample``
+    keeps at most that many cells (spread over the matrix).
+    """
+    require_root()
+    state = read_state(Path(state_dir))
+    if state.get("state") != "up":
+        raise LabError(f"the lab of {snapshot.name} is not up (state: {state.get('state', 'down')})")
+    lab = Lab(snapshot, Path(state_dir))
+    sources = None
+    if max_sources and len(lab.network.endpoints) > max_sources:
+        step = len(lab.network.endpoints) / max_sources
+        sources = {lab.network.endpoints[int(i * step)].name for i in range(max_sources)}
+    cells = expected_matrix(lab.network, sources=sources)
+    if sample and len(cells) > sample:
+        step = len(cells) / sample
+        cells = [cells[int(i * step)] for i in range(sample)]
+    if progress is not None:
+        progress(f"measuring {len(cells)} cells of {snapshot.name} ({PROBE_CONCURRENCY} at a time)")
+    started = time.monotonic()
+    measured = run_coroutine(lambda: _measure(lab, cells))
+    return CheckReport(snapshot.name, measured, round(time.monotonic() - started, 2))
+
+
+async def _measure(lab: Lab, cells: list[Cell]) -> list[MeasuredCell]:
+    endpoints = {e.name: e for e in lab.network.endpoints}
+    hosts_needed = sorted({endpoints[c.source].host for c in cells if endpoints[c.source].host})
+    hosts_needed = sorted(set(hosts_needed) | {e.host for e in endpoints.values() if e.dhcp_ifaces and e.host})
+    sessions: dict[str, SshSession] = {}
+    managers = []
+    try:
+        for host in hosts_needed:
+            cm, session = await lab.connect(host, ready_timeout=3)
+            managers.append(cm)
+            sessions[host] = session
+        actual = await _learn_dhcp_addresses(lab, sessions)
+        limit = asyncio.Semaphore(PROBE_CONCURRENCY)
+
+        async def probe(cell: Cell) -> MeasuredCell:
+            source = endpoints[cell.source]
+            address = actual.get((cell.target, cell.address), cell.address)
+            prefix: list[str] = []
+            if source.kind in ("vnet-jail", "vm", "internet"):
+                prefix = ["nsenter", f"--net=/run/netns/{source.netns}"]
+            if cell.protocol == "icmp":
+                argv = [*prefix, "ping", "-n", "-q", "-c", "1", "-W", str(PROBE_TIMEOUT)]
+                argv += ["-I", str(source.source)] if source.source else []
+                argv.append(address)
+            else:
+                helper = (
+                    f"{lab.state_dir}/internet/helper.py"
+                    if source.kind == "internet"
+                    else f"{lab.state_dir}/hosts/{source.host}/helper.py"
+                )
+                argv = [*prefix, "python3", helper, "connect", "--timeout", str(PROBE_TIMEOUT)]
+                argv += ["--source", str(source.source)] if source.source else []
+                argv += [address, str(cell.port)]
+            async with limit:
+                if source.kind == "internet":
+                    status, out, err = await netns.arun(argv, timeout=PROBE_TIMEOUT + 4)
+                else:
+                    result = await sessions[source.host or ""].run(argv, timeout=PROBE_TIMEOUT + 4)
+                    status, out, err = result.exit_status, result.stdout, result.stderr
+            detail = (out if status == 0 else err or out).strip().splitlines()
+            return MeasuredCell(cell, address, status == 0, detail[-1] if detail else f"exit {status}")
+
+        return list(await asyncio.gather(*(probe(c) for c in cells)))
+    finally:
+        for cm in managers:
+            await cm.__aexit__(None, None, None)
+
+
+async def _learn_dhcp_addresses(lab: Lab, sessions: dict[str, SshSession]) -> dict[tuple[str, str], str]:
+    """Addresses DHCP guests really got: (endpoint, expected address) -> address read from the namespace."""
+    found: dict[tuple[str, str], str] = {}
+    for e in lab.network.endpoints:
+        if not e.dhcp_ifaces or e.host not in sessions:
+            continue
+        for ifname in e.dhcp_ifaces:
+            result = await sessions[e.host].run(["ip", "-n", e.netns, "-4", "-o", "addr", "show", "dev", ifname])
+            words = result.stdout.split()
+            if "inet" in words:
+                address = words[words.index("inet") + 1].split("/")[0]
+                for expected in e.addresses:
+                    found[(e.name, str(expected))] = address
+    return found

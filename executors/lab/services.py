@@ -1,0 +1,95 @@
+"""Lab services: bring a design's lab up, check it, tear it down, and keep the ``Lab`` row in step.
+
+The work is done by :mod:`executors.lab.lifecycle` (no database); these functions load the design's
+snapshot, call it, and record the outcome. They take minutes at most and hold no transaction open meanwhile.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from topology.models import Design
+from topology.render.lab import lab_id
+from topology.selectors import design_snapshot
+
+from ..models import Lab, LabState
+from . import lifecycle
+from .lifecycle import CheckReport, DownResult, LabError, UpResult
+
+
+def lab_state_dir(design_name: str) -> Path:
+    """Where the lab of ``design_name`` keeps its keys, configuration and pid files."""
+    return Path(settings.VAR_DIR) / "lab" / design_name
+
+
+def design_by_name_or_document(value: str) -> Design:
+    """The design called ``value``, or the design a YAML file at path ``value`` describes (imported first)."""
+    path = Path(value)
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        from topology.services.designs import design_import_document
+
+        design, _ = design_import_document(document_text=path.read_text())
+        return design
+    try:
+        return Design.objects.get(name=value)
+    except Design.DoesNotExist as exc:
+        raise LabError(f"no design called {value!r} (and no such YAML file)") from exc
+
+
+def _lab_row(design: Design) -> Lab:
+    lab, _ = Lab.objects.get_or_create(design=design, defaults={"lab_id": lab_id(design.name)})
+    return lab
+
+
+def lab_start(*, design: Design, keep_on_failure: bool = False) -> tuple[Lab, UpResult]:
+    """Bring the lab of ``design`` up; on failure the row says ``failed`` with the reason, and it raises."""
+    lifecycle.require_root()
+    lab = _lab_row(design)
+    lab.started_at, lab.finished_at, lab.message = timezone.now(), None, ""
+    lab.save()
+    try:
+        result = lifecycle.lab_up(
+            design_snapshot(design=design), lab_state_dir(design.name), keep_on_failure=keep_on_failure
+        )
+    except LabError as exc:
+        lab.state, lab.message, lab.finished_at = LabState.FAILED, str(exc), timezone.now()
+        lab.save()
+        raise
+    lab.state, lab.lab_id = LabState.UP, result.lab_id
+    lab.notes, lab.message = result.notes, "\n".join(result.warnings)
+    lab.up_seconds, lab.finished_at = result.seconds, timezone.now()
+    lab.save()
+    return lab, result
+
+
+def lab_stop(*, design: Design) -> tuple[Lab, DownResult]:
+    """Tear the lab of ``design`` down (idempotent)."""
+    lifecycle.require_root()
+    result = lifecycle.lab_down(design.name, lab_state_dir(design.name))
+    lab = _lab_row(design)
+    lab.state, lab.finished_at = LabState.DOWN, timezone.now()
+    lab.save()
+    return lab, result
+
+
+def lab_run_check(*, design: Design, sample: int | None = None) -> tuple[Lab, CheckReport]:
+    """Measure the reachability matrix of the running lab and record the counts."""
+    lifecycle.require_root()
+    report = lifecycle.lab_check(design_snapshot(design=design), lab_state_dir(design.name), sample=sample)
+    lab = _lab_row(design)
+    lab.last_check_at = timezone.now()
+    lab.check_total, lab.check_matched = report.total, report.matched
+    lab.check_mismatched, lab.check_seconds = len(report.mismatched), report.seconds
+    lab.save()
+    return lab, report
+
+
+def lab_current_status(*, design: Design) -> dict:
+    """The recorded and the real state of the lab of ``design``."""
+    status = lifecycle.lab_status(design.name, lab_state_dir(design.name))
+    lab = Lab.objects.filter(design=design).first()
+    status["recorded_state"] = lab.state if lab else LabState.DOWN
+    return status

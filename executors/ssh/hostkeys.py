@@ -1,0 +1,96 @@
+"""Where pinned SSH host keys live: the transport asks a :class:`HostKeyStore`, never a file of its own.
+
+Production pins keys on ``inventory.ManagedHost.host_key`` (:class:`ManagedHostKeyStore`); the lab keeps them
+in a JSON file in its state directory (:class:`FileHostKeyStore`); tests use a dict (:class:`MemoryHostKeyStore`).
+Keys are stored as one OpenSSH public key line (``ssh-ed25519 AAAA...``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Protocol
+
+
+class HostKeyStore(Protocol):
+    """Pinned host keys by target id (``name`` of the target, or ``host:port``)."""
+
+    def get(self, target_id: str) -> str | None:
+        """The pinned key of ``target_id`` (OpenSSH public key line), or None at first contact."""
+        ...
+
+    def put(self, target_id: str, public_key: str) -> None:
+        """Record the key seen at first contact."""
+        ...
+
+
+class MemoryHostKeyStore:
+    """Pins in a dict: for tests and short-lived tools."""
+
+    def __init__(self, keys: dict[str, str] | None = None) -> None:
+        self.keys: dict[str, str] = dict(keys or {})
+
+    def get(self, target_id: str) -> str | None:
+        """The pinned key, or None."""
+        return self.keys.get(target_id)
+
+    def put(self, target_id: str, public_key: str) -> None:
+        """Pin ``public_key``."""
+        self.keys[target_id] = public_key
+
+
+class FileHostKeyStore:
+    """Pins in a JSON file ``{target id: key}``, rewritten atomically (the lab keeps one per lab)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+
+    def _read(self) -> dict[str, str]:
+        try:
+            return json.loads(self.path.read_text())
+        except FileNotFoundError:
+            return {}
+
+    def get(self, target_id: str) -> str | None:
+        """The pinned key, or None."""
+        with self._lock:
+            return self._read().get(target_id)
+
+    def put(self, target_id: str, public_key: str) -> None:
+        """Pin ``public_key`` (temp file + rename, so a crash never leaves half a file)."""
+        with self._lock:
+            keys = self._read()
+            keys[target_id] = public_key
+            tmp = self.path.with_name(f".{self.path.name}.tmp")
+            tmp.write_text(json.dumps(keys, indent=1, sort_keys=True))
+            os.replace(tmp, self.path)
+
+
+class ManagedHostKeyStore:
+    """Pins on ``ManagedHost.host_key``; the target id is the managed host's name.
+
+    Database access is synchronous; the transport calls the store from a worker thread when the store says
+    so (``blocking = True``).
+    """
+
+    blocking = True
+
+    def get(self, target_id: str) -> str | None:
+        """The key pinned on the managed host called ``target_id``."""
+        from inventory.models import ManagedHost
+
+        key = ManagedHost.objects.filter(name=target_id).values_list("host_key", flat=True).first()
+        return key or None
+
+    def put(self, target_id: str, public_key: str) -> None:
+        """Pin the key on the managed host, once: an already pinned key is never overwritten here."""
+        from django.utils import timezone
+
+        from inventory.models import ManagedHost
+
+        ManagedHost.objects.filter(name=target_id, host_key="").update(
+            host_key=public_key, host_key_pinned_at=timezone.now()
+        )
