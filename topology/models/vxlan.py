@@ -38,7 +38,9 @@ class VxlanMember(BaseModel):
     segment = models.ForeignKey(VxlanSegment, on_delete=models.CASCADE, related_name="members")
     host = models.ForeignKey("topology.Host", on_delete=models.CASCADE, related_name="vxlan_members")
     interface_name = InterfaceNameField()
-    underlay_interface = models.ForeignKey("topology.Interface", on_delete=models.RESTRICT, related_name="vxlan_members")
+    underlay_interface = models.ForeignKey(
+        "topology.Interface", on_delete=models.RESTRICT, related_name="vxlan_members"
+    )
     local_address = IPv4AddressField(blank=True, default="")
     remote_address = IPv4AddressField(blank=True, default="")
     address = IPv4InterfaceField(blank=True, default="")
