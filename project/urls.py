@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/", include("topology.api.urls")),
     path("api/", include("inventory.api.urls")),
     path("api/", include("topology.changes.urls")),
+    path("api/", include("topology.api.graph_urls")),
     path("api/", include("executors.api.urls")),
     path("api/auth/", include("rest_framework.urls")),
     path("api/session/", SessionView.as_view(), name="session"),

@@ -3,6 +3,12 @@ import { useShallow } from 'zustand/react/shallow';
 import { Login } from './components/Login';
 import { DesignList } from './components/DesignList';
 import { Designer } from './components/Designer';
+import { ChangeRequestList } from './components/ChangeRequestList';
+import { ChangeRequestPage } from './components/ChangeRequestPage';
+import { AuditPage } from './components/AuditPage';
+import { DesignHistory } from './components/DesignHistory';
+import { LabPage } from './pages/LabPage';
+import { useNotifications } from './components/Notifications';
 import { useSessionStore } from './store/sessionStore';
 import { SESSION_ENDED_EVENT } from './api/client';
 
@@ -11,16 +17,40 @@ function subscribeHash(callback: () => void) {
   return () => window.removeEventListener('hashchange', callback);
 }
 
-/** Routes: `#/` the design list, `#/designs/<id>` the designer. */
-export function useRoute(): { designId: number | null } {
+export type Route =
+  | { page: 'designs' }
+  | { page: 'designer'; designId: number }
+  | { page: 'history'; designId: number }
+  | { page: 'changeRequests' }
+  | { page: 'changeRequest'; requestId: number }
+  | { page: 'audit' }
+  | { page: 'lab'; designId?: number };
+
+/** The page a location hash names. */
+export function routeOf(hash: string): Route {
+  let m = hash.match(/^#\/designs\/(\d+)\/lab/);
+  if (m) return { page: 'lab', designId: Number(m[1]) };
+  if (hash.startsWith('#/lab')) return { page: 'lab' };
+  m = hash.match(/^#\/designs\/(\d+)\/history/);
+  if (m) return { page: 'history', designId: Number(m[1]) };
+  m = hash.match(/^#\/designs\/(\d+)/);
+  if (m) return { page: 'designer', designId: Number(m[1]) };
+  m = hash.match(/^#\/change-requests\/(\d+)/);
+  if (m) return { page: 'changeRequest', requestId: Number(m[1]) };
+  if (hash.startsWith('#/change-requests')) return { page: 'changeRequests' };
+  if (hash.startsWith('#/audit')) return { page: 'audit' };
+  return { page: 'designs' };
+}
+
+/** Routes: `#/` designs, `#/designs/<id>` the designer, `…/history` its revisions, `#/change-requests[/<id>]`, `#/audit`. */
+export function useRoute(): Route {
   const hash = useSyncExternalStore(subscribeHash, () => window.location.hash);
-  const match = hash.match(/^#\/designs\/(\d+)/);
-  return { designId: match ? Number(match[1]) : null };
+  return routeOf(hash);
 }
 
 export function App() {
   const { me, checked, check } = useSessionStore(useShallow((s) => ({ me: s.me, checked: s.checked, check: s.check })));
-  const { designId } = useRoute();
+  const route = useRoute();
   useEffect(() => {
     void check();
   }, [check]);
@@ -31,7 +61,23 @@ export function App() {
     window.addEventListener(SESSION_ENDED_EVENT, ended);
     return () => window.removeEventListener(SESSION_ENDED_EVENT, ended);
   }, []);
+  useNotifications(me?.username);
   if (!checked) return <div className="splash">Loading…</div>;
   if (!me) return <Login />;
-  return designId === null ? <DesignList /> : <Designer designId={designId} />;
+  switch (route.page) {
+    case 'designer':
+      return <Designer designId={route.designId} />;
+    case 'history':
+      return <DesignHistory key={route.designId} designId={route.designId} />;
+    case 'changeRequests':
+      return <ChangeRequestList />;
+    case 'changeRequest':
+      return <ChangeRequestPage key={route.requestId} requestId={route.requestId} />;
+    case 'audit':
+      return <AuditPage />;
+    case 'lab':
+      return <LabPage designId={route.designId} />;
+    default:
+      return <DesignList />;
+  }
 }

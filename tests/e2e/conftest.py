@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
+import time
+import urllib.request
 from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -100,29 +105,130 @@ def make_browser_user(transactional_db) -> Callable[..., User]:
     return _make
 
 
-@pytest.fixture
-def new_page(browser, app_url, request) -> Iterator[Callable[..., object]]:
-    """Open a page in a fresh browser context (its own cookies), logged in as ``username`` when given."""
-    contexts = []
+class PageOpener:
+    """Opens pages in fresh browser contexts (own cookies) on one server; closes them at the end of the test."""
 
-    def _open(username: str | None = None):
-        context = browser.new_context(viewport={"width": 1500, "height": 900})
+    def __init__(self, browser, base_url: str) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.contexts: list[object] = []
+
+    def __call__(self, username: str | None = None):
+        context = self.browser.new_context(viewport={"width": 1500, "height": 900})
         context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
+        self.contexts.append(context)
         page = context.new_page()
-        page.goto(app_url + "/")
+        page.goto(self.base_url + "/")
         if username:
             login(page, username)
         return page
 
-    yield _open
-    failed = getattr(request.node, "rep_call", None)
-    for index, context in enumerate(contexts):
-        if failed is not None and failed.failed:
-            # A picture of what the browser showed when the test failed (not kept in the repository).
-            for page in context.pages:
-                page.screenshot(path=str(Path(tempfile.gettempdir()) / f"e2e-{request.node.name}-{index}.png"))
-        context.close()
+    def close(self, request: pytest.FixtureRequest) -> None:
+        failed = getattr(request.node, "rep_call", None)
+        for index, context in enumerate(self.contexts):
+            if failed is not None and failed.failed:
+                # A picture of what the browser showed when the test failed (not kept in the repository).
+                for page in context.pages:
+                    page.screenshot(path=str(Path(tempfile.gettempdir()) / f"e2e-{request.node.name}-{index}.png"))
+            context.close()
+
+
+@pytest.fixture
+def new_page(browser, app_url, request) -> Iterator[Callable[..., object]]:
+    """Open a page in a fresh browser context (its own cookies), logged in as ``username`` when given."""
+    opener = PageOpener(browser, app_url)
+    yield opener
+    opener.close(request)
+
+
+@dataclass
+class AsgiServer:
+    """The whole app (HTTP and websockets) under uvicorn, on the test database and an embedded Redis."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        """Process id of the server."""
+        return self.process.pid
+
+    def log(self) -> str:
+        """What the server has written so far (for failure messages)."""
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def events_redis_url() -> Iterator[str]:
+    """Redis for the ASGI server's channel layer: ``REDIS_URL`` if set, else an embedded Valkey stopped by its pid."""
+    from project.embedded_redis import start_embedded_redis
+
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    server = start_embedded_redis()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def asgi_server(transactional_db, events_redis_url: str, tmp_path: Path) -> Iterator[AsgiServer]:
+    """``uvicorn project.asgi:application`` on a free port, for tests that need the live events websocket.
+
+    pytest-django's ``live_server`` speaks WSGI only. This server runs in a subprocess against the test
+    database (a file, see ``DATABASES``) and Redis for the channel layer, so that the events its requests
+    publish reach the browsers' websockets. One per test: the database is flushed between tests, and a
+    server kept across them would hold content types cached from the previous one. Stopped by its pid.
+    """
+    from django.db import connection
+
+    from project.embedded_redis import exit_with_parent, free_loopback_port, stop_process
+    from tests.executors.conftest import database_url
+
+    port = free_loopback_port()
+    log_path = tmp_path / "uvicorn.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.e2e.asgi_settings",
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "REDIS_URL": events_redis_url,
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+        "JAILNET_CREDENTIAL_KEY": settings.CREDENTIAL_ENCRYPTION_KEY,
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [sys.executable, "-m", "uvicorn", "project.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=exit_with_parent,
+        )  # fmt: skip
+    server = AsgiServer(process=process, url=f"http://127.0.0.1:{port}", log_path=log_path)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"uvicorn exited with status {process.returncode}:\n{server.log()}")
+            try:
+                with urllib.request.urlopen(server.url + "/api/session/", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"uvicorn not ready within 60 s:\n{server.log()}") from None
+                time.sleep(0.1)
+        yield server
+    finally:
+        stop_process(process, 10)
+
+
+@pytest.fixture
+def new_live_page(browser, asgi_server, transactional_db, request) -> Iterator[Callable[..., object]]:
+    """Like ``new_page``, on the ASGI server (live events over the websocket)."""
+    opener = PageOpener(browser, asgi_server.url)
+    yield opener
+    opener.close(request)
 
 
 def in_thread(function: Callable[[], object]) -> object:

@@ -3,6 +3,8 @@ import { useShallow } from 'zustand/react/shallow';
 import { designsApi } from '../api/designApi';
 import type { RenderedHost } from '../api/types';
 import { useDesignStore } from '../store/designStore';
+import { Highlighted } from './Highlighted';
+import { languageOf, type Language } from '../model/highlight';
 
 function download(name: string, text: string) {
   const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
@@ -13,7 +15,7 @@ function download(name: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-function Block({ title, text, filename }: { title: string; text: string; filename: string }) {
+function Block({ title, text, filename, language }: { title: string; text: string; filename: string; language: Language }) {
   const [copied, setCopied] = useState(false);
   return (
     <section className="config-block">
@@ -32,7 +34,7 @@ function Block({ title, text, filename }: { title: string; text: string; filenam
         </button>
         <button type="button" onClick={() => download(filename, text)}>Download</button>
       </div>
-      <pre data-testid="config-text">{text}</pre>
+      <Highlighted text={text} language={language} testId="config-text" />
     </section>
   );
 }
@@ -74,9 +76,9 @@ export function ConfigView() {
       {error && <div className="form-error">Could not render: {error}</div>}
       {rendered && rendered.host === host && (
         <>
-          <Block title="operator script" text={rendered.script} filename={`${host}-setup.sh`} />
+          <Block title="operator script" text={rendered.script} filename={`${host}-setup.sh`} language="shell" />
           {rendered.files.map((f) => (
-            <Block key={f.path} title={`${f.path} (${f.mode})`} text={f.content} filename={`${host}${f.path.replace(/\//g, '_')}`} />
+            <Block key={f.path} title={`${f.path} (${f.mode})`} text={f.content} filename={`${host}${f.path.replace(/\//g, '_')}`} language={languageOf(f.path)} />
           ))}
         </>
       )}

@@ -8,7 +8,6 @@ import {
   MiniMap,
   ReactFlow,
   ReactFlowProvider,
-  useNodesInitialized,
   useReactFlow,
   type Connection,
   type Edge,
@@ -37,6 +36,7 @@ import { Header } from './Header';
 import { Palette, PALETTE_MIME } from './Palette';
 import { askDelete, PropertyPanel } from './PropertyPanel';
 import { ValidationPanel } from './ValidationPanel';
+import { SubmitForReview } from './SubmitForReview';
 
 const POSITIONED: ReadonlySet<string> = new Set(['host', 'switch', 'jail', 'vm', 'vxlanSegment']);
 const TOP_LEVEL_ITEMS: ReadonlySet<PaletteItemId> = new Set(['jailhost', 'gateway', 'vxlan']);
@@ -123,14 +123,15 @@ function Canvas({ designId }: { designId: number }) {
     setEdges(graph.edges);
   }, [graph]);
 
-  // Fit the design into view once, when its nodes have first been measured.
-  const nodesInitialized = useNodesInitialized();
+  // Fit the design into view once, when its nodes are first there. Every node has an explicit size, so
+  // there is no need to wait for measurements — which, with onlyRenderVisibleElements, never come for
+  // the nodes out of view (a large design would never be fitted).
   const fittedDesign = useRef<number | null>(null);
   useEffect(() => {
-    if (!nodesInitialized || !nodes.length || store.design?.id !== designId || fittedDesign.current === designId) return;
+    if (!nodes.length || store.design?.id !== designId || fittedDesign.current === designId) return;
     fittedDesign.current = designId;
-    void flowRef.current.fitView({ padding: 0.15, maxZoom: 1 });
-  }, [nodesInitialized, nodes.length, store.design?.id, designId]);
+    requestAnimationFrame(() => void flowRef.current.fitView({ padding: 0.15, maxZoom: 1 }));
+  }, [nodes.length, store.design?.id, designId]);
 
   const onNodesChange = useCallback((changes: NodeChange<DesignerNode>[]) => setNodes((nds) => applyNodeChanges(changes.filter((c) => c.type !== 'remove'), nds)), []);
   const onEdgesChange = useCallback((changes: EdgeChange[]) => setEdges((eds) => applyEdgeChanges(changes.filter((c) => c.type !== 'remove'), eds)), []);
@@ -329,6 +330,9 @@ function Canvas({ designId }: { designId: number }) {
         <button onClick={() => void flow.fitView({ padding: 0.15, duration: 300, maxZoom: 1 })} title="Fit view (F)">Fit</button>
         <button onClick={() => actions.setAllCollapsed(!anyCollapsed)}>{anyCollapsed ? 'Expand hosts' : 'Collapse hosts'}</button>
         <a href={`/api/designs/${designId}/export/`} download>Export YAML</a>
+        <a href={`#/designs/${designId}/history`}>History</a>
+        <a href={`#/designs/${designId}/lab`} data-testid="design-lab-link">Lab</a>
+        {canEdit && store.design && <SubmitForReview design={store.design} errorCount={errorCount} />}
       </Header>
       {store.conflict && (
         <div className="banner conflict" role="alert" data-testid="conflict">

@@ -1,16 +1,31 @@
 import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { canEditDesigns, useSessionStore } from '../store/sessionStore';
+import { NotificationBell } from './Notifications';
 
-/** The top bar: product name, page-specific controls, the user with their roles, and logout. */
+const SECTIONS = [
+  { href: '#/', label: 'Designs', match: (hash: string) => hash === '' || hash === '#/' || hash.startsWith('#/designs') },
+  { href: '#/change-requests', label: 'Change requests', match: (hash: string) => hash.startsWith('#/change-requests') },
+  { href: '#/audit', label: 'Audit', match: (hash: string) => hash.startsWith('#/audit') },
+  { href: '#/lab', label: 'Lab', match: (hash: string) => /^#\/(lab|designs\/\d+\/lab)/.test(hash) },
+];
+
+/** The top bar: product name, the sections, page-specific controls, notifications, the user with their roles, and logout. */
 export function Header({ children }: { children?: ReactNode }) {
   const { me, logout } = useSessionStore(useShallow((s) => ({ me: s.me, logout: s.logout })));
+  const hash = window.location.hash;
   return (
     <header className="app-header">
       <a className="brand" href="#/">jailnet</a>
+      <nav className="sections" aria-label="Sections">
+        {SECTIONS.map((s) => (
+          <a key={s.href} href={s.href} aria-current={s.match(hash) ? 'page' : undefined}>{s.label}</a>
+        ))}
+      </nav>
       <div className="header-tools">{children}</div>
       {me && (
         <div className="user" data-testid="current-user">
+          <NotificationBell />
           <span>{me.username}</span>
           <span className="roles">{me.roles.join(', ') || 'no role'}</span>
           {!canEditDesigns(me) && <span className="read-only-tag" data-testid="read-only">read-only</span>}

@@ -1,0 +1,262 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ApiError } from '../api/client';
+import { designsApi } from '../api/designApi';
+import { labApi, type CheckReport, type Lab, type LabDetail } from '../api/labApi';
+import type { Design, Me } from '../api/types';
+import { Header } from '../components/Header';
+import { ReachabilityMatrix } from '../components/ReachabilityMatrix';
+import { useSessionStore } from '../store/sessionStore';
+import '../lab.css';
+
+/** Roles that may run a lab (the API's `deploy` action); the API enforces it anyway. */
+export const LAB_ROLES = ['operator', 'admin'] as const;
+
+export function canRunLabs(me: Me | null): boolean {
+  return Boolean(me?.roles.some((role) => (LAB_ROLES as readonly string[]).includes(role)));
+}
+
+type Operation = 'up' | 'check' | 'down';
+
+const DOING: Record<Operation, string> = {
+  up: 'Bringing the lab up (namespaces, bridges, sshd, configuration)…',
+  check: 'Measuring reachability, cell by cell…',
+  down: 'Tearing the lab down…',
+};
+
+function when(iso: string | null | undefined): string {
+  return iso ? new Date(iso).toLocaleString() : '—';
+}
+
+function StateBadge({ state }: { state: string }) {
+  const symbol = state === 'up' ? '●' : state === 'failed' ? '✗' : '○';
+  return <span className={`lab-state lab-state-${state}`} data-testid="lab-state">{symbol} {state}</span>;
+}
+
+interface Refusal {
+  status: number;
+  message: string;
+}
+
+function refusalOf(error: unknown): Refusal {
+  if (error instanceof ApiError) {
+    if (error.status === 403) return { status: 403, message: 'Your roles do not allow this: running a lab needs the operator or admin role.' };
+    return { status: error.status, message: error.message };
+  }
+  return { status: 0, message: error instanceof Error ? error.message : String(error) };
+}
+
+/** The lab of one design: its state, Up / Check / Down for operators, and the reachability matrix of the last check. */
+function DesignLab({ designId }: { designId: number }) {
+  const me = useSessionStore((s) => s.me);
+  const canRun = canRunLabs(me);
+  const [design, setDesign] = useState<Design | null>(null);
+  const [lab, setLab] = useState<LabDetail | null>(null);
+  const [loaded, setLoaded] = useState(false);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<Operation | null>(null);
+  const [elapsed, setElapsed] = useState(0);
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
+  const [report, setReport] = useState<CheckReport | null>(null);
+  const started = useRef(0);
+
+  const load = useCallback(async () => {
+    try {
+      const [d, labs] = await Promise.all([designsApi.get(designId), labApi.list()]);
+      setDesign(d);
+      const row = labs.find((l) => l.design === designId);
+      setLab(row ? await labApi.get(row.id) : null);
+      setLoadError(null);
+    } catch (error) {
+      setLoadError(refusalOf(error).message);
+    } finally {
+      setLoaded(true);
+    }
+  }, [designId]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  useEffect(() => {
+    if (!busy) return;
+    const timer = window.setInterval(() => setElapsed(Math.round((performance.now() - started.current) / 1000)), 250);
+    return () => window.clearInterval(timer);
+  }, [busy]);
+
+  const run = async (operation: Operation) => {
+    if (busy) return;
+    started.current = performance.now();
+    setElapsed(0);
+    setBusy(operation);
+    setRefusal(null);
+    try {
+      if (operation === 'up') {
+        setReport(null);
+        await labApi.up(designId);
+      } else if (lab) {
+        if (operation === 'check') setReport(await labApi.check(lab.id));
+        else {
+          await labApi.down(lab.id);
+          setReport(null);
+        }
+      }
+    } catch (error) {
+      setRefusal(refusalOf(error));
+    } finally {
+      await load();
+      setBusy(null);
+    }
+  };
+
+  const state = lab?.state ?? 'down';
+  const notes = lab?.notes ?? [];
+  const live = lab?.live;
+  return (
+    <main className="lab-page">
+      <h1>
+        Lab of <a href={`#/designs/${designId}`} data-testid="lab-design-name">{design?.name ?? `design ${designId}`}</a>
+      </h1>
+      {loadError && <div className="form-error" role="alert">{loadError}</div>}
+      <section className="lab-status" aria-label="Lab state">
+        <div className="lab-status-line">
+          <StateBadge state={state} />
+          {canRun && (
+            <div className="lab-actions" role="group" aria-label="Lab operations">
+              <button onClick={() => void run('up')} disabled={!loaded || busy !== null} data-testid="lab-up" title="Bring the lab up on network namespaces (an earlier one is torn down first)">Up</button>
+              <button onClick={() => void run('check')} disabled={!lab || state !== 'up' || busy !== null} data-testid="lab-check" title="Measure reachability against what the design promises">Check</button>
+              <button className="danger" onClick={() => void run('down')} disabled={!lab || busy !== null} data-testid="lab-down" title="Tear the lab down; nothing of it is left on the machine">Down</button>
+            </div>
+          )}
+          {!canRun && <span className="muted" data-testid="lab-read-only">Operators and admins run the lab; you see its state.</span>}
+        </div>
+        {busy && (
+          <div className="lab-progress" role="status" data-testid="lab-progress">
+            <span className="lab-spinner" aria-hidden="true" /> {DOING[busy]} {elapsed} s
+          </div>
+        )}
+        {refusal && (
+          <div className="lab-refusal" role="alert" data-testid="lab-refusal">
+            <strong>{refusal.status === 409 ? 'The server refused:' : refusal.status === 403 ? 'Not allowed:' : 'The request failed:'}</strong> {refusal.message}
+            {/needs root/i.test(refusal.message) && (
+              <p className="hint">The lab creates network namespaces, so the jailnet server must run as root on a Linux machine. The design itself is not affected.</p>
+            )}
+          </div>
+        )}
+        {!loaded ? (
+          <p>Loading…</p>
+        ) : !lab ? (
+          <p className="muted" data-testid="lab-never">This design has no lab yet{canRun ? ': Up brings it up.' : '.'}</p>
+        ) : (
+          <dl className="lab-facts">
+            <dt>Namespaces prefix</dt>
+            <dd><code>{lab.lab_id}</code></dd>
+            <dt>Started</dt>
+            <dd>{when(lab.started_at)}{lab.up_seconds != null && ` (up in ${lab.up_seconds.toFixed(1)} s)`}</dd>
+            <dt>Last up/down finished</dt>
+            <dd>{when(lab.finished_at)}</dd>
+            {live && (
+              <>
+                <dt>On the machine</dt>
+                <dd data-testid="lab-live">
+                  {live.namespaces_present}/{live.namespaces_expected} namespaces, {live.processes} processes, {live.sshd_alive} sshd alive
+                  {live.state !== state && <span className="lab-warn"> — the machine says “{live.state}”</span>}
+                  {live.error && <span className="lab-warn"> — {live.error}</span>}
+                </dd>
+              </>
+            )}
+            {lab.message && (
+              <>
+                <dt>{state === 'failed' ? 'Why it failed' : 'Message'}</dt>
+                <dd><pre className="lab-message">{lab.message}</pre></dd>
+              </>
+            )}
+            <dt>Last check</dt>
+            <dd data-testid="lab-last-check">
+              {lab.last_check_at
+                ? `${when(lab.last_check_at)}: ${lab.check_matched}/${lab.check_total} as expected, ${lab.check_mismatched} mismatched (${lab.check_seconds ?? '?'} s)`
+                : 'never'}
+            </dd>
+            {notes.length > 0 && (
+              <>
+                <dt>Not emulated</dt>
+                <dd>
+                  <details open={notes.length <= 4}>
+                    <summary>{notes.length} note{notes.length === 1 ? '' : 's'}: what of the design this lab does not reproduce</summary>
+                    <ul className="lab-notes" data-testid="lab-notes">
+                      {notes.map((note, i) => <li key={i}>{typeof note === 'string' ? note : JSON.stringify(note)}</li>)}
+                    </ul>
+                  </details>
+                </dd>
+              </>
+            )}
+          </dl>
+        )}
+      </section>
+      {report ? (
+        <ReachabilityMatrix report={report} />
+      ) : (
+        lab?.last_check_at && state === 'up' && canRun && <p className="muted">Check shows the matrix, cell by cell.</p>
+      )}
+    </main>
+  );
+}
+
+/** Every design with the state of its lab. */
+function LabOverview() {
+  const [designs, setDesigns] = useState<Design[] | null>(null);
+  const [labs, setLabs] = useState<Lab[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    Promise.all([designsApi.list(), labApi.list()]).then(
+      ([d, l]) => {
+        setDesigns(d);
+        setLabs(l);
+      },
+      (e: Error) => setError(e.message),
+    );
+  }, []);
+  const labOf = new Map(labs.map((l) => [l.design, l]));
+  return (
+    <main className="lab-page">
+      <h1>Labs</h1>
+      <p className="muted">A lab brings a design up on Linux network namespaces on the server and measures reachability against what the design promises.</p>
+      {error && <div className="form-error" role="alert">{error}</div>}
+      {designs === null ? (
+        <p>Loading…</p>
+      ) : (
+        <table className="lab-overview" data-testid="lab-overview">
+          <thead>
+            <tr><th>Design</th><th>Lab</th><th>Last check</th></tr>
+          </thead>
+          <tbody>
+            {designs.map((d) => {
+              const lab = labOf.get(d.id);
+              return (
+                <tr key={d.id}>
+                  <td><a href={`#/designs/${d.id}/lab`}>{d.name}</a></td>
+                  <td><StateBadge state={lab?.state ?? 'down'} /></td>
+                  <td>{lab?.last_check_at ? `${lab.check_matched}/${lab.check_total} as expected, ${lab.check_mismatched} mismatched` : '—'}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </main>
+  );
+}
+
+/** `#/lab`: every design's lab; `#/designs/<id>/lab`: the lab of one design. */
+export function LabPage({ designId }: { designId?: number }) {
+  return (
+    <div className="page">
+      <Header>
+        {designId !== undefined && (
+          <>
+            <a href="#/lab">Labs</a> / <a href={`#/designs/${designId}`}>Designer</a>
+          </>
+        )}
+      </Header>
+      {designId === undefined ? <LabOverview /> : <DesignLab key={designId} designId={designId} />}
+    </div>
+  );
+}

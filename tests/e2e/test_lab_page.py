@@ -1,0 +1,135 @@
+"""End-to-end: the Lab page. An operator brings the article's S6 (a VNET jail behind pf NAT) up on network
+namespaces, checks it — the matrix shows every cell measured as expected — and tears it down; a viewer sees
+the state without the operations; without root the server's refusal is shown as such."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+from executors.lab import lifecycle
+from topology.models import Design
+
+from .conftest import in_thread, screenshot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parents[2]
+S06 = ROOT / "examples" / "s06-vnet-iocage.yaml"
+# A name of its own per test process: a lab is identified by its design's name, and other test runs on this
+# machine (tests/lab, another worker) must never tear down this one's lab, nor this one theirs.
+NAME = f"s06-e2e-{os.getpid()}"
+LAB_TIMEOUT_MS = 60_000  # up/check take seconds; more on a machine busy with other tests
+
+
+def _why_no_lab() -> str | None:
+    from tests.lab.support import NO_LAB
+
+    return NO_LAB
+
+
+@pytest.fixture
+def s06(transactional_db, settings, tmp_path: Path) -> Iterator[Design]:
+    """examples/s06-vnet-iocage.yaml imported (as NAME); its lab state kept in tmp_path, torn down at the end."""
+    from topology.services.designs import design_import_document
+
+    settings.VAR_DIR = tmp_path  # the live server runs in this process: its lab state goes here too
+    document = S06.read_text().replace("name: s06-vnet-iocage", f"name: {NAME}", 1)
+    imported = cast("tuple[Design, object]", in_thread(lambda: design_import_document(document_text=document)))
+    design = imported[0]
+    try:
+        yield design
+    finally:
+        if os.geteuid() == 0:
+            # Whatever the test did or failed to do: nothing of the lab may be left on the machine.
+            lifecycle.lab_down(NAME, tmp_path / "lab" / NAME)
+            assert lifecycle.leftovers(NAME) == {"namespaces": [], "processes": []}
+
+
+def open_lab(page, app_url: str, design: Design) -> None:
+    page.goto(f"{app_url}/#/designs/{design.pk}/lab")
+    page.get_by_test_id("lab-design-name").filter(has_text=design.name).wait_for()
+
+
+def test_operator_brings_s06_up_checks_it_and_tears_it_down(new_page, make_browser_user, app_url, s06) -> None:
+    reason = _why_no_lab()
+    if reason:
+        pytest.skip(f"the lab cannot run here: {reason}")
+    make_browser_user("olga", "operator")
+    page = new_page("olga")
+
+    # From the navigation: the labs of every design, then this design's lab.
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Lab").click()
+    page.get_by_test_id("lab-overview").get_by_role("link", name=NAME).click()
+    page.get_by_test_id("lab-design-name").filter(has_text=NAME).wait_for()
+    page.get_by_test_id("lab-never").wait_for()
+
+    page.get_by_test_id("lab-up").click()
+    page.get_by_test_id("lab-progress").wait_for()
+    page.get_by_test_id("lab-state").filter(has_text="up").wait_for(timeout=LAB_TIMEOUT_MS)
+    page.get_by_test_id("lab-progress").wait_for(state="detached", timeout=LAB_TIMEOUT_MS)
+    assert page.get_by_test_id("lab-refusal").count() == 0
+    assert page.get_by_test_id("lab-notes").locator("li").count() > 0  # S06 names what the lab does not emulate
+    assert re.search(r"\d+/\d+ namespaces", page.get_by_test_id("lab-live").inner_text())
+
+    page.get_by_test_id("lab-check").click()
+    summary = page.get_by_test_id("lab-summary")
+    summary.wait_for(timeout=LAB_TIMEOUT_MS)
+    text = summary.inner_text()
+    assert "0 mismatches" in text, text
+    cells = page.get_by_test_id("lab-matrix").locator("button.lab-cell")
+    total = int(re.search(r"(\d+) cells", text).group(1))  # type: ignore[union-attr]
+    assert total > 0 and cells.count() == total
+    assert page.locator('button.lab-cell[data-status^="unexpected"]').count() == 0
+    # The jail reaches its default router on the switch by ICMP, as the design promises.
+    cell = page.locator('button.lab-cell[data-source="jailhost/vnetcage"][data-address="10.1.1.1"][data-probe="icmp"]')
+    assert cell.get_attribute("data-status") == "reach"
+    assert cell.inner_text() == "✓"
+    cell.click()
+    detail = page.get_by_test_id("lab-cell-detail")
+    assert "ping -n -q -c 1 -W 1 10.1.1.1" in detail.inner_text()
+    screenshot(page, "lab-matrix")
+
+    # Only mismatches: none here.
+    page.get_by_test_id("only-mismatches").check()
+    page.get_by_test_id("lab-matrix-empty").wait_for()
+    page.get_by_test_id("only-mismatches").uncheck()
+    page.get_by_test_id("lab-matrix").wait_for()
+
+    page.get_by_test_id("lab-down").click()
+    page.get_by_test_id("lab-state").filter(has_text="down").wait_for(timeout=LAB_TIMEOUT_MS)
+    page.get_by_test_id("lab-progress").wait_for(state="detached", timeout=LAB_TIMEOUT_MS)
+    assert page.get_by_test_id("lab-matrix").count() == 0
+    assert page.get_by_test_id("lab-live").inner_text().startswith("0/")
+    assert lifecycle.leftovers(NAME) == {"namespaces": [], "processes": []}
+
+
+def test_viewer_sees_no_lab_operations(new_page, make_browser_user, app_url, s06) -> None:
+    make_browser_user("vera", "viewer")
+    page = new_page("vera")
+    # From the design: the designer's "Lab" link.
+    page.goto(f"{app_url}/#/designs/{s06.pk}")
+    page.get_by_test_id("design-lab-link").click()
+    page.get_by_test_id("lab-design-name").filter(has_text=NAME).wait_for()
+    page.get_by_test_id("lab-read-only").wait_for()
+    for button in ("lab-up", "lab-check", "lab-down"):
+        assert page.get_by_test_id(button).count() == 0
+
+
+def test_without_root_the_refusal_is_shown(new_page, make_browser_user, app_url, s06, monkeypatch) -> None:
+    # The live server runs in this process: it now believes it is not root, and answers 409 with the reason.
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    make_browser_user("omar", "operator")
+    page = new_page("omar")
+    open_lab(page, app_url, s06)
+    page.get_by_test_id("lab-up").click()
+    refusal = page.get_by_test_id("lab-refusal")
+    refusal.wait_for()
+    text = refusal.inner_text()
+    assert "The server refused:" in text and "the lab needs root" in text, text
+    assert page.get_by_test_id("lab-state").inner_text().endswith("down")

@@ -1,0 +1,127 @@
+"""Benchmark: from navigation to an interactive designer canvas, in headless Chromium.
+
+Measured for the article's S10 (examples/s10-vxlan-multicast.yaml) and for a synthetic design of 1,000
+hosts / 20,000 jails / 2,000 VMs (tests/perf/synthetic.py): the time from ``page.goto`` of the design's
+address (already logged in) until the design is loaded, a host node is visible and draggable, and the
+viewport is fitted. Median of several runs, each a fresh navigation. Prints figures; asserts nothing
+about time (the machine is shared). Run with ``make bench`` or
+``.venv/bin/python -m pytest tests/perf/test_bench_designer.py -m perf -s``.
+
+Goals: under 2 s for S10, under 4 s for 1,000 hosts. Measured twice: with the design graph endpoint
+(``topology/api/graph_urls.py``, one request for the whole design) and without it (the designer then loads
+each object kind page by page, as it does against a server without that route).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.urls import include, path
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, DIST_INDEX, in_thread, login
+from tests.perf.synthetic import synthetic_design
+from topology.models import Design
+from topology.services.designs import design_import_document, design_import_snapshot
+
+pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]
+
+# The project's routes plus the design graph endpoint (until project/urls.py includes it).
+urlpatterns = [
+    path("api/", include("topology.api.graph_urls")),
+    path("", include("project.urls")),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNS_SMALL = 7
+RUNS_LARGE = 5
+# Ready: nothing loading, a host node on the canvas that can be dragged, the viewport fitted (transformed).
+READY_JS = """() => {
+  if (document.querySelector('.canvas-loading')) return false;
+  const node = document.querySelector('.react-flow__node-host.draggable');
+  if (!node || !node.getBoundingClientRect().width) return false;
+  const viewport = document.querySelector('.react-flow__viewport');
+  const transform = viewport ? viewport.style.transform : '';
+  return Boolean(transform && !transform.includes('translate(40px, 200px) scale(0.8)'));
+}"""
+
+
+LOAD_JS = """() => performance.getEntriesByType('resource')
+  .filter((e) => e.name.includes('/graph/') || e.name.includes('design_id='))
+  .reduce((acc, e) => ({ start: Math.min(acc.start, e.requestStart), end: Math.max(acc.end, e.responseEnd) }),
+          { start: Infinity, end: 0 })"""
+
+
+def time_to_canvas(page, url: str, runs: int) -> tuple[list[float], list[float]]:
+    """Seconds from navigation to an interactive canvas for ``runs`` fresh navigations, and of each the
+    seconds spent waiting for the design's objects (first request sent to last answer received)."""
+    times, loads = [], []
+    for _ in range(runs):
+        page.goto("about:blank")
+        start = time.perf_counter()
+        page.goto(url)
+        page.wait_for_function(READY_JS, polling=20, timeout=180_000)
+        times.append(time.perf_counter() - start)
+        span = page.evaluate(LOAD_JS)
+        loads.append(max(0.0, (span["end"] - span["start"]) / 1000))
+    return times, loads
+
+
+def report(name: str, measured: tuple[list[float], list[float]], goal: float) -> None:
+    times, loads = measured
+    median = statistics.median(times)
+    verdict = "ok" if median < goal else "OVER GOAL"
+    print(
+        f"\n[bench designer] {name}: median {median:.2f} s (min {min(times):.2f}, max {max(times):.2f}, "
+        f"{len(times)} runs; goal < {goal:.0f} s: {verdict}); loading the objects: {statistics.median(loads):.2f} s"
+    )
+
+
+@pytest.fixture
+def designer_page(live_server):
+    """A logged-in designer's page in headless Chromium (its own browser: the bench runs outside tests/e2e)."""
+    if not DIST_INDEX.exists() or not Path(CHROMIUM).exists():
+        pytest.skip("needs frontend/dist and Chromium")
+    from playwright.sync_api import sync_playwright
+
+    user = User.objects.create_user(username="bench", password="pw-bench")
+    user.groups.add(Group.objects.get_or_create(name="designer")[0])
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={"width": 1500, "height": 900})
+            page = context.new_page()
+            page.goto(live_server.url + "/")
+            login(page, "bench")
+            yield page
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def test_benchmark_designer_canvas(designer_page, live_server, settings) -> None:
+    page = designer_page
+    s10 = (ROOT / "examples" / "s10-vxlan-multicast.yaml").read_text()
+    small: Design = in_thread(lambda: design_import_document(document_text=s10)[0])  # type: ignore[assignment]
+    start = time.perf_counter()
+    large: Design = in_thread(lambda: design_import_snapshot(snapshot=synthetic_design())[0])  # type: ignore[assignment]
+    print(f"\n[bench designer] import of the 1,000-host design: {time.perf_counter() - start:.1f} s")
+    small_url = f"{live_server.url}/#/designs/{small.pk}"
+    large_url = f"{live_server.url}/#/designs/{large.pk}"
+
+    settings.ROOT_URLCONF = __name__
+    report("S10, graph endpoint", time_to_canvas(page, small_url, RUNS_SMALL), 2)
+    report("1,000 hosts / 20,000 jails / 2,000 VMs, graph endpoint", time_to_canvas(page, large_url, RUNS_LARGE), 4)
+
+    settings.ROOT_URLCONF = "project.urls"
+    report("S10, one list per kind", time_to_canvas(page, small_url, RUNS_SMALL), 2)
+    report("1,000 hosts, one list per kind", time_to_canvas(page, large_url, 1), 4)
