@@ -16,6 +16,7 @@ import concurrent.futures
 import datetime as dt
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -40,6 +41,10 @@ LOCAL_CONCURRENCY = 4
 PROBE_CONCURRENCY = 32
 PROBE_TIMEOUT = 1  # seconds per ping / TCP connect
 SSHD_READY_TIMEOUT = 10.0
+BATCH_TOOLS = ("ip", "bridge")  # iproute2 programs that read many commands from one ``-batch -`` input
+# Words iproute2's batch parser reads exactly as argv would: no blanks, quotes, comment signs or backslashes
+# (and no '@', so that no batch line can be the here-document's end marker).
+_BATCH_WORD = re.compile(r"[A-Za-z0-9_.:/%+=,-]+")
 
 
 class LabError(RuntimeError):
@@ -125,6 +130,7 @@ class UpResult:
     seconds: float
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)  # wall seconds per phase of the bring-up
 
 
 def _sshd_config(state_dir: Path, host_dir: Path, address: str) -> str:
@@ -188,8 +194,8 @@ class Lab:
         self.state_dir = Path(state_dir)
         needs_loopback = any(i.kind == "loopback" for h in snapshot.hosts for i in h.interfaces)
         kind = "dummy" if not needs_loopback or link_kind_supported("dummy") else "ifb"
-        self.plan = render_lab(snapshot, state_dir=str(self.state_dir), loopback_kind=kind)
         self.network = build_network(snapshot)
+        self.plan = render_lab(snapshot, state_dir=str(self.state_dir), loopback_kind=kind, network=self.network)
         self.transport = SshTransport(
             host_keys=FileHostKeyStore(self.state_dir / "known_hosts.json"),
             max_connections=128,
@@ -211,8 +217,13 @@ class Lab:
         )
 
     async def connect(self, host: str, *, ready_timeout: float = SSHD_READY_TIMEOUT) -> Any:
-        """Open a session to ``host``, retrying while its sshd starts."""
+        """Open a session to ``host``, retrying while its sshd starts (until ``ready_timeout`` seconds).
+
+        The first retries come quickly (an sshd is usually listening within milliseconds of its start), later
+        ones back off, so that many hosts waited for together do not keep the machine busy with refusals.
+        """
         deadline = time.monotonic() + ready_timeout
+        delay = 0.01
         while True:
             try:
                 cm = self.transport.connect(self.target(host))
@@ -221,28 +232,78 @@ class Lab:
             except (SshError, OSError) as exc:
                 if time.monotonic() > deadline or "host key" in str(exc):
                     raise
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 0.2)
 
 
 STEP_MARK = "@@jailnet-step"
 RUN_MARK = "@@jailnet-run"
+BATCH_END = "@@jailnet-end"  # ends a batch's here-document; no batch line can be this (batch words hold no '@')
+_BATCH_FAILED = re.compile(r"Command failed -:(\d+)")
+
+
+def _batch_key(command: LabCommand) -> tuple[str, str | None] | None:
+    """``(tool, namespace)`` when ``command`` may share an ``ip``/``bridge`` batch with its neighbours, else None.
+
+    Only plain commands qualify: no failure allowed (a batch stops at its first failing line), no global option
+    other than ``-n NAMESPACE`` (a batch has one set of options), and only words the batch parser reads as argv
+    does. Anything else runs as a command of its own, exactly as written.
+    """
+    argv = command.argv
+    if command.may_fail or not argv or argv[0] not in BATCH_TOOLS:
+        return None
+    netns, rest = None, argv[1:]
+    if len(rest) > 2 and rest[0] == "-n":
+        netns, rest = rest[1], rest[2:]
+    if not rest or rest[0].startswith("-") or not all(_BATCH_WORD.fullmatch(word) for word in argv):
+        return None
+    return argv[0], netns
+
+
+def command_groups(commands: Sequence[LabCommand]) -> list[tuple[int, int, tuple[str, str | None] | None]]:
+    """Runs of ``commands`` executed together: ``(first index, end index, batch key)``, in order.
+
+    Consecutive batchable commands of one tool and namespace form one run (one process instead of one each);
+    every other command is a run of its own. Order is kept, so dependencies between commands are too.
+    """
+    groups: list[tuple[int, int, tuple[str, str | None] | None]] = []
+    for index, command in enumerate(commands):
+        key = _batch_key(command)
+        if key is not None and groups and groups[-1][2] == key and groups[-1][1] == index:
+            groups[-1] = (groups[-1][0], index + 1, key)
+        else:
+            groups.append((index, index + 1, key))
+    return groups
 
 
 def command_script(commands: Sequence[LabCommand]) -> str:
-    """A POSIX sh script running ``commands`` in order, each line ``shlex.join(argv)``.
+    """A POSIX sh script running ``commands`` in order.
 
     One script per host instead of one SSH channel per command: a lab host gets dozens of commands and
-    every channel costs an sshd session and a shell. Quoting is the same as for single commands, so no
-    design value is ever shell syntax. Each command is announced with ``@@jailnet-run <index>``; a failed
-    one prints ``@@jailnet-step <index> <status> <may_fail>``; the script stops at the first failure that
-    may not fail.
+    every channel costs an sshd session and a shell. A command on its own is the line ``shlex.join(argv)``,
+    so no design value is ever shell syntax. A run of consecutive ``ip`` (or ``bridge``) commands in one
+    namespace (see :func:`command_groups`) becomes one ``ip [-n NS] -batch -`` reading them from a quoted
+    here-document: every fork and exec costs, and a host has dozens of such commands.
+
+    Each run is announced with ``@@jailnet-run <first index>``; a failed one prints ``@@jailnet-step <first
+    index> <status> <may_fail>`` (a failed batch line is located by iproute2's ``Command failed -:<line>``);
+    the script stops at the first failure that may not fail.
     """
     lines = ["exec 2>&1"]  # one ordered stream: a failure's message sits between its two markers
-    for index, command in enumerate(commands):
-        may_fail = int(command.may_fail)
-        stop = "" if command.may_fail else " exit 1;"
-        lines.append(f"echo '{RUN_MARK} {index}'")
-        lines.append(f"{shlex.join(command.argv)} || {{ echo '{STEP_MARK} {index} '$?' {may_fail}';{stop} }}")
+    for first, end, key in command_groups(commands):
+        may_fail = int(commands[first].may_fail)
+        stop = "" if commands[first].may_fail else " exit 1;"
+        lines.append(f"echo '{RUN_MARK} {first}'")
+        on_failure = f"|| {{ echo '{STEP_MARK} {first} '$?' {may_fail}';{stop} }}"
+        if key is None or end - first == 1:
+            lines.append(f"{shlex.join(commands[first].argv)} {on_failure}")
+            continue
+        tool, netns = key
+        skip = 3 if netns else 1  # the tool and its -n option are the batch's own argv
+        batch = shlex.join([tool, *(["-n", netns] if netns else []), "-batch", "-"])
+        lines.append(f"{batch} <<'{BATCH_END}' {on_failure}")
+        lines += [" ".join(commands[i].argv[skip:]) for i in range(first, end)]
+        lines.append(BATCH_END)
     return "\n".join(lines) + "\n"
 
 
@@ -254,8 +315,13 @@ def script_failures(commands: Sequence[LabCommand], output: str, where: str) -> 
         if line.startswith(RUN_MARK):
             current = []
         elif line.startswith(STEP_MARK):
-            _, index, status, may_fail = line.split()
-            argv = " ".join(commands[int(index)].argv)
+            _, first, status, may_fail = line.split()
+            index = int(first)
+            failed_line = next((m for m in map(_BATCH_FAILED.fullmatch, current) if m), None)
+            if failed_line is not None:  # a batch: the line that failed, and the message before it
+                index += int(failed_line.group(1)) - 1
+                current = current[: current.index(failed_line.group(0))]
+            argv = " ".join(commands[index].argv)
             message = f"{where}: {argv} exited {status}: {' '.join(current[-3:]).strip()}".rstrip()
             if may_fail == "1":
                 warnings.append(message)
@@ -269,8 +335,8 @@ def script_failures(commands: Sequence[LabCommand], output: str, where: str) -> 
 async def _push_host(lab: Lab, host_plan: Any, warnings: list[str]) -> int:
     cm, session = await lab.connect(host_plan.name)
     try:
-        for f in host_plan.files:
-            await session.upload(f.path, f.content.encode(), mode=f.mode, backup=False)
+        files = [(f.path, f.content.encode(), f.mode) for f in host_plan.files]
+        await session.upload_many(files, backup=False)  # one SFTP session for all of the host's files
         result = await session.run(["sh", "-s"], input=command_script(host_plan.commands), timeout=120)
         found, fatal = script_failures(host_plan.commands, result.stdout, host_plan.name)
         warnings.extend(found)
@@ -317,7 +383,9 @@ def lab_up(snapshot: s.DesignSnapshot, state_dir: Path, *, keep_on_failure: bool
         raise LabError("missing programs: " + ", ".join(missing))
     if any(i.kind == "vlan" for h in snapshot.hosts for i in h.interfaces) and not link_kind_supported("vlan"):
         raise LabError("this kernel cannot create 802.1Q VLAN interfaces (module 8021q); the design has VLANs")
+    planned = time.monotonic()
     lab_down(snapshot.name, state_dir)
+    phases = {"plan": round(planned - started, 3), "earlier lab down": round(time.monotonic() - planned, 3)}
     state = {
         "design": snapshot.name,
         "lab_id": lab.plan.lab_id,
@@ -329,7 +397,7 @@ def lab_up(snapshot: s.DesignSnapshot, state_dir: Path, *, keep_on_failure: bool
     _write_state(lab.state_dir, state)  # first, so that teardown finds everything even if we die right now
     warnings: list[str] = []
     try:
-        commands = _bring_up(lab, warnings)
+        commands = _bring_up(lab, warnings, phases)
     except BaseException as exc:
         state.update(state="failed", error=str(exc))
         _write_state(lab.state_dir, state)
@@ -348,43 +416,68 @@ def lab_up(snapshot: s.DesignSnapshot, state_dir: Path, *, keep_on_failure: bool
         seconds=round(time.monotonic() - started, 2),
         warnings=warnings,
         notes=list(lab.plan.notes),
+        phases=phases,
     )
 
 
-def _bring_up(lab: Lab, warnings: list[str]) -> int:
+def _bring_up(lab: Lab, warnings: list[str], phases: dict[str, float]) -> int:
+    """Keys, fabric, sshds, internet stub and the hosts' configuration; ``phases`` gets each phase's seconds.
+
+    Work that does not depend on each other overlaps: every sshd is started before any is waited for, the
+    hosts are configured concurrently (bounded), and the internet stub comes up locally meanwhile.
+    """
     plan = lab.plan
+    clock = time.monotonic()
+
+    def phase(name: str) -> None:
+        nonlocal clock
+        now = time.monotonic()
+        phases[name] = round(now - clock, 3)
+        clock = now
+
     _write_key(lab.state_dir / "lab_key", asyncssh.generate_private_key("ssh-ed25519"))
     for h in plan.hosts:
         _write_key(
             lab.state_dir / "hosts" / h.name / "ssh_host_ed25519_key", asyncssh.generate_private_key("ssh-ed25519")
         )
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation directory
-    count = 0
+    phase("keys")
     _run_local_script(plan.fabric, "fabric")
-    # Each host's cables are independent: a few shells at once use both cores of a small machine.
+    phase("fabric")
+    # Each host's end of the management cable is independent of the others': a few shells at once use both
+    # cores of a small machine; one shell per host would cost more than it saves.
+    chunks = [[c for cables in plan.cables[i::LOCAL_CONCURRENCY] for c in cables] for i in range(LOCAL_CONCURRENCY)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=LOCAL_CONCURRENCY) as pool:
-        for future in [pool.submit(_run_local_script, cables, "cabling") for cables in plan.cables]:
+        for future in [pool.submit(_run_local_script, chunk, "cabling") for chunk in chunks if chunk]:
             future.result()
-    count += len(plan.fabric) + sum(len(c) for c in plan.cables)
-    for h in plan.hosts:
-        _start_sshd(lab, h.name)
-    for f in plan.internet_files:
+    phase("cables")
+    for f in (*plan.internet_files, *plan.listener_files):
         Path(f.path).parent.mkdir(parents=True, exist_ok=True)
         Path(f.path).write_text(f.content)
         Path(f.path).chmod(f.mode)
-    _run_local_script(plan.internet, "internet stub")
-    count += len(plan.internet)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=LOCAL_CONCURRENCY, thread_name_prefix="lab-local") as pool:
+        # Locally, meanwhile: the internet stub (it needs nothing of the hosts' configuration) and every sshd, a
+        # few at a time (Popen returns once its child has exec'd). Each host is pushed as soon as its sshd is.
+        internet = pool.submit(_run_local_script, plan.internet, "internet stub")
+        sshd = {h.name: pool.submit(_start_sshd, lab, h.name) for h in plan.hosts}
 
-    async def push_all() -> int:
-        limit = asyncio.Semaphore(HOST_CONCURRENCY)
+        async def push_all() -> int:
+            limit = asyncio.Semaphore(HOST_CONCURRENCY)
 
-        async def one(h: Any) -> int:
-            async with limit:
-                return await _push_host(lab, h, warnings)
+            async def one(h: Any) -> int:
+                await asyncio.wrap_future(sshd[h.name])  # started (a failure to start is raised here)
+                async with limit:
+                    return await _push_host(lab, h, warnings)
 
-        return sum(await asyncio.gather(*(one(h) for h in plan.hosts)))
+            return sum(await asyncio.gather(*(one(h) for h in plan.hosts)))
 
-    return count + run_coroutine(push_all)
+        pushed = run_coroutine(push_all)
+        internet.result()
+    phase("sshd + hosts over ssh")
+    # The listener binds inside the guests' namespaces, which the hosts have just created.
+    _run_local_script(plan.listener, "listener")
+    phase("listener")
+    return len(plan.fabric) + sum(len(c) for c in plan.cables) + len(plan.internet) + len(plan.listener) + pushed
 
 
 # --- down -------------------------------------------------------------------------------------------------
@@ -408,7 +501,7 @@ def lab_down(design_name: str, state_dir: Path) -> DownResult:
     prefix = f"{lid}-"
     names = sorted(set(netns.list_netns(prefix)) | {n for n in state.get("namespaces", []) if n.startswith(prefix)})
     inodes = {i for i in (netns.netns_inode(n) for n in names) if i is not None}
-    pids = set(netns.pids_in_netns(inodes))
+    pids = set(netns.pids_in_netns(inodes)) if inodes else set()  # no namespace: no process can live in one
     # Processes recorded by pid file, but only while they still live in one of the lab's namespaces: a pid
     # reused by an unrelated process is never touched.
     for pidfile in state.get("pidfiles", []):
@@ -420,8 +513,7 @@ def lab_down(design_name: str, state_dir: Path) -> DownResult:
             pids.add(pid)
     pids.discard(os.getpid())
     netns.stop_pids(sorted(pids))
-    for name in names:
-        netns.run(["ip", "netns", "delete", name], check=False)
+    netns.delete_netns(names)
     if state_dir.exists():
         shutil.rmtree(state_dir, ignore_errors=True)
     return DownResult(lab_id=lid, namespaces=names, processes=len(pids))
@@ -574,15 +666,21 @@ def lab_check(
 
 async def _measure(lab: Lab, cells: list[Cell]) -> list[MeasuredCell]:
     endpoints = {e.name: e for e in lab.network.endpoints}
-    hosts_needed = sorted({endpoints[c.source].host for c in cells if endpoints[c.source].host})
-    hosts_needed = sorted(set(hosts_needed) | {e.host for e in endpoints.values() if e.dhcp_ifaces and e.host})
+    # The hosts probes start from, and the hosts of DHCP guests (whose leased addresses are read first).
+    sources = {host for c in cells if (host := endpoints[c.source].host)}
+    hosts_needed = sorted(sources | {host for e in endpoints.values() if e.dhcp_ifaces and (host := e.host)})
     sessions: dict[str, SshSession] = {}
     managers = []
     try:
-        for host in hosts_needed:
-            cm, session = await lab.connect(host, ready_timeout=3)
-            managers.append(cm)
-            sessions[host] = session
+        # Concurrently (the transport bounds how many at once); every connection opened is closed below.
+        opened = await asyncio.gather(*(lab.connect(h, ready_timeout=3) for h in hosts_needed), return_exceptions=True)
+        for host, item in zip(hosts_needed, opened, strict=True):
+            if not isinstance(item, BaseException):
+                managers.append(item[0])
+                sessions[host] = item[1]
+        failed = next((item for item in opened if isinstance(item, BaseException)), None)
+        if failed is not None:
+            raise failed
         actual = await _learn_dhcp_addresses(lab, sessions)
         limit = asyncio.Semaphore(PROBE_CONCURRENCY)
 
@@ -597,12 +695,8 @@ async def _measure(lab: Lab, cells: list[Cell]) -> list[MeasuredCell]:
                 argv += ["-I", str(source.source)] if source.source else []
                 argv.append(address)
             else:
-                helper = (
-                    f"{lab.state_dir}/internet/helper.py"
-                    if source.kind == "internet"
-                    else f"{lab.state_dir}/hosts/{source.host}/helper.py"
-                )
-                argv = [*prefix, "python3", helper, "connect", "--timeout", str(PROBE_TIMEOUT)]
+                helper = f"{lab.state_dir}/helper.py"  # one copy for the lab (namespaces share the filesystem)
+                argv = [*prefix, "python3", "-I", "-S", helper, "connect", "--timeout", str(PROBE_TIMEOUT)]
                 argv += ["--source", str(source.source)] if source.source else []
                 argv += [address, str(cell.port)]
             async with limit:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import ctypes
 import os
+import re
 import shlex
 import signal
 import socket
@@ -17,6 +18,7 @@ from pathlib import Path
 
 CLONE_NEWNET = 0x40000000
 NETNS_DIR = Path("/run/netns")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -87,6 +89,20 @@ def list_netns(prefix: str) -> list[str]:
     if not NETNS_DIR.is_dir():
         return []
     return sorted(p.name for p in NETNS_DIR.iterdir() if p.name.startswith(prefix))
+
+
+def delete_netns(names: Sequence[str]) -> None:
+    """Delete the namespaces ``names`` (missing ones are no error): one ``ip -force -batch`` for all of them.
+
+    Names that the batch parser could misread (blanks, quotes, '#') are deleted one ``ip`` each instead.
+    """
+    plain = [n for n in names if _PLAIN_NAME.fullmatch(n)]
+    if plain:
+        batch = "".join(f"netns delete {n}\n" for n in plain)
+        subprocess.run(["ip", "-force", "-batch", "-"], input=batch, capture_output=True, text=True, timeout=60)
+    for name in names:
+        if name not in plain:
+            run(["ip", "netns", "delete", name], check=False)
 
 
 def netns_inode(netns: str) -> int | None:

@@ -247,31 +247,57 @@ class SshSession:
         self, path: str, data: bytes, *, mode: int = 0o644, backup: bool = True, timeout: float = 60.0
     ) -> UploadResult:
         """Write ``data`` to ``path`` atomically; keep the replaced file as ``<path>.jailnet-backup``."""
-        directory, name = posixpath.split(path)
-        tmp = posixpath.join(directory, f".{name}.jailnet-{secrets.token_hex(4)}")
-        backup_path: str | None = None
+        (result,) = await self.upload_many([(path, data, mode)], backup=backup, timeout=timeout)
+        return result
+
+    async def upload_many(
+        self, files: Sequence[tuple[str, bytes, int]], *, backup: bool = True, timeout: float = 60.0
+    ) -> list[UploadResult]:
+        """Write each ``(path, data, mode)`` as :meth:`upload` does, all over one SFTP session.
+
+        An SFTP session costs a channel and a subsystem process on the host: a host receiving several files
+        pays that once, and the files' requests are pipelined on it. ``timeout`` bounds the whole batch.
+        """
+        if not files:
+            return []
+
+        async def one(sftp: asyncssh.SFTPClient, path: str, data: bytes, mode: int) -> UploadResult:
+            try:
+                return await _upload_one(sftp, path, data, mode, backup)
+            except (OSError, asyncssh.Error) as exc:
+                raise SshError(f"uploading {path} to {self.target.key_id} failed: {exc}") from exc
+
+        what = files[0][0] if len(files) == 1 else f"{len(files)} files ({files[0][0]}, ...)"
         try:
             async with self.channels, asyncio.timeout(timeout), self.conn.start_sftp_client() as sftp:
-                try:
-                    async with sftp.open(tmp, "wb", asyncssh.SFTPAttrs(permissions=mode)) as remote:
-                        await remote.write(data)
-                        await remote.fsync()  # the data is on disk before the rename makes it visible
-                    await sftp.chmod(tmp, mode)
-                    if backup and await sftp.exists(path):
-                        backup_path = f"{path}.jailnet-backup"
-                        if await sftp.lexists(backup_path):
-                            await sftp.remove(backup_path)
-                        await sftp.link(path, backup_path)  # a hard link: the old bytes, without copying
-                    await sftp.posix_rename(tmp, path)
-                except BaseException:
-                    with contextlib.suppress(Exception):
-                        await sftp.remove(tmp)
-                    raise
+                return list(await asyncio.gather(*(one(sftp, *f) for f in files)))
         except TimeoutError as exc:
-            raise SshTimeout(f"uploading {path} to {self.target.key_id} took more than {timeout:g}s") from exc
+            raise SshTimeout(f"uploading {what} to {self.target.key_id} took more than {timeout:g}s") from exc
         except (OSError, asyncssh.Error) as exc:
-            raise SshError(f"uploading {path} to {self.target.key_id} failed: {exc}") from exc
-        return UploadResult(path, backup_path)
+            raise SshError(f"uploading {what} to {self.target.key_id} failed: {exc}") from exc
+
+
+async def _upload_one(sftp: asyncssh.SFTPClient, path: str, data: bytes, mode: int, backup: bool) -> UploadResult:
+    """One atomic upload: temp file in the same directory, fsync, hard-link backup, ``posix-rename``."""
+    directory, name = posixpath.split(path)
+    tmp = posixpath.join(directory, f".{name}.jailnet-{secrets.token_hex(4)}")
+    backup_path: str | None = None
+    try:
+        async with sftp.open(tmp, "wb", asyncssh.SFTPAttrs(permissions=mode)) as remote:
+            await remote.write(data)
+            await remote.fsync()  # the data is on disk before the rename makes it visible
+        await sftp.chmod(tmp, mode)
+        if backup and await sftp.exists(path):
+            backup_path = f"{path}.jailnet-backup"
+            if await sftp.lexists(backup_path):
+                await sftp.remove(backup_path)
+            await sftp.link(path, backup_path)  # a hard link: the old bytes, without copying
+        await sftp.posix_rename(tmp, path)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await sftp.remove(tmp)
+        raise
+    return UploadResult(path, backup_path)
 
 
 class CommandStream:

@@ -23,3 +23,28 @@ def test_script_quotes_every_word_and_stops_at_the_first_real_failure():
     warnings, fatal = script_failures(COMMANDS, done.stdout, "host")
     assert warnings == ["host: false exited 1:"]
     assert fatal is not None and fatal.startswith("host: sh -c echo boom >&2; exit 7 exited 7: boom")
+
+
+def test_consecutive_ip_commands_of_one_namespace_become_one_batch(tmp_path):  # type: ignore[no-untyped-def]
+    commands = [
+        LabCommand(("ip", "-n", "ns1", "link", "set", "lo", "up")),
+        LabCommand(("ip", "-n", "ns1", "link", "set", "nosuch", "up")),
+        LabCommand(("ip", "-n", "ns1", "addr", "add", "10.0.0.1/24", "dev", "eth0")),
+        LabCommand(("ip", "route", "replace", "default", "via", "10.0.0.254"), may_fail=True),  # on its own
+        LabCommand(("ip", "link", "set", "a b", "up")),  # a word the batch parser would split: on its own
+    ]
+    script = command_script(commands)
+    assert script.count("-batch") == 1 and "ip -n ns1 -batch - <<'@@jailnet-end'" in script
+    assert "ip link set 'a b' up" in script
+    # A stand-in for iproute2: reads the batch, fails on its second line the way `ip -batch` reports it.
+    fake = tmp_path / "ip"
+    fake.write_text('#!/bin/sh\nn=0\nwhile read -r line; do n=$((n+1)); case "$line" in *nosuch*) '
+                    'echo "Cannot find device \\"nosuch\\"" >&2; echo "Command failed -:$n" >&2; exit 1;; esac; '
+                    'done\n')  # fmt: skip
+    fake.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin"}
+    done = subprocess.run(["sh", "-s"], input=script, capture_output=True, text=True, check=False, env=env)
+    assert done.returncode == 1  # stopped at the batch: nothing after it ran
+    warnings, fatal = script_failures(commands, done.stdout, "host")
+    assert warnings == []
+    assert fatal == 'host: ip -n ns1 link set nosuch up exited 1: Cannot find device "nosuch"'

@@ -39,11 +39,17 @@ def test_vxlan_uses_the_designs_vni_group_and_port_over_the_underlay_device():
 
 
 def test_plain_jail_gets_its_alias_and_a_listener_bound_to_it():
-    argv = _argv(render_lab(snapshot_of(S10), state_dir="/x"), "jailhost-b")
+    plan = render_lab(snapshot_of(S10), state_dir="/x")
+    argv = _argv(plan, "jailhost-b")
     assert ("ip", "addr", "add", "10.0.111.21/32", "dev", "switch111") in argv
-    listener = next(a for a in argv if "listen" in a)
-    assert ".,10.0.111.21:22,jailhost-b/plainjail-b" in listener  # in the host namespace, on the alias
-    assert any(spec.endswith(",0.0.0.0:22,jailhost-b/vnetjail-b") for spec in listener)
+    host = next(h for h in plan.hosts if h.name == "jailhost-b")
+    assert f"{host.netns},10.0.111.21:22,jailhost-b/plainjail-b" in host.listeners  # host namespace, on the alias
+    assert any(spec.endswith(",0.0.0.0:22,jailhost-b/vnetjail-b") for spec in host.listeners)
+    # One listener daemon for the whole lab serves them all (and the stub's server), from a spec file.
+    (specs,) = [f.content.splitlines() for f in plan.listener_files if f.path.endswith("listeners.txt")]
+    assert set(host.listeners) <= set(specs) and any(x.endswith(",198.51.100.80:80,internet") for x in specs)
+    (listener,) = plan.listener
+    assert "listen" in listener.argv and "/x/run/listeners.pid" in plan.pidfiles
 
 
 def test_gateway_nat_becomes_one_nftables_table():
@@ -52,7 +58,8 @@ def test_gateway_nat_becomes_one_nftables_table():
     nft = next(f for f in gateway.files if f.path.endswith("nftables.nft"))
     assert "table ip jailnet_lab" in nft.content
     assert 'oifname "em0" masquerade' in nft.content
-    assert ("sysctl", "-q", "-w", "net.ipv4.ip_forward=1") in [c.argv for c in gateway.commands]
+    (sysctl,) = [c.argv for c in gateway.commands if c.argv[0] == "sysctl"]  # one process for every key
+    assert "net.ipv4.ip_forward=1" in sysctl and "net.ipv4.conf.all.rp_filter=0" in sysctl
 
 
 def test_private_members_are_isolated_ports_and_dhcp_is_real_dnsmasq():

@@ -2,9 +2,10 @@
 
 ``HELPER_SOURCE`` is a stdlib-only Python program run with the system ``python3``:
 
-* ``listen --pidfile P NETNS,ADDR:PORT,BANNER ...`` — one daemon per lab host accepting TCP connections in
-  the host's namespace (NETNS ``.``) and in its jails' and VMs' namespaces, answering each with its banner
-  line, so that a TCP check proves the connection reached the right place;
+* ``listen --pidfile P [--spec-file F] [NETNS,ADDR:PORT,BANNER ...]`` — one daemon per lab accepting TCP
+  connections in the hosts', jails', VMs' and the stub's namespaces (NETNS ``.``: its own), answering each
+  with its banner line, so that a TCP check proves the connection reached the right place; ``F`` holds more
+  specs, one a line (a large lab has more than a command line should carry);
 * ``connect [--source A] [--timeout T] ADDR PORT`` — exit 0 when a TCP connection succeeds in time.
 
 ``UDHCPC_SCRIPT`` is the event script of busybox ``udhcpc``: it configures the leased address and router.
@@ -34,8 +35,12 @@ def _setns(path):
 
 def listen(args):
     sockets = []
+    specs = list(args.spec)
+    if args.spec_file:
+        with open(args.spec_file) as f:
+            specs += [line.strip() for line in f if line.strip()]
     home = os.open("/proc/self/ns/net", os.O_RDONLY)
-    for spec in args.spec:
+    for spec in specs:
         netns, address, banner = spec.split(",", 2)
         host, _, port = address.rpartition(":")
         if netns != ".":
@@ -104,7 +109,8 @@ def main():
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("listen")
     p.add_argument("--pidfile", required=True)
-    p.add_argument("spec", nargs="+", help="NETNS,ADDRESS:PORT,BANNER (NETNS . : this namespace)")
+    p.add_argument("--spec-file", help="more specs, one a line")
+    p.add_argument("spec", nargs="*", help="NETNS,ADDRESS:PORT,BANNER (NETNS . : this namespace)")
     p = sub.add_parser("connect")
     p.add_argument("--source")
     p.add_argument("--timeout", type=float, default=1.0)

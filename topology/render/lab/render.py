@@ -10,6 +10,7 @@ Same snapshot and state directory, same plan: no I/O, no clock, no randomness (M
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from topology import snapshot as s
@@ -58,6 +59,7 @@ class HostPlan:
     commands: tuple[LabCommand, ...]
     notes: tuple[str, ...]
     pidfiles: tuple[str, ...]
+    listeners: tuple[str, ...] = ()  # NETNS,ADDR:PORT,BANNER served for this host by the lab's listener
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,28 @@ class LabPlan:
     hosts: tuple[HostPlan, ...]
     notes: tuple[str, ...]
     pidfiles: tuple[str, ...]
+    # Last, locally: one TCP listener daemon serving every jail, VM, host alias and the stub's server. One
+    # process for the whole lab instead of one per host: each costs a Python start-up, and the listener only
+    # needs the namespaces to exist (it binds each socket inside its namespace).
+    listener_files: tuple[LabFile, ...] = ()
+    listener: tuple[LabCommand, ...] = ()
 
 
 def _c(*argv: str, may_fail: bool = False) -> LabCommand:
     return LabCommand(tuple(argv), may_fail)
+
+
+def _on_link(gateway: str, cidrs: list[str]) -> bool:
+    """Whether ``gateway`` lies in the subnet of one of ``cidrs`` (other than being that address itself).
+
+    A route via an on-link gateway, added after the addresses, cannot fail; only then may it share its
+    namespace's ``ip -batch`` (a route via anything else may fail and is then only a warning).
+    """
+    try:
+        via = ipaddress.IPv4Address(gateway)
+        return any(via in iface(c).network and via != iface(c).ip for c in cidrs)
+    except ValueError:
+        return False
 
 
 def _in(netns: str, *argv: str) -> tuple[str, ...]:
@@ -86,20 +106,36 @@ def _in(netns: str, *argv: str) -> tuple[str, ...]:
     return ("nsenter", f"--net=/run/netns/{netns}", *argv)
 
 
-def render_lab(snapshot: s.DesignSnapshot, *, state_dir: str, loopback_kind: str = "dummy") -> LabPlan:
+def render_lab(
+    snapshot: s.DesignSnapshot, *, state_dir: str, loopback_kind: str = "dummy", network: LabNetwork | None = None
+) -> LabPlan:
     """The lab plan of ``snapshot``; ``state_dir`` is where the lab keeps files (``var/lab/<design>``).
 
     ``loopback_kind`` is the Linux link type of cloned loopbacks (``lo1``): ``dummy``, or ``ifb`` on kernels
-    built without the dummy driver (the executor probes which one the machine has).
+    built without the dummy driver (the executor probes which one the machine has). ``network``: the
+    snapshot's :func:`build_network`, when the caller has it already (it is the same for the same snapshot).
     """
-    net = build_network(snapshot)
+    net = network if network is not None else build_network(snapshot)
     fabric, cables = _fabric(net, state_dir)
     internet_files, internet = _internet(net, state_dir)
     hosts = tuple(_host(net, h, state_dir, loopback_kind) for h in snapshot.hosts)
     notes = tuple(net.notes) + tuple(n for h in hosts for n in h.notes)
     pidfiles = tuple(p for h in hosts for p in h.pidfiles)
+    specs = [spec for h in hosts for spec in h.listeners]
     if internet:
-        pidfiles += (f"{state_dir}/internet/run/listener.pid",)
+        specs.append(f"{net.internet_netns},{INTERNET_SERVER.ip}:{INTERNET_PORT},internet")
+    # The helper serves the listener and the check's TCP probes; the lab's namespaces share this machine's
+    # filesystem, so one copy serves every host (pushing it to each would cost each host an upload).
+    helper = f"{state_dir}/helper.py"
+    listener_files: tuple[LabFile, ...] = (LabFile(helper, HELPER_SOURCE, 0o755),)
+    listener: tuple[LabCommand, ...] = ()
+    if specs:
+        spec_file, pid = f"{state_dir}/listeners.txt", f"{state_dir}/run/listeners.pid"
+        listener_files += (LabFile(spec_file, "".join(f"{x}\n" for x in specs)),)
+        # Started inside the management namespace, so that teardown finds it among the lab's processes.
+        listener = (_c(*_in(net.mgmt_netns, "python3", "-I", "-S", helper, "listen", "--pidfile", pid,
+                            "--spec-file", spec_file)),)  # fmt: skip
+        pidfiles += (pid,)
     return LabPlan(
         design=snapshot.name,
         lab_id=net.lab_id,
@@ -112,57 +148,77 @@ def render_lab(snapshot: s.DesignSnapshot, *, state_dir: str, loopback_kind: str
         hosts=hosts,
         notes=notes,
         pidfiles=pidfiles,
+        listener_files=listener_files,
+        listener=listener,
     )
 
 
 def _fabric(net: LabNetwork, state_dir: str) -> tuple[tuple[LabCommand, ...], tuple[tuple[LabCommand, ...], ...]]:
     """Namespaces, the management bridge and the underlay LANs: everything that crosses namespaces.
 
-    Returns the commands to run first, in order, then one command list per host (its cables), which do not
-    depend on each other and may run concurrently.
+    Returns the commands to run first, in order, then one command list per host (its end of the management
+    cable), which do not depend on each other and may run concurrently. Commands are grouped by the namespace
+    they act in (all namespaces and veth pairs from the root namespace, then the management bridge, then the
+    underlay), so that the executor can hand each group to one ``ip -batch`` process.
     """
-    first = []
     under, mgmt = net.underlay_netns, net.mgmt_netns
-    for ns in [under, mgmt] + [net.host_netns[h] for h in net.hosts]:
-        first.append(_c("ip", "netns", "add", ns))
-        first.append(_c("ip", "-n", ns, "link", "set", "lo", "up"))
+    host_ns = [net.host_netns[h] for h in net.hosts]
+    # Root namespace: every namespace, then every veth pair, each end created directly in its namespace.
+    first = [_c("ip", "netns", "add", ns) for ns in [under, mgmt, *host_ns]]
+    mgmt_ports: list[str] = []
+    for index, h in enumerate(net.hosts):
+        port = f"m{index}"
+        mgmt_ports.append(port)
+        first.append(
+            _c("ip", "link", "add", "mgmt0", "netns", net.host_netns[h], "type", "veth", "peer", "name", port,
+               "netns", mgmt)
+        )  # fmt: skip
+    lan_ports: list[tuple[str, str]] = []  # (underlay end, its LAN bridge)
+    for lan, members in net.lans.items():
+        for h, ifname in members:
+            peer = f"u{len(lan_ports)}"  # the underlay end; a counter keeps names unique and short
+            lan_ports.append((peer, lan))
+            first.append(
+                _c("ip", "link", "add", ifname, "netns", net.host_netns[h], "type", "veth", "peer", "name", peer,
+                   "netns", under)
+            )  # fmt: skip
     # Management: the lab's SSH client connects from inside `mgmt`; host ports are isolated so hosts cannot
     # talk to each other over it, only to the management namespace.
     first += [
+        _c("ip", "-n", mgmt, "link", "set", "lo", "up"),
         _c("ip", "-n", mgmt, "link", "add", "br-mgmt", "type", "bridge"),
         _c("ip", "-n", mgmt, "addr", "add", str(MGMT_GATEWAY), "dev", "br-mgmt"),
         _c("ip", "-n", mgmt, "link", "set", "br-mgmt", "up"),
     ]
+    for port in mgmt_ports:
+        first += [
+            _c("ip", "-n", mgmt, "link", "set", port, "master", "br-mgmt"),
+            _c("ip", "-n", mgmt, "link", "set", port, "type", "bridge_slave", "isolated", "on"),
+            _c("ip", "-n", mgmt, "link", "set", port, "up"),
+        ]
     # Underlay: one bridge per LAN; every physical interface is a veth whose other end is a bridge port.
+    first.append(_c("ip", "-n", under, "link", "set", "lo", "up"))
     for lan in net.lans:
         first += [
             _c("ip", "-n", under, "link", "add", lan, "type", "bridge", "mcast_snooping", "0"),
             _c("ip", "-n", under, "link", "set", lan, "up"),
         ]
-    per_host: dict[str, list[LabCommand]] = {h: [] for h in net.hosts}
-    for index, h in enumerate(net.hosts):
-        ns, port = net.host_netns[h], f"m{index}"
-        per_host[h] += [
-            _c("ip", "link", "add", "mgmt0", "netns", ns, "type", "veth", "peer", "name", port, "netns", mgmt),
-            _c("ip", "-n", mgmt, "link", "set", port, "master", "br-mgmt"),
-            _c("ip", "-n", mgmt, "link", "set", port, "type", "bridge_slave", "isolated", "on"),
-            _c("ip", "-n", mgmt, "link", "set", port, "up"),
-            _c("ip", "-n", ns, "addr", "add", str(net.mgmt_address[h]), "dev", "mgmt0"),
-            _c("ip", "-n", ns, "link", "set", "mgmt0", "up"),
-            _c("mkdir", "-p", f"{state_dir}/hosts/{h}/run"),
+    for peer, lan in lan_ports:
+        first += [
+            _c("ip", "-n", under, "link", "set", peer, "master", lan),
+            _c("ip", "-n", under, "link", "set", peer, "up"),
         ]
-    cable = 0
-    for lan, members in net.lans.items():
-        for h, ifname in members:
-            peer = f"u{cable}"  # the underlay end; a counter keeps names unique and short
-            cable += 1
-            per_host[h] += [
-                _c("ip", "link", "add", ifname, "netns", net.host_netns[h], "type", "veth", "peer", "name", peer,
-                   "netns", under),
-                _c("ip", "-n", under, "link", "set", peer, "master", lan),
-                _c("ip", "-n", under, "link", "set", peer, "up"),
-            ]  # fmt: skip
-    return tuple(first), tuple(tuple(per_host[h]) for h in net.hosts)
+    first.append(_c("mkdir", "-p", f"{state_dir}/run", *(f"{state_dir}/hosts/{h}/run" for h in net.hosts)))
+    # Each host's end of its management cable (the host's own interfaces are configured over SSH).
+    cables = tuple(
+        (
+            _c("ip", "-n", net.host_netns[h], "link", "set", "lo", "up"),
+            _c("ip", "-n", net.host_netns[h], "addr", "add", str(net.mgmt_address[h]), "dev", "mgmt0"),
+            _c("ip", "-n", net.host_netns[h], "link", "set", "mgmt0", "up"),
+        )
+        for h in net.hosts
+    )
+    return tuple(first), cables
 
 
 def _internet(net: LabNetwork, state_dir: str) -> tuple[tuple[LabFile, ...], tuple[LabCommand, ...]]:
@@ -171,33 +227,33 @@ def _internet(net: LabNetwork, state_dir: str) -> tuple[tuple[LabFile, ...], tup
         return (), ()
     ns, under = net.internet_netns, net.underlay_netns
     base = f"{state_dir}/internet"
-    files = (LabFile(f"{base}/helper.py", HELPER_SOURCE, 0o755),)
-    cmds = [
-        _c("ip", "netns", "add", ns),
-        _c("ip", "-n", ns, "link", "set", "lo", "up"),
-        _c("mkdir", "-p", f"{base}/run"),
-    ]
-    for n, up in enumerate(net.uplinks):
-        peer = f"i{n}{up.lan}"[:15]
+    files: tuple[LabFile, ...] = ()  # its server is the lab's listener; the check's probes use the lab's helper
+    # Grouped by namespace (root, underlay, stub) so that each group is one `ip -batch` process.
+    peers = [f"i{n}{up.lan}"[:15] for n, up in enumerate(net.uplinks)]
+    cmds = [_c("mkdir", "-p", f"{base}/run"), _c("ip", "netns", "add", ns)]
+    for peer, up in zip(peers, net.uplinks, strict=True):
+        cmds.append(
+            _c("ip", "link", "add", up.stub_iface, "netns", ns, "type", "veth", "peer", "name", peer, "netns", under)
+        )
+    for peer, up in zip(peers, net.uplinks, strict=True):
         cmds += [
-            _c("ip", "link", "add", up.stub_iface, "netns", ns, "type", "veth", "peer", "name", peer, "netns", under),
             _c("ip", "-n", under, "link", "set", peer, "master", up.lan),
             _c("ip", "-n", under, "link", "set", peer, "up"),
+        ]
+    cmds.append(_c("ip", "-n", ns, "link", "set", "lo", "up"))
+    for up in net.uplinks:
+        cmds += [
             _c("ip", "-n", ns, "addr", "add", str(up.stub_address), "dev", up.stub_iface),
             _c("ip", "-n", ns, "link", "set", up.stub_iface, "up"),
         ]
-    cmds += [
-        _c("ip", "-n", ns, "addr", "add", str(INTERNET_SERVER), "dev", "lo"),  # any address on lo is local
-        _c(*_in(ns, "python3", f"{base}/helper.py", "listen", "--pidfile", f"{base}/run/listener.pid",
-                f".,{INTERNET_SERVER.ip}:{INTERNET_PORT},internet")),
-    ]  # fmt: skip
+    # Its server at INTERNET_SERVER:INTERNET_PORT is served by the lab's listener (see `render_lab`).
+    cmds.append(_c("ip", "-n", ns, "addr", "add", str(INTERNET_SERVER), "dev", "lo"))  # any address on lo is local
     return files, tuple(cmds)
 
 
 def _host(net: LabNetwork, h: s.Host, state_dir: str, loopback_kind: str) -> HostPlan:
     base = f"{state_dir}/hosts/{h.name}"
-    helper = f"{base}/helper.py"
-    files: list[LabFile] = [LabFile(helper, HELPER_SOURCE, 0o755)]
+    files: list[LabFile] = []
     cmds: list[LabCommand] = []
     notes: list[str] = []
     pidfiles: list[str] = []
@@ -205,19 +261,17 @@ def _host(net: LabNetwork, h: s.Host, state_dir: str, loopback_kind: str) -> Hos
     forwards = host_forwards(h)
     if forwards and not h.gateway_enable:
         notes.append(f"{h.name}: IPv4 forwarding enabled for its NAT/redirect rules (gateway_enable is off)")
-    cmds += [
-        _c("sysctl", "-q", "-w", f"net.ipv4.ip_forward={int(forwards)}"),
-        # FreeBSD has no reverse-path filter by default; Linux's would drop asymmetric (but valid) paths.
-        _c("sysctl", "-q", "-w", "net.ipv4.conf.all.rp_filter=0"),
-        _c("sysctl", "-q", "-w", "net.ipv4.conf.default.rp_filter=0"),
-        _c("sysctl", "-q", "-w", "net.ipv4.conf.all.send_redirects=0"),
-        # With br_netfilter, Linux would filter traffic between members of one bridge with the host's
-        # firewall; the expected matrix (and FreeBSD's pf without pfil_member) does not. -e: the key only
-        # exists when br_netfilter is loaded.
-        _c("sysctl", "-q", "-e", "-w", "net.bridge.bridge-nf-call-iptables=0"),
-    ]
+    # One sysctl process for all keys. FreeBSD has no reverse-path filter by default; Linux's would drop
+    # asymmetric (but valid) paths. With br_netfilter, Linux would filter traffic between members of one
+    # bridge with the host's firewall; the expected matrix (and FreeBSD's pf without pfil_member) does not.
+    # -e: that last key only exists when br_netfilter is loaded (the others exist in every namespace).
+    cmds.append(
+        _c("sysctl", "-q", "-e", "-w", f"net.ipv4.ip_forward={int(forwards)}", "net.ipv4.conf.all.rp_filter=0",
+           "net.ipv4.conf.default.rp_filter=0", "net.ipv4.conf.all.send_redirects=0",
+           "net.bridge.bridge-nf-call-iptables=0")
+    )  # fmt: skip
     addresses: list[tuple[str, str]] = []  # (linux iface, CIDR), in order
-    listeners: list[str] = []  # one listener daemon per host serves its jails and VMs: NETNS,ADDR:PORT,BANNER
+    listeners: list[str] = []  # served by the lab's listener daemon: NETNS,ADDR:PORT,BANNER
 
     # Interfaces: physical ends exist (cabled by the fabric); clone loopbacks and VLANs here.
     for i in h.interfaces:
@@ -251,6 +305,7 @@ def _host(net: LabNetwork, h: s.Host, state_dir: str, loopback_kind: str) -> Hos
                 cmds.append(_c("ip", "link", "set", p.interface, "type", "bridge_slave", "isolated", "on"))
     iface_addr = {i.name: i.address for i in h.interfaces}
     first_unicast: dict[tuple[str, int, str], str] = {}  # (segment, udp port, underlay) -> Linux device
+    fdb: list[LabCommand] = []  # after all devices exist: one `bridge -batch` instead of one process each
     for seg, m in net.vxlan_members.get(h.name, []):
         local = m.local_address or iface_addr.get(m.underlay_interface)
         remote = m.remote_address.split("/")[0] if m.remote_address else None
@@ -259,7 +314,7 @@ def _host(net: LabNetwork, h: s.Host, state_dir: str, loopback_kind: str) -> Hos
             # Linux allows one vxlan device per VNI and local endpoint; a hub's further peers become
             # head-end replication entries on the first device (FreeBSD uses one vxlan(4) per peer).
             device = first_unicast[hub_key]
-            cmds.append(_c("bridge", "fdb", "append", "00:00:00:00:00:00", "dev", device, "dst", remote))
+            fdb.append(_c("bridge", "fdb", "append", "00:00:00:00:00:00", "dev", device, "dst", remote))
             notes.append(f"{h.name}: {m.interface_name} (peer {remote}) is an FDB entry of {device} in the lab")
             if m.switch:
                 # The bridge must send frames from one peer back out of the same device to the others.
@@ -278,7 +333,7 @@ def _host(net: LabNetwork, h: s.Host, state_dir: str, loopback_kind: str) -> Hos
         argv += ["dstport", str(seg.udp_port)]
         cmds.append(_c(*argv))
         if seg.mode != "multicast" and remote:
-            cmds.append(_c("bridge", "fdb", "append", "00:00:00:00:00:00", "dev", m.interface_name, "dst", remote))
+            fdb.append(_c("bridge", "fdb", "append", "00:00:00:00:00:00", "dev", m.interface_name, "dst", remote))
         cmds.append(_c("ip", "link", "set", m.interface_name, "mtu", str(seg.mtu)))
         if m.switch:
             switch_iface = eff.get((h.name, m.switch), m.switch)
@@ -295,6 +350,8 @@ def _host(net: LabNetwork, h: s.Host, state_dir: str, loopback_kind: str) -> Hos
             addresses.append((eff[(h.name, m.interface_name)], str(iface(m.address))))
         if seg.mode == "multicast" and seg.multicast_group and m.group_route:
             cmds.append(_c("ip", "route", "replace", f"{seg.multicast_group}/32", "dev", m.underlay_interface))
+
+    cmds += fdb
 
     # Plain jails: their aliases on the host, and a listener bound to them.
     for j in h.jails:
@@ -314,10 +371,26 @@ def _host(net: LabNetwork, h: s.Host, state_dir: str, loopback_kind: str) -> Hos
                 addresses.append((linux_iface, str(address)))
             bound.append(str(address.ip))
         ports = sorted({SERVICE_PORT} | {x.target_port for x in h.redirects if x.target_jail == j.name})
-        listeners += [f".,{a}:{p},{h.name}/{j.name}" for a in bound for p in ports]
+        listeners += [f"{net.host_netns[h.name]},{a}:{p},{h.name}/{j.name}" for a in bound for p in ports]
 
     for linux_iface, cidr in addresses:
         cmds.append(_c("ip", "addr", "add", cidr, "dev", linux_iface))
+
+    # VNET jails and VMs: a namespace each, epair/tap = veth with the host end on the switch. The host's
+    # side of every guest first (these run in the host namespace, with the commands above: one `ip -batch`),
+    # then each guest's side (one `ip -n GUEST -batch` per guest).
+    for g in net.guests[h.name]:
+        cmds.append(_c("ip", "netns", "add", g.netns))
+        for n in g.nics:
+            cmds += [
+                _c("ip", "link", "add", n.host_side, "type", "veth", "peer", "name", n.guest_side, "netns", g.netns),
+                _c("ip", "link", "set", n.host_side, "master", n.switch_iface),
+            ]
+            if n.isolated:
+                cmds.append(_c("ip", "link", "set", n.host_side, "type", "bridge_slave", "isolated", "on"))
+            if n.mtu:
+                cmds.append(_c("ip", "link", "set", n.host_side, "mtu", str(n.mtu)))
+            cmds.append(_c("ip", "link", "set", n.host_side, "up"))
 
     for r in h.static_routes:
         dest = r.destination if "/" in r.destination else f"{r.destination}/32"
@@ -332,41 +405,31 @@ def _host(net: LabNetwork, h: s.Host, state_dir: str, loopback_kind: str) -> Hos
         if up.host == h.name and up.default_route_added:
             default = str(up.stub_address.ip)
     if default:
-        cmds.append(_c("ip", "route", "replace", "default", "via", default, may_fail=True))
+        on_link = _on_link(default, [cidr for _, cidr in addresses])
+        cmds.append(_c("ip", "route", "replace", "default", "via", default, may_fail=not on_link))
 
-    # VNET jails and VMs: a namespace each, epair/tap = veth with the host end on the switch.
     for g in net.guests[h.name]:
-        cmds.append(_c("ip", "netns", "add", g.netns))
         cmds.append(_c("ip", "-n", g.netns, "link", "set", "lo", "up"))
         for n in g.nics:
-            cmds += [
-                _c("ip", "link", "add", n.host_side, "type", "veth", "peer", "name", n.guest_side, "netns", g.netns),
-                _c("ip", "link", "set", n.host_side, "master", n.switch_iface),
-            ]
-            if n.isolated:
-                cmds.append(_c("ip", "link", "set", n.host_side, "type", "bridge_slave", "isolated", "on"))
             if n.mtu:
-                cmds.append(_c("ip", "link", "set", n.host_side, "mtu", str(n.mtu)))
                 cmds.append(_c("ip", "-n", g.netns, "link", "set", n.guest_side, "mtu", str(n.mtu)))
             cmds += [
                 _c("ip", "-n", g.netns, "link", "set", n.guest_side, "address", n.mac),
-                _c("ip", "link", "set", n.host_side, "up"),
                 _c("ip", "-n", g.netns, "link", "set", n.guest_side, "up"),
             ]
             if n.address:
                 cmds.append(_c("ip", "-n", g.netns, "addr", "add", str(n.address), "dev", n.guest_side))
         if g.default_router:
-            cmds.append(_c("ip", "-n", g.netns, "route", "replace", "default", "via", g.default_router, may_fail=True))
+            on_link = _on_link(g.default_router, [str(n.address) for n in g.nics if n.address])
+            cmds.append(
+                _c("ip", "-n", g.netns, "route", "replace", "default", "via", g.default_router, may_fail=not on_link)
+            )
         is_jail = g.kind == "vnet-jail"
         ports = sorted(
             {SERVICE_PORT}
             | {x.target_port for x in h.redirects if (x.target_jail if is_jail else x.target_vm) == g.name}
         )
         listeners += [f"{g.netns},0.0.0.0:{p},{h.name}/{g.name}" for p in ports]
-    if listeners:
-        pid = f"{base}/run/listeners.pid"
-        pidfiles.append(pid)
-        cmds.append(_c("python3", helper, "listen", "--pidfile", pid, *listeners))
 
     # NAT, redirects and the firewall: nftables, one table per namespace.
     for g in net.guests[h.name]:
@@ -412,6 +475,7 @@ def _host(net: LabNetwork, h: s.Host, state_dir: str, loopback_kind: str) -> Hos
         commands=tuple(cmds),
         notes=tuple(notes),
         pidfiles=tuple(pidfiles),
+        listeners=tuple(listeners),
     )
 
 
