@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import difflib
 import io
 import json
@@ -183,6 +184,15 @@ class RevisionFilterSet(django_filters.FilterSet):
         fields = ["design_id", "design", "number"]
 
 
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time, compared in UTC (PostgreSQL refuses offsets beyond ±15:59, ISO allows up to ±23:59)."""
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return super().filter(qs, value)
+
+
 class AuditEntryFilterSet(django_filters.FilterSet):
     user = django_filters.CharFilter(field_name="user_name")
     user_id = IdFilter(field_name="user_id")
@@ -192,8 +202,8 @@ class AuditEntryFilterSet(django_filters.FilterSet):
     design = django_filters.CharFilter(field_name="design_name")
     host = django_filters.CharFilter(field_name="host_name", label="Host name (per-host history)")
     request_id = django_filters.UUIDFilter()
-    since = django_filters.IsoDateTimeFilter(field_name="time", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="time", lookup_expr="lt")
+    since = UtcDateTimeFilter(field_name="time", lookup_expr="gte")
+    until = UtcDateTimeFilter(field_name="time", lookup_expr="lt")
 
     class Meta:
         model = AuditEntry
