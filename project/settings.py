@@ -173,7 +173,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ChangeRequestStateEnum": "topology.models.changes.ChangeRequestState",
+        "LabStateEnum": "executors.models.LabState",
+    },
 }
 
 LOGGING = {

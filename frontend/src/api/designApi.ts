@@ -3,8 +3,29 @@ import { ApiError, listAll, request } from './client';
 import type { Design, Me, RenderedHost, ValidationReport } from './types';
 import { emptyObjects, ENDPOINTS, KINDS, type Kind, type ObjectOf, type Objects } from '../model/kinds';
 
+/** Per host: what a collapsed host node summarizes (from `?scope=overview`). */
+export interface HostCounts {
+  jails: number;
+  vms: number;
+  switches: number;
+  interfaces: number;
+}
+
+export interface DesignOverview {
+  design: Design;
+  /** Hosts, switches, VXLAN segments and members only. */
+  objects: Objects;
+  counts: Record<number, HostCounts>;
+}
+
 export interface DesignApi {
   loadDesign(designId: number): Promise<{ design: Design; objects: Objects }>;
+  /** What collapsed hosts need; null where the server cannot (then the store loads everything). */
+  loadOverview?(designId: number): Promise<DesignOverview | null>;
+  /** Every object of these hosts (the hosts included). */
+  loadHosts?(designId: number, hostIds: number[]): Promise<Objects>;
+  /** One object (to find the host of an object not loaded yet). */
+  get?<K extends Kind>(kind: K, id: number): Promise<ObjectOf<K>>;
   create<K extends Kind>(kind: K, data: Record<string, unknown>): Promise<ObjectOf<K>>;
   update<K extends Kind>(kind: K, id: number, data: Record<string, unknown>): Promise<ObjectOf<K>>;
   remove(kind: Kind, id: number, version?: number): Promise<void>;
@@ -39,6 +60,29 @@ export const httpDesignApi: DesignApi = {
     const lists = await Promise.all(KINDS.map((kind) => listAll<{ id: number }>(ENDPOINTS[kind], { design_id: designId })));
     return { design, objects: objectsOf((kind) => lists[KINDS.indexOf(kind)]) };
   },
+  async loadOverview(designId) {
+    try {
+      const graph = await request<{ design: Design; objects: Record<string, { id: number }[]>; counts?: Record<string, HostCounts> }>(
+        'GET',
+        `/api/designs/${designId}/graph/`,
+        undefined,
+        { scope: 'overview' },
+      );
+      if (!graph.counts) return null; // a server that ignores the parameter answered the whole design
+      const counts = Object.fromEntries(Object.entries(graph.counts).map(([id, c]) => [Number(id), c]));
+      return { design: graph.design, objects: objectsOf((kind) => graph.objects[routeOf(kind)] ?? []), counts };
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+  },
+  async loadHosts(designId, hostIds) {
+    const graph = await request<{ objects: Record<string, { id: number }[]> }>('GET', `/api/designs/${designId}/graph/`, undefined, {
+      host: hostIds.join(','),
+    });
+    return objectsOf((kind) => graph.objects[routeOf(kind)] ?? []);
+  },
+  get: (kind, id) => request('GET', `${ENDPOINTS[kind]}${id}/`),
   create: (kind, data) => request('POST', ENDPOINTS[kind], data),
   update: (kind, id, data) => request('PATCH', `${ENDPOINTS[kind]}${id}/`, data),
   remove: (kind, id, version) => request('DELETE', `${ENDPOINTS[kind]}${id}/`, undefined, { version }),

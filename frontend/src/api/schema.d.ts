@@ -289,6 +289,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/designs/{id}/graph/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The design and its objects, keyed like the list endpoints (``hosts``, ``jail-nics``, …). */
+        get: operations["designs_graph_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/designs/{id}/render/": {
         parameters: {
             query?: never;
@@ -689,6 +706,91 @@ export interface paths {
         head?: never;
         /** @description Plain and VNET jails. */
         patch: operations["jails_partial_update"];
+        trace?: never;
+    };
+    "/api/labs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Labs of designs: state and last check; actions to bring a lab up, check it and tear it down. */
+        get: operations["labs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/labs/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Labs of designs: state and last check; actions to bring a lab up, check it and tear it down. */
+        get: operations["labs_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/labs/{id}/check/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Measure the lab's reachability, cell by cell, against what the design promises. */
+        post: operations["labs_check_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/labs/{id}/down/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Tear the lab down; nothing of it is left on the machine. */
+        post: operations["labs_down_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/labs/up/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Bring the lab of a design up (tearing down an earlier one). */
+        post: operations["labs_up_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/managed-hosts/": {
@@ -1250,7 +1352,7 @@ export interface components {
             title: string;
             description?: string;
             readonly author: string;
-            readonly state: components["schemas"]["StateEnum"];
+            readonly state: components["schemas"]["ChangeRequestStateEnum"];
             readonly stale: boolean;
             readonly required_approvals: number;
             readonly approvals_count: number;
@@ -1277,7 +1379,7 @@ export interface components {
             title: string;
             description?: string;
             readonly author: string;
-            readonly state: components["schemas"]["StateEnum"];
+            readonly state: components["schemas"]["ChangeRequestStateEnum"];
             readonly stale: boolean;
             readonly required_approvals: number;
             readonly approvals_count: number;
@@ -1304,6 +1406,48 @@ export interface components {
             design: number;
             title: string;
             description?: string;
+        };
+        /**
+         * @description * `draft` - Draft
+         *     * `submitted` - Submitted
+         *     * `changes_requested` - Changes requested
+         *     * `approved` - Approved
+         *     * `rejected` - Rejected
+         *     * `deploying` - Deploying
+         *     * `deployed` - Deployed
+         *     * `failed` - Failed
+         *     * `rolled_back` - Rolled back
+         * @enum {string}
+         */
+        ChangeRequestStateEnum: "draft" | "submitted" | "changes_requested" | "approved" | "rejected" | "deploying" | "deployed" | "failed" | "rolled_back";
+        /** @description One cell of the reachability matrix: expected and measured. */
+        CheckCell: {
+            source: string;
+            target: string;
+            address: string;
+            protocol: components["schemas"]["CheckCellProtocolEnum"];
+            port: number | null;
+            expected: boolean;
+            measured: boolean;
+            matches: boolean;
+            reason: string;
+            detail: string;
+        };
+        /**
+         * @description * `icmp` - icmp
+         *     * `tcp` - tcp
+         * @enum {string}
+         */
+        CheckCellProtocolEnum: "icmp" | "tcp";
+        /** @description Expected vs measured reachability of a lab. */
+        CheckReport: {
+            design: string;
+            total: number;
+            matched: number;
+            mismatched: number;
+            /** Format: double */
+            seconds: number;
+            cells: components["schemas"]["CheckCell"][];
         };
         Comment: {
             readonly id: number;
@@ -1394,6 +1538,20 @@ export interface components {
             underlay_mtu?: number;
             /** Format: int64 */
             required_approvals?: number;
+        };
+        DesignGraph: {
+            design: components["schemas"]["Design"];
+            objects: {
+                [key: string]: {
+                    [key: string]: unknown;
+                }[];
+            };
+            /** @description With `scope=overview`: per host id, how many jails, vms, switches and interfaces it holds. */
+            counts?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
         };
         /** @description A design document (YAML text) to create or replace a design from. */
         DesignImportRequestRequest: {
@@ -1856,6 +2014,47 @@ export interface components {
             allow_raw_sockets?: boolean;
             devfs_ruleset?: number | null;
         };
+        /** @description A design's lab: state, what is not emulated, and the counts of its last check. */
+        Lab: {
+            readonly id: number;
+            readonly design: number;
+            readonly design_name: string;
+            /** @description Prefix of the lab's namespaces (jn + hash of the name) */
+            readonly lab_id: string;
+            readonly state: components["schemas"]["LabStateEnum"];
+            /** @description Why the last operation failed, or what it warned about */
+            readonly message: string;
+            /** @description What of the design the lab does not emulate */
+            readonly notes: unknown;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the last up or down finished
+             */
+            readonly finished_at: string | null;
+            /** Format: double */
+            readonly up_seconds: number | null;
+            /** Format: date-time */
+            readonly last_check_at: string | null;
+            readonly check_total: number;
+            readonly check_matched: number;
+            readonly check_mismatched: number;
+            /** Format: double */
+            readonly check_seconds: number | null;
+        };
+        /**
+         * @description * `down` - Down
+         *     * `up` - Up
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        LabStateEnum: "down" | "up" | "failed";
+        /** @description Which design to bring up. */
+        LabUpRequest: {
+            /** @description id of the design */
+            design: number;
+        };
         LoginError: {
             detail: string;
         };
@@ -2165,6 +2364,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["JailNic"][];
+        };
+        PaginatedLabList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["Lab"][];
         };
         PaginatedManagedHostList: {
             /** @example 123 */
@@ -2736,19 +2950,6 @@ export interface components {
          * @enum {string}
          */
         SourceEnum: "api" | "admin" | "import" | "task" | "command" | "shell";
-        /**
-         * @description * `draft` - Draft
-         *     * `submitted` - Submitted
-         *     * `changes_requested` - Changes requested
-         *     * `approved` - Approved
-         *     * `rejected` - Rejected
-         *     * `deploying` - Deploying
-         *     * `deployed` - Deployed
-         *     * `failed` - Failed
-         *     * `rolled_back` - Rolled back
-         * @enum {string}
-         */
-        StateEnum: "draft" | "submitted" | "changes_requested" | "approved" | "rejected" | "deploying" | "deployed" | "failed" | "rolled_back";
         /** @description An rc.conf static route of a host. */
         StaticRoute: {
             readonly id: number;
@@ -4494,6 +4695,50 @@ export interface operations {
                     "application/json": components["schemas"]["Detail"];
                 };
             };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    designs_graph_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Only the objects of these hosts (repeat the parameter, or give comma-separated ids). */
+                host?: number[];
+                /** @description `overview`: only the hosts, switches, VXLAN segments and members, plus `counts` (per host id: jails, vms, switches, interfaces). Without it: every object of the design. */
+                scope?: "overview";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DesignGraph"];
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7623,6 +7868,257 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    labs_list: {
+        parameters: {
+            query?: {
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedLabList"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    labs_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this lab. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lab"];
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    labs_check_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this lab. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckReport"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Stale version, the object is still in use, or a state that forbids this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    labs_down_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this lab. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lab"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Stale version, the object is still in use, or a state that forbids this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    labs_up_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabUpRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["LabUpRequest"];
+                "multipart/form-data": components["schemas"]["LabUpRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lab"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
         };

@@ -56,6 +56,8 @@ function Canvas({ designId }: { designId: number }) {
       design: s.design,
       objects: s.objects,
       collapsed: s.collapsed,
+      loadedHosts: s.loadedHosts,
+      hostCounts: s.hostCounts,
       findings: s.findings,
       selection: s.selection,
       loading: s.loading,
@@ -83,7 +85,7 @@ function Canvas({ designId }: { designId: number }) {
       setAllCollapsed: s.setAllCollapsed,
     })),
   );
-  const { objects, collapsed, findings, selection } = store;
+  const { objects, collapsed, loadedHosts, hostCounts, findings, selection } = store;
   const flow = useReactFlow<DesignerNode, Edge>();
   const [tab, setTab] = useState<Tab>('properties');
   const confirm = useConfirmStore(useShallow((s) => ({ request: s.request, close: s.close })));
@@ -111,7 +113,10 @@ function Canvas({ designId }: { designId: number }) {
 
   const badges = useMemo(() => badgesByNode(objects, findings), [objects, findings]);
   const selectedId = selection ? canvasIdOf(selection) : null;
-  const graph = useMemo(() => buildGraph(objects, { collapsed, badges, selectedId, canEdit }), [objects, collapsed, badges, selectedId, canEdit]);
+  const graph = useMemo(
+    () => buildGraph(objects, { collapsed, badges, selectedId, canEdit, loadedHosts, hostCounts }),
+    [objects, collapsed, badges, selectedId, canEdit, loadedHosts, hostCounts],
+  );
   const [nodes, setNodes] = useState<DesignerNode[]>([]);
   const [edges, setEdges] = useState<Edge[]>([]);
   useEffect(() => {
@@ -142,7 +147,11 @@ function Canvas({ designId }: { designId: number }) {
   );
   const onConnect = useCallback(
     async (connection: Connection) => {
-      const plan = planConnection(objects, connection.source, connection.target);
+      // Either end may be in a host not loaded yet (a large design): load those hosts first.
+      const ends = [connection.source, connection.target].map((id) => parseNodeId(id)).filter((ref) => ref !== null);
+      const hosts = ends.map((ref) => hostIdOf(objects, ref)).filter((id): id is number => id !== null);
+      if (hosts.length) await useDesignStore.getState().ensureHosts(hosts);
+      const plan = planConnection(useDesignStore.getState().objects, connection.source, connection.target);
       if (!plan.ok) return actions.setError(plan.reason);
       try {
         const created = await actions.createObject(plan.kind, plan.data, 'connect');
@@ -225,12 +234,15 @@ function Canvas({ designId }: { designId: number }) {
       }
       const hostIds = Object.keys(objects.host).map(Number);
       if (hostId === null && hostIds.length === 1 && !flowPosition) hostId = hostIds[0];
-      let switchId = switchIdOf(objects, selection);
+      // Into a host not loaded yet (a large design): load it first, so names and addresses do not clash.
+      if (hostId !== null) await useDesignStore.getState().ensureHosts([hostId]);
+      const known = useDesignStore.getState().objects;
+      let switchId = switchIdOf(known, selection);
       if (switchId === null && hostId !== null) {
-        const switches = Object.values(objects.switch).filter((s) => s.host.id === hostId);
+        const switches = Object.values(known.switch).filter((s) => s.host.id === hostId);
         if (switches.length === 1) switchId = switches[0].id;
       }
-      const plan = planPaletteItem(item, { objects, designId, hostId, switchId, position });
+      const plan = planPaletteItem(item, { objects: known, designId, hostId, switchId, position });
       if (!plan.ok) return actions.setError(plan.reason);
       try {
         const targetHost = typeof plan.data.host === 'number' ? objects.host[plan.data.host] : undefined;
@@ -277,13 +289,19 @@ function Canvas({ designId }: { designId: number }) {
   const focusObject = useCallback(
     (ref: { kind: Kind; id: number }) => {
       actions.select(ref);
-      const nodeId = nodeIdOf(objects, ref);
-      if (!nodeId) return;
-      const hostId = hostIdOf(objects, ref);
-      if (hostId !== null && collapsed[hostId] && ref.kind !== 'host') actions.toggleCollapsed(hostId);
-      setTimeout(() => void flow.fitView({ nodes: [{ id: nodeId }], duration: 300, maxZoom: 1.2, padding: 0.5 }), 50);
+      const show = () => {
+        const { objects, collapsed } = useDesignStore.getState();
+        const nodeId = nodeIdOf(objects, ref);
+        if (!nodeId) return;
+        const hostId = hostIdOf(objects, ref);
+        if (hostId !== null && collapsed[hostId] && ref.kind !== 'host') actions.toggleCollapsed(hostId);
+        setTimeout(() => void flow.fitView({ nodes: [{ id: nodeId }], duration: 300, maxZoom: 1.2, padding: 0.5 }), 50);
+      };
+      // An object of a host not loaded yet (a large design): load that host first.
+      if (nodeIdOf(useDesignStore.getState().objects, ref)) show();
+      else void useDesignStore.getState().ensureObject(ref).then((found) => found && show());
     },
-    [actions, objects, collapsed, flow],
+    [actions, flow],
   );
   const focusFinding = useCallback((finding: DesignFinding) => finding.objects[0] && focusObject(finding.objects[0]), [focusObject]);
 

@@ -36,6 +36,22 @@ describe('buildGraph', () => {
     expect(edges[0]).toMatchObject({ source: `vxlanSegment:${t.segment.id}`, target: `host:${t.hostA.id}`, deletable: false });
   });
 
+  it('shows the counts of the server for a collapsed host whose objects are not loaded', () => {
+    const t = twoHosts();
+    add(t.objects, 'vxlanMember', { segment: t.segment, host: t.hostB, switch: t.vx, interface_name: 'vxlan111', underlay_interface: t.igb0 });
+    // Only the overview: hosts, switches, segments and members.
+    for (const kind of ['interface', 'jail', 'vm', 'jailNic', 'nat', 'redirect', 'dhcpService'] as const) t.objects[kind] = {};
+    const counts = { [t.hostA.id]: { jails: 20, vms: 2, switches: 1, interfaces: 3 }, [t.hostB.id]: { jails: 0, vms: 0, switches: 1, interfaces: 1 } };
+    const { nodes, edges } = buildGraph(t.objects, { ...options, collapsed: { [t.hostA.id]: true, [t.hostB.id]: true }, loadedHosts: {}, hostCounts: counts });
+    const host = nodes.find((n) => n.id === `host:${t.hostA.id}`);
+    expect(host?.type === 'host' && host.data.counts).toEqual({ switches: 1, jails: 20, vms: 2 });
+    expect(edges.map((e) => [e.source, e.target])).toEqual([[`vxlanSegment:${t.segment.id}`, `host:${t.hostB.id}`]]);
+    // Once loaded, the host counts what the store holds.
+    const loaded = buildGraph(t.objects, { ...options, collapsed: { [t.hostA.id]: true }, loadedHosts: { [t.hostA.id]: true }, hostCounts: counts });
+    const again = loaded.nodes.find((n) => n.id === `host:${t.hostA.id}`);
+    expect(again?.type === 'host' && again.data.counts).toEqual({ switches: 1, jails: 0, vms: 0 });
+  });
+
   it('uses stored positions and grows the host around its children', () => {
     const t = twoHosts();
     t.objects.switch[t.services.id].position_x = 900;

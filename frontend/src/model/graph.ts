@@ -58,6 +58,9 @@ export interface GraphOptions {
   badges: Record<string, Badge>;
   selectedId: string | null;
   canEdit: boolean;
+  /** Hosts whose objects are loaded (absent: all are); the others show `hostCounts`. */
+  loadedHosts?: Record<number, boolean> | null;
+  hostCounts?: Record<number, { jails: number; vms: number; switches: number }>;
 }
 
 export interface Graph {
@@ -176,7 +179,10 @@ export function buildGraph(objects: Objects, options: GraphOptions): Graph {
       data: {
         host,
         collapsed: isCollapsed,
-        counts: { switches: switches.length, jails: jails.length, vms: vms.length },
+        counts:
+          options.loadedHosts && !options.loadedHosts[host.id] && options.hostCounts?.[host.id]
+            ? { switches: options.hostCounts[host.id].switches, jails: options.hostCounts[host.id].jails, vms: options.hostCounts[host.id].vms }
+            : { switches: switches.length, jails: jails.length, vms: vms.length },
         badge: hostBadge,
       },
     });

@@ -7,12 +7,14 @@
  */
 import { create } from 'zustand';
 import { ApiError } from '../api/client';
-import { httpDesignApi, type DesignApi } from '../api/designApi';
+import { httpDesignApi, type DesignApi, type HostCounts } from '../api/designApi';
 import type { Design } from '../api/types';
 import { normalizeFinding, type DesignFinding } from '../model/findings';
 import {
   emptyObjects,
+  fkId,
   FOREIGN_KEYS,
+  KINDS,
   LABELS,
   displayName,
   writableData,
@@ -48,6 +50,49 @@ export interface PositionChange {
 /** Hosts are collapsed into single nodes by default from this many hosts or guests on. */
 export const COLLAPSE_HOSTS_FROM = 8;
 export const COLLAPSE_GUESTS_FROM = 150;
+/** Hosts fetched per request when many are expanded at once. */
+const HOSTS_PER_REQUEST = 50;
+
+/** Whether a design of this size opens with its hosts collapsed (and, when the server can, loaded lazily). */
+export function opensCollapsed(hosts: number, guests: number): boolean {
+  return hosts >= COLLAPSE_HOSTS_FROM || guests >= COLLAPSE_GUESTS_FROM;
+}
+
+/** The host an object belongs to, from the objects at hand (null: a design-wide object, or not known here). */
+export function hostOf(objects: Objects, kind: Kind, obj: Record<string, unknown>): number | null {
+  if (kind === 'host') return typeof obj.id === 'number' ? obj.id : null;
+  if (kind === 'vxlanSegment') return null;
+  const direct = fkId(obj.host);
+  if (direct !== null) return direct;
+  for (const [field, target] of Object.entries(FOREIGN_KEYS[kind])) {
+    const id = fkId(obj[field]);
+    if (id === null || !target || target === 'design') continue;
+    const parent = (objects[target] as Record<number, Record<string, unknown>>)[id];
+    if (parent) {
+      const host = hostOf(objects, target, parent);
+      if (host !== null) return host;
+    }
+  }
+  return null;
+}
+
+/** `incoming` merged into `objects`: per object, the one with the higher version wins (ties: incoming). */
+export function mergeObjects(objects: Objects, incoming: Objects): Objects {
+  const out = { ...objects };
+  for (const kind of KINDS) {
+    const add = incoming[kind] as Record<number, AnyObject>;
+    const ids = Object.keys(add);
+    if (!ids.length) continue;
+    const bucket = { ...(objects[kind] as Record<number, AnyObject>) };
+    for (const id of ids) {
+      const next = add[Number(id)];
+      const had = bucket[Number(id)];
+      if (!had || (next.version ?? 0) >= (had.version ?? 0)) bucket[Number(id)] = next;
+    }
+    (out as Record<Kind, unknown>)[kind] = bucket;
+  }
+  return out;
+}
 
 export interface DesignState {
   designId: number | null;
@@ -60,6 +105,13 @@ export interface DesignState {
   /** Bumped after every change the server accepted: views that derive from the design refresh on it. */
   revision: number;
   collapsed: Record<number, boolean>;
+  /**
+   * Hosts whose objects are in `objects`; null when the whole design is loaded. A large design loads its
+   * overview first (hosts, switches, VXLAN segments and members) and each host's objects when it is shown.
+   */
+  loadedHosts: Record<number, boolean> | null;
+  /** Per host, its counts from the overview (for collapsed hosts whose objects are not loaded). */
+  hostCounts: Record<number, HostCounts>;
   conflict: Conflict | null;
   /** Someone else changed the design since it was loaded (from the live events). */
   remoteChange: { users: string[]; count: number } | null;
@@ -80,6 +132,10 @@ export interface DesignState {
   refresh(): Promise<void>;
   toggleCollapsed(hostId: number): void;
   setAllCollapsed(collapsed: boolean): void;
+  /** Fetch the objects of these hosts unless loaded already (merged into `objects`). */
+  ensureHosts(hostIds: number[]): Promise<void>;
+  /** Make sure an object is in `objects` (loading its host if needed); false when it cannot be found. */
+  ensureObject(ref: Selection): Promise<boolean>;
   createObject<K extends Kind>(kind: K, data: Record<string, unknown>, label?: string): Promise<ObjectOf<K> | null>;
   updateObject<K extends Kind>(kind: K, id: number, changes: Record<string, unknown>): Promise<ObjectOf<K> | null>;
   deleteObject(kind: Kind, id: number): Promise<boolean>;
@@ -87,6 +143,27 @@ export interface DesignState {
   undo(): Promise<void>;
   redo(): Promise<void>;
   refreshValidation(): Promise<void>;
+}
+
+function chunks<T>(list: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/** The objects of these hosts (and the hosts), out of `objects`. */
+function pick(objects: Objects, hostIds: number[]): Objects {
+  const wanted = new Set(hostIds);
+  const out = emptyObjects();
+  for (const kind of KINDS) {
+    if (kind === 'vxlanSegment') continue;
+    const bucket = out[kind] as Record<number, AnyObject>;
+    for (const obj of Object.values(objects[kind] as Record<number, AnyObject>)) {
+      const host = hostOf(objects, kind, obj as unknown as Record<string, unknown>);
+      if (host !== null && wanted.has(host)) bucket[obj.id] = obj;
+    }
+  }
+  return out;
 }
 
 export function createDesignStore(api: DesignApi) {
@@ -123,6 +200,21 @@ export function createDesignStore(api: DesignApi) {
       if (writesBefore === writeSeq || attempt >= 3) return result;
     }
   };
+  /** The overview plus the objects of the loaded hosts: what a lazily loaded design shows, fetched again. */
+  const fetchPartial = async (designId: number, hostIds: number[]) => {
+    for (let attempt = 0; ; attempt++) {
+      const writesBefore = writeSeq;
+      const [overview, ...parts] = await Promise.all([
+        api.loadOverview!(designId),
+        ...chunks(hostIds, HOSTS_PER_REQUEST).map((ids) => api.loadHosts!(designId, ids)),
+      ]);
+      if (!overview) throw new Error('The design overview is not available.');
+      if (writesBefore === writeSeq || attempt >= 3) {
+        const objects = parts.reduce((acc, part) => mergeObjects(acc, part), overview.objects);
+        return { design: overview.design, objects, counts: overview.counts };
+      }
+    }
+  };
 
   return create<DesignState>()((set, get) => {
     const put = (kind: Kind, obj: AnyObject) => {
@@ -143,11 +235,32 @@ export function createDesignStore(api: DesignApi) {
     };
     /** Objects deleted by cascade on the server are dropped by reloading the objects (not the history). */
     const refreshObjects = async () => {
-      const { designId } = get();
+      const { designId, loadedHosts } = get();
       if (designId === null) return;
       const seq = loadSeq;
+      if (loadedHosts) {
+        const ids = Object.keys(loadedHosts).map(Number).filter((id) => loadedHosts[id]);
+        const { design, objects, counts } = await fetchPartial(designId, ids);
+        if (seq !== loadSeq) return;
+        // Hosts that came into the store meanwhile (an expand) keep their objects until the next refresh.
+        const extra = Object.keys(get().loadedHosts ?? {}).map(Number).filter((id) => !ids.includes(id));
+        set({ design, objects: extra.length ? mergeObjects(objects, pick(get().objects, extra)) : objects, hostCounts: counts });
+        return;
+      }
       const { design, objects } = await fetchDesign(designId);
       if (seq === loadSeq) set({ design, objects });
+    };
+    /** Hosts being fetched, so two expands of one host fetch it once. */
+    const pending = new Map<number, Promise<void>>();
+    const isLoaded = (hostId: number) => {
+      const { loadedHosts } = get();
+      return loadedHosts === null || Boolean(loadedHosts[hostId]);
+    };
+    /** The host a create or an edit goes into, loaded first (so the store has the host's objects to undo against). */
+    const ensureHostOf = async (kind: Kind, data: Record<string, unknown>) => {
+      if (get().loadedHosts === null || kind === 'host') return;
+      const hostId = hostOf(get().objects, kind, resolveData(kind, data));
+      if (hostId !== null && !isLoaded(hostId)) await get().ensureHosts([hostId]);
     };
     const handle = (error: unknown, kind: Kind, id?: number): void => {
       if (error instanceof ApiError && error.status === 409) {
@@ -176,6 +289,8 @@ export function createDesignStore(api: DesignApi) {
     // Raw operations used both by user actions and by undo/redo.
     const doCreate = async <K extends Kind>(kind: K, data: Record<string, unknown>): Promise<ObjectOf<K>> => {
       const obj = await api.create(kind, resolveData(kind, data));
+      // A new host has nothing on the server the store lacks.
+      if (kind === 'host') set((s) => (s.loadedHosts ? { loadedHosts: { ...s.loadedHosts, [obj.id]: true } } : {}));
       put(kind, obj);
       return obj;
     };
@@ -203,6 +318,8 @@ export function createDesignStore(api: DesignApi) {
       validationError: null,
       revision: 0,
       collapsed: {},
+      loadedHosts: null,
+      hostCounts: {},
       conflict: null,
       remoteChange: null,
       error: null,
@@ -217,18 +334,27 @@ export function createDesignStore(api: DesignApi) {
         const seq = ++loadSeq;
         set({ loading: true, designId, error: null });
         try {
-          const { design, objects } = await fetchDesign(designId);
+          // A large design: its overview first, each host's objects when it is shown.
+          const writesBefore = writeSeq;
+          const overview = api.loadOverview ? await api.loadOverview(designId) : null;
+          if (seq !== loadSeq) return;
+          const guestsOf = (counts: Record<number, HostCounts>) => Object.values(counts).reduce((n, c) => n + c.jails + c.vms, 0);
+          const lazy = overview !== null && writesBefore === writeSeq && opensCollapsed(Object.keys(overview.objects.host).length, guestsOf(overview.counts));
+          const { design, objects } = lazy ? overview : await fetchDesign(designId);
           if (seq !== loadSeq) return;
           const hosts = Object.values(objects.host);
-          const guests = Object.keys(objects.jail).length + Object.keys(objects.vm).length;
-          const collapseAll = hosts.length >= COLLAPSE_HOSTS_FROM || guests >= COLLAPSE_GUESTS_FROM;
+          const guests = lazy ? guestsOf(overview.counts) : Object.keys(objects.jail).length + Object.keys(objects.vm).length;
+          const collapseAll = opensCollapsed(hosts.length, guests);
           const keep = get().designId === designId ? get().collapsed : {};
           const collapsed = collapseAll ? Object.fromEntries(hosts.map((h) => [h.id, keep[h.id] ?? true])) : keep;
           remap.clear();
+          pending.clear();
           set((s) => ({
             design,
             objects,
             collapsed,
+            loadedHosts: lazy ? {} : null,
+            hostCounts: lazy ? overview.counts : {},
             loading: false,
             conflict: null,
             remoteChange: null,
@@ -236,6 +362,8 @@ export function createDesignStore(api: DesignApi) {
             redoStack: [],
             revision: s.revision + 1,
           }));
+          // Lazily loaded: hosts left expanded (a reload) are fetched right away.
+          if (lazy) void get().ensureHosts(hosts.filter((h) => !collapsed[h.id]).map((h) => h.id));
           void get().refreshValidation();
         } catch (error) {
           if (seq === loadSeq) set({ loading: false, error: error instanceof Error ? error.message : String(error) });
@@ -247,7 +375,11 @@ export function createDesignStore(api: DesignApi) {
         if (designId !== null) await get().load(designId);
       },
 
-      select: (selection) => set({ selection }),
+      select: (selection) => {
+        set({ selection });
+        // The property panel of a host lists its objects: load them.
+        if (selection?.kind === 'host' && !isLoaded(selection.id)) void get().ensureHosts([selection.id]);
+      },
       setError: (error) => set({ error }),
       dismissConflict: () => set({ conflict: null }),
       noteRemoteChange: (user) =>
@@ -268,11 +400,79 @@ export function createDesignStore(api: DesignApi) {
           }
         });
       },
-      toggleCollapsed: (hostId) => set((s) => ({ collapsed: { ...s.collapsed, [hostId]: !s.collapsed[hostId] } })),
-      setAllCollapsed: (collapsed) =>
-        set((s) => ({ collapsed: Object.fromEntries(Object.keys(s.objects.host).map((id) => [id, collapsed])) })),
+      toggleCollapsed: (hostId) => {
+        const expand = Boolean(get().collapsed[hostId]);
+        set((s) => ({ collapsed: { ...s.collapsed, [hostId]: !s.collapsed[hostId] } }));
+        if (expand && !isLoaded(hostId)) void get().ensureHosts([hostId]);
+      },
+      setAllCollapsed: (collapsed) => {
+        set((s) => ({ collapsed: Object.fromEntries(Object.keys(s.objects.host).map((id) => [id, collapsed])) }));
+        if (!collapsed) void get().ensureHosts(Object.keys(get().objects.host).map(Number));
+      },
 
-      createObject(kind, data, label) {
+      async ensureHosts(hostIds) {
+        const { designId } = get();
+        if (designId === null || get().loadedHosts === null || !api.loadHosts) return;
+        const waits: Promise<void>[] = [];
+        const missing: number[] = [];
+        for (const id of new Set(hostIds)) {
+          if (isLoaded(id)) continue;
+          const running = pending.get(id);
+          if (running) waits.push(running);
+          else missing.push(id);
+        }
+        const seq = loadSeq;
+        for (const ids of chunks(missing, HOSTS_PER_REQUEST)) {
+          const task = (async () => {
+            try {
+              const part = await api.loadHosts!(designId, ids);
+              if (seq !== loadSeq || get().loadedHosts === null) return;
+              set((s) => ({
+                objects: mergeObjects(s.objects, part),
+                loadedHosts: { ...s.loadedHosts, ...Object.fromEntries(ids.map((id) => [id, true])) },
+                revision: s.revision + 1,
+              }));
+            } catch (error) {
+              if (seq === loadSeq) set({ error: error instanceof Error ? error.message : String(error) });
+            } finally {
+              for (const id of ids) pending.delete(id);
+            }
+          })();
+          for (const id of ids) pending.set(id, task);
+          waits.push(task);
+        }
+        await Promise.all(waits);
+      },
+
+      async ensureObject(ref) {
+        const have = () => Boolean((get().objects[ref.kind] as Record<number, AnyObject>)[resolve(ref.kind, ref.id)]);
+        if (have()) return true;
+        if (get().loadedHosts === null || !api.get) return false;
+        // Follow the object's references up to its host (a NIC -> its jail -> the host), then load that host.
+        let kind: Kind = ref.kind;
+        let id = resolve(ref.kind, ref.id);
+        for (let hops = 0; hops < 4; hops++) {
+          let obj: Record<string, unknown>;
+          try {
+            obj = (await api.get(kind, id)) as unknown as Record<string, unknown>;
+          } catch {
+            return false;
+          }
+          const hostId = hostOf(get().objects, kind, obj);
+          if (hostId !== null) {
+            await get().ensureHosts([hostId]);
+            return have();
+          }
+          const up = Object.entries(FOREIGN_KEYS[kind]).find(([field, target]) => target && target !== 'design' && fkId(obj[field]) !== null);
+          if (!up) return false;
+          kind = up[1] as Kind;
+          id = fkId(obj[up[0]])!;
+        }
+        return false;
+      },
+
+      async createObject(kind, data, label) {
+        await ensureHostOf(kind, data);
         return serial(async () => {
           try {
             const obj = await doCreate(kind, data);
@@ -298,7 +498,8 @@ export function createDesignStore(api: DesignApi) {
         });
       },
 
-      updateObject(kind, id, changes) {
+      async updateObject(kind, id, changes) {
+        await ensureHostOf(kind, changes);
         return serial(async () => {
           const before = current(kind, id);
           if (!before) return null;

@@ -1,9 +1,13 @@
 /** An in-memory stand-in for the design endpoints: versions, 409 on a stale version, cascades by reload. */
 import { ApiError } from '../api/client';
-import type { DesignApi } from '../api/designApi';
+import type { DesignApi, HostCounts } from '../api/designApi';
 import type { Design, Finding } from '../api/types';
 import { FOREIGN_KEYS, KINDS, emptyObjects, type Kind, type Objects } from '../model/kinds';
+import { hostOf } from '../store/designStore';
 import { brief } from './fixtures';
+
+/** The kinds of the graph endpoint's `?scope=overview`. */
+const OVERVIEW_KINDS: Kind[] = ['host', 'switch', 'vxlanSegment', 'vxlanMember'];
 
 export class FakeApi implements DesignApi {
   objects: Objects = emptyObjects();
@@ -13,6 +17,47 @@ export class FakeApi implements DesignApi {
 
   async loadDesign(designId: number) {
     return { design: { id: designId, name: 'd', version: 1 } as unknown as Design, objects: structuredClone(this.objects) };
+  }
+
+  /** Like the graph endpoint's `?scope=overview`: hosts, switches, segments, members and per-host counts. */
+  async loadOverview(designId: number) {
+    this.calls.push('overview');
+    const objects = emptyObjects();
+    for (const kind of OVERVIEW_KINDS) (objects as Record<Kind, unknown>)[kind] = structuredClone(this.objects[kind]);
+    const counts: Record<number, HostCounts> = {};
+    for (const id of Object.keys(this.objects.host).map(Number)) counts[id] = { jails: 0, vms: 0, switches: 0, interfaces: 0 };
+    const count = (kind: 'jail' | 'vm' | 'switch' | 'interface', key: keyof HostCounts) => {
+      for (const obj of Object.values(this.objects[kind])) {
+        const host = (obj.host as { id: number }).id;
+        if (counts[host]) counts[host][key]++;
+      }
+    };
+    count('jail', 'jails');
+    count('vm', 'vms');
+    count('switch', 'switches');
+    count('interface', 'interfaces');
+    return { design: { id: designId, name: 'd', version: 1 } as unknown as Design, objects, counts };
+  }
+
+  /** Like the graph endpoint's `?host=`: every object of these hosts. */
+  async loadHosts(_designId: number, hostIds: number[]) {
+    this.calls.push(`hosts ${hostIds.join(',')}`);
+    const objects = emptyObjects();
+    for (const kind of KINDS) {
+      if (kind === 'vxlanSegment') continue;
+      for (const obj of Object.values(this.objects[kind] as Record<number, Record<string, unknown>>)) {
+        const host = hostOf(this.objects, kind, obj);
+        if (host !== null && hostIds.includes(host)) (objects[kind] as Record<number, unknown>)[obj.id as number] = structuredClone(obj);
+      }
+    }
+    return objects;
+  }
+
+  async get(kind: Kind, id: number) {
+    this.calls.push(`get ${kind} ${id}`);
+    const obj = (this.objects[kind] as Record<number, unknown>)[id];
+    if (!obj) throw new ApiError(404, { detail: 'Not found.' });
+    return structuredClone(obj) as never;
   }
 
   private toRead(kind: Kind, data: Record<string, unknown>, base: Record<string, unknown> = {}) {
