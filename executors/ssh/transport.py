@@ -71,8 +71,9 @@ class SshTarget:
     host: str
     port: int = 22
     username: str = "root"
-    private_key: str | None = None  # OpenSSH/PEM private key text
-    password: str | None = None
+    # repr=False: a target printed in a log line or a traceback must not show its secret.
+    private_key: str | None = field(default=None, repr=False)  # OpenSSH/PEM private key text
+    password: str | None = field(default=None, repr=False)
     target_id: str | None = None
     sock_factory: Callable[[], socket.socket] | None = field(default=None, compare=False)
 
