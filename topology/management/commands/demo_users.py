@@ -48,5 +48,5 @@ class Command(BaseCommand):
             note = "superuser" if user.is_superuser else f"role {user.username}"
             self.stdout.write(f"  {user.username:<9} password {demo_password(user.username):<15} {note}")
         self.stdout.write(
-            f"Log in at {url}/admin/ (admin) or {url}/api/auth/login/ (any user), then browse {url}/api/docs/"
+            f"Log in at {url}/ (the app, any user); the API is at {url}/api/docs/, the Django admin at {url}/admin/"
         )
