@@ -92,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         stop_requested = True
         print("\njailnet: stopping web and worker ...", flush=True)
     finally:
+        # A second Ctrl-C (or SIGTERM) while stopping must not abandon honcho half-way: its web and worker would
+        # be left running. Stopping is bounded anyway (STOP_TIMEOUT, then SIGKILL).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if honcho is not None:
             honcho_status = stop_process(honcho, STOP_TIMEOUT)  # honcho stops web and worker
             # Stopped on request, honcho reports how its processes ended (signals), which is no failure.
