@@ -16,6 +16,7 @@ import concurrent.futures
 import datetime as dt
 import json
 import os
+import posixpath
 import re
 import shlex
 import shutil
@@ -30,7 +31,7 @@ import asyncssh
 
 from executors.ssh import FileHostKeyStore, SshError, SshSession, SshTarget, SshTransport
 from topology import snapshot as s
-from topology.render.lab import Cell, LabCommand, LabPlan, build_network, expected_matrix, lab_id, render_lab
+from topology.render.lab import Cell, LabCommand, LabFile, LabPlan, build_network, expected_matrix, lab_id, render_lab
 
 from . import netns
 
@@ -41,6 +42,11 @@ LOCAL_CONCURRENCY = 4
 PROBE_CONCURRENCY = 32
 PROBE_TIMEOUT = 1  # seconds per ping / TCP connect
 SSHD_READY_TIMEOUT = 10.0
+# Keys and algorithms of the lab's own SSH: OpenSSH does Ed25519 and Curve25519 in its portable C code, but
+# ECDSA P-256 and ECDH P-256 in OpenSSL's assembly, and AES-GCM with AES-NI; a lab host is one connection's
+# key exchange and signatures, so this is most of what its sshd spends per connection.
+KEY_TYPE = "ecdsa-sha2-nistp256"
+HOST_KEY = "ssh_host_ecdsa_key"
 BATCH_TOOLS = ("ip", "bridge")  # iproute2 programs that read many commands from one ``-batch -`` input
 # Words iproute2's batch parser reads exactly as argv would: no blanks, quotes, comment signs or backslashes
 # (and no '@', so that no batch line can be the here-document's end marker).
@@ -138,11 +144,15 @@ def _sshd_config(state_dir: Path, host_dir: Path, address: str) -> str:
         [
             "# sshd of one jailnet lab host: management address only, the lab's key only",
             f"ListenAddress {address}:22",
-            f"HostKey {host_dir}/ssh_host_ed25519_key",
+            f"HostKey {host_dir}/{HOST_KEY}",
             "PidFile none",
             f"AuthorizedKeysFile {state_dir}/lab_key.pub",
             "PermitRootLogin prohibit-password",
             "PubkeyAuthentication yes",
+            "KexAlgorithms ecdh-sha2-nistp256",
+            "Ciphers aes128-gcm@openssh.com",
+            f"HostKeyAlgorithms {KEY_TYPE}",
+            f"PubkeyAcceptedAlgorithms {KEY_TYPE}",
             "PasswordAuthentication no",
             "KbdInteractiveAuthentication no",
             "UsePAM no",
@@ -196,12 +206,17 @@ class Lab:
         kind = "dummy" if not needs_loopback or link_kind_supported("dummy") else "ifb"
         self.network = build_network(snapshot)
         self.plan = render_lab(snapshot, state_dir=str(self.state_dir), loopback_kind=kind, network=self.network)
+        self.host_keys = FileHostKeyStore(self.state_dir / "known_hosts.json")
         self.transport = SshTransport(
-            host_keys=FileHostKeyStore(self.state_dir / "known_hosts.json"),
+            host_keys=self.host_keys,
             max_connections=128,
             max_per_target=4,
             max_channels=64,  # the lab's sshd allows MaxSessions 100
         )
+
+    def target_id(self, host: str) -> str:
+        """The name ``host``'s key is pinned under."""
+        return f"{self.snapshot.name}/{host}"
 
     def target(self, host: str) -> SshTarget:
         """How the lab reaches ``host``'s sshd: a socket opened in the management namespace."""
@@ -212,7 +227,7 @@ class Lab:
             port=22,
             username="root",
             private_key=(self.state_dir / "lab_key").read_text(),
-            target_id=f"{self.snapshot.name}/{host}",
+            target_id=self.target_id(host),
             sock_factory=lambda: netns.socket_in_netns(mgmt, (address, 22), timeout=2.0),
         )
 
@@ -238,6 +253,7 @@ class Lab:
 
 STEP_MARK = "@@jailnet-step"
 RUN_MARK = "@@jailnet-run"
+FILE_MARK = "@@jailnet-file"
 BATCH_END = "@@jailnet-end"  # ends a batch's here-document; no batch line can be this (batch words hold no '@')
 _BATCH_FAILED = re.compile(r"Command failed -:(\d+)")
 
@@ -276,20 +292,44 @@ def command_groups(commands: Sequence[LabCommand]) -> list[tuple[int, int, tuple
     return groups
 
 
-def command_script(commands: Sequence[LabCommand]) -> str:
-    """A POSIX sh script running ``commands`` in order.
+def _file_lines(index: int, file: LabFile) -> list[str]:
+    """Lines writing ``file`` atomically with the shell's own ``printf``: a temp file next to it, then ``mv``.
 
-    One script per host instead of one SSH channel per command: a lab host gets dozens of commands and
-    every channel costs an sshd session and a shell. A command on its own is the line ``shlex.join(argv)``,
+    The content is one quoted word (any text; ``printf '%s'`` writes it byte for byte), so writing a file costs
+    no process but the ``mv`` (and a ``chmod`` only for modes with execute bits: without them the mode is set
+    by the umask the file is created with).
+    """
+    directory, name = posixpath.split(file.path)
+    tmp = posixpath.join(directory, f".{name}.jailnet-tmp")
+    write = f"printf '%s' {shlex.quote(file.content)} >{shlex.quote(tmp)}"
+    if file.mode & 0o111:
+        write = f"{write} && chmod {file.mode:o} {shlex.quote(tmp)}"
+    else:
+        write = f"(umask {0o777 & ~file.mode:03o} && {write})"
+    return [
+        f"echo '{RUN_MARK} file {index}'",
+        f"{write} && mv -f {shlex.quote(tmp)} {shlex.quote(file.path)} || {{ echo '{FILE_MARK} {index} '$?; exit 1; }}",
+    ]
+
+
+def command_script(commands: Sequence[LabCommand], files: Sequence[LabFile] = ()) -> str:
+    """A POSIX sh script writing ``files``, then running ``commands`` in order.
+
+    One script per host instead of one SSH channel per command (or an SFTP session for the files): a lab host
+    gets dozens of commands and every channel costs an sshd session and a shell. Each file is written to a temp
+    file and renamed into place (:func:`_file_lines`). A command on its own is the line ``shlex.join(argv)``,
     so no design value is ever shell syntax. A run of consecutive ``ip`` (or ``bridge``) commands in one
     namespace (see :func:`command_groups`) becomes one ``ip [-n NS] -batch -`` reading them from a quoted
     here-document: every fork and exec costs, and a host has dozens of such commands.
 
     Each run is announced with ``@@jailnet-run <first index>``; a failed one prints ``@@jailnet-step <first
     index> <status> <may_fail>`` (a failed batch line is located by iproute2's ``Command failed -:<line>``);
-    the script stops at the first failure that may not fail.
+    a file that cannot be written prints ``@@jailnet-file <index> <status>``. The script stops at the first
+    failure that may not fail.
     """
     lines = ["exec 2>&1"]  # one ordered stream: a failure's message sits between its two markers
+    for index, file in enumerate(files):
+        lines += _file_lines(index, file)
     for first, end, key in command_groups(commands):
         may_fail = int(commands[first].may_fail)
         stop = "" if commands[first].may_fail else " exit 1;"
@@ -307,13 +347,19 @@ def command_script(commands: Sequence[LabCommand]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def script_failures(commands: Sequence[LabCommand], output: str, where: str) -> tuple[list[str], str | None]:
+def script_failures(
+    commands: Sequence[LabCommand], output: str, where: str, files: Sequence[LabFile] = ()
+) -> tuple[list[str], str | None]:
     """(warnings, fatal error) from the output of :func:`command_script`."""
     warnings, fatal = [], None
     current: list[str] = []
     for line in output.splitlines():
         if line.startswith(RUN_MARK):
             current = []
+        elif line.startswith(FILE_MARK):
+            _, index, status = line.split()
+            message = " ".join(current[-3:]).strip()
+            fatal = f"{where}: writing {files[int(index)].path} failed ({status}): {message}".rstrip(": ")
         elif line.startswith(STEP_MARK):
             _, first, status, may_fail = line.split()
             index = int(first)
@@ -335,10 +381,10 @@ def script_failures(commands: Sequence[LabCommand], output: str, where: str) -> 
 async def _push_host(lab: Lab, host_plan: Any, warnings: list[str]) -> int:
     cm, session = await lab.connect(host_plan.name)
     try:
-        files = [(f.path, f.content.encode(), f.mode) for f in host_plan.files]
-        await session.upload_many(files, backup=False)  # one SFTP session for all of the host's files
-        result = await session.run(["sh", "-s"], input=command_script(host_plan.commands), timeout=120)
-        found, fatal = script_failures(host_plan.commands, result.stdout, host_plan.name)
+        # The files and the commands in one script over one channel: no SFTP session (see command_script).
+        script = command_script(host_plan.commands, host_plan.files)
+        result = await session.run(["sh", "-s"], input=script, timeout=120)
+        found, fatal = script_failures(host_plan.commands, result.stdout, host_plan.name, host_plan.files)
         warnings.extend(found)
         if fatal or not result.ok:
             raise LabError(fatal or f"{host_plan.name}: configuration script exited {result.exit_status}")
@@ -361,10 +407,12 @@ def _start_sshd(lab: Lab, host: str) -> int:
     conf = host_dir / "sshd_config"
     conf.write_text(_sshd_config(lab.state_dir, host_dir, str(lab.network.mgmt_address[host].ip)))
     log = open(host_dir / "run" / "sshd.log", "ab")  # noqa: SIM115 - handed to the child
+    # -r: each connection is served by a fork of this sshd instead of a fresh exec of the binary (loading it
+    # and its libraries costs more CPU than a lab host's whole key exchange); a SIGHUP still re-executes it.
     try:
         process = subprocess.Popen(
-            ["nsenter", f"--net=/run/netns/{lab.network.host_netns[host]}", SSHD, "-D", "-e", "-f", str(conf),
-             "-h", str(host_dir / "ssh_host_ed25519_key")],
+            ["nsenter", f"--net=/run/netns/{lab.network.host_netns[host]}", SSHD, "-D", "-r", "-e", "-f", str(conf),
+             "-h", str(host_dir / HOST_KEY)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
         )  # fmt: skip
     finally:
@@ -435,11 +483,14 @@ def _bring_up(lab: Lab, warnings: list[str], phases: dict[str, float]) -> int:
         phases[name] = round(now - clock, 3)
         clock = now
 
-    _write_key(lab.state_dir / "lab_key", asyncssh.generate_private_key("ssh-ed25519"))
+    _write_key(lab.state_dir / "lab_key", asyncssh.generate_private_key(KEY_TYPE))
+    pins = {}
     for h in plan.hosts:
-        _write_key(
-            lab.state_dir / "hosts" / h.name / "ssh_host_ed25519_key", asyncssh.generate_private_key("ssh-ed25519")
-        )
+        host_key = asyncssh.generate_private_key(KEY_TYPE)
+        _write_key(lab.state_dir / "hosts" / h.name / HOST_KEY, host_key)
+        pins[lab.target_id(h.name)] = host_key.export_public_key("openssh").decode().strip()
+    # The lab made its hosts' keys, so it pins them before the first contact: no key is ever taken on trust.
+    lab.host_keys.put_many(pins)
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation directory
     phase("keys")
     _run_local_script(plan.fabric, "fabric")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -61,9 +62,13 @@ class FileHostKeyStore:
 
     def put(self, target_id: str, public_key: str) -> None:
         """Pin ``public_key`` (temp file + rename, so a crash never leaves half a file)."""
+        self.put_many({target_id: public_key})
+
+    def put_many(self, pins: Mapping[str, str]) -> None:
+        """Pin several keys with one rewrite of the file (keys known in advance, e.g. a lab's own hosts)."""
         with self._lock:
             keys = self._read()
-            keys[target_id] = public_key
+            keys.update(pins)
             tmp = self.path.with_name(f".{self.path.name}.tmp")
             tmp.write_text(json.dumps(keys, indent=1, sort_keys=True))
             os.replace(tmp, self.path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 
 from executors.lab.lifecycle import command_script, script_failures
-from topology.render.lab import LabCommand
+from topology.render.lab import LabCommand, LabFile
 
 COMMANDS = [
     LabCommand(("echo", "a b; touch /nonexistent/x", "$HOME")),
@@ -48,3 +48,32 @@ def test_consecutive_ip_commands_of_one_namespace_become_one_batch(tmp_path):  #
     warnings, fatal = script_failures(commands, done.stdout, "host")
     assert warnings == []
     assert fatal == 'host: ip -n ns1 link set nosuch up exited 1: Cannot find device "nosuch"'
+
+
+def test_files_are_written_byte_for_byte_with_their_modes_before_the_commands(tmp_path):  # type: ignore[no-untyped-def]
+    awkward = 'it\'s "quoted" $HOME `date` \\ %s\n-n\n\n@@jailnet-end\n'  # shell and printf syntax, kept as text
+    files = [
+        LabFile(str(tmp_path / "conf.nft"), awkward),
+        LabFile(str(tmp_path / "secret"), "s\n", 0o600),
+        LabFile(str(tmp_path / "hook.sh"), "#!/bin/sh\necho hooked\n", 0o755),
+    ]
+    commands = [LabCommand((str(tmp_path / "hook.sh"),))]  # runs after the files are in place
+    done = subprocess.run(["sh", "-s"], input=command_script(commands, files), capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout
+    assert "hooked" in done.stdout
+    assert (tmp_path / "conf.nft").read_text() == awkward
+    modes = {p.name: oct(p.stat().st_mode & 0o777) for p in tmp_path.iterdir()}
+    assert modes == {"conf.nft": "0o644", "secret": "0o600", "hook.sh": "0o755"}  # and no temp file is left
+
+
+def test_a_file_that_cannot_be_written_stops_the_script_with_its_path(tmp_path):  # type: ignore[no-untyped-def]
+    files = [LabFile(str(tmp_path / "missing-dir" / "x.conf"), "x\n")]
+    commands = [LabCommand(("echo", "never"))]
+    done = subprocess.run(["sh", "-s"], input=command_script(commands, files), capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    assert done.returncode == 1 and "never" not in done.stdout
+    warnings, fatal = script_failures(commands, done.stdout, "host", files)
+    assert warnings == []
+    assert fatal is not None and fatal.startswith(f"host: writing {tmp_path}/missing-dir/x.conf failed (")
+    assert "cannot create" in fatal or "No such file" in fatal  # the shell's own message (dash, bash)

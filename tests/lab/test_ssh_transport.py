@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from executors.lab.lifecycle import Lab, run_coroutine
+from executors.lab.lifecycle import HOST_KEY, KEY_TYPE, Lab, run_coroutine
 from executors.ssh import FileHostKeyStore, HostKeyChangedError, SshTimeout, SshTransport
 
 from .documents import S7
@@ -93,10 +93,10 @@ def test_a_changed_host_key_is_refused(lab: Lab):
             await session.run(["true"], check=True)
 
     run_coroutine(lambda: connect())  # pinned by now
-    key_path = lab.state_dir / "hosts" / "jailhost" / "ssh_host_ed25519_key"
+    key_path = lab.state_dir / "hosts" / "jailhost" / HOST_KEY
     key_path.unlink()
     key_path.with_name(key_path.name + ".pub").unlink()
-    key = asyncssh.generate_private_key("ssh-ed25519")
+    key = asyncssh.generate_private_key(KEY_TYPE)
     key.write_private_key(str(key_path))
     key_path.chmod(0o600)
     sshd_pid = int((lab.state_dir / "hosts" / "jailhost" / "run" / "sshd.pid").read_text())

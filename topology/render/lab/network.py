@@ -322,6 +322,21 @@ def _mac(*parts: str) -> str:
     return "02:" + ":".join(f"{b:02x}" for b in digest[:5])  # locally administered, unicast
 
 
+def _highest_free(address: IPv4Interface, owned: set[IPv4Address]) -> IPv4Address:
+    """The highest host address of ``address``'s subnet that nobody owns (the stub's end of an uplink).
+
+    Searched from the top, lazily: a /16 underlay has 65,534 addresses and only a few are taken.
+    """
+    network = address.network
+    top = int(network.broadcast_address) - (1 if network.prefixlen < 31 else 0)
+    bottom = int(network.network_address) + (1 if network.prefixlen < 31 else 0)
+    for value in range(top, bottom - 1, -1):
+        candidate = IPv4Address(value)
+        if candidate not in owned and candidate != address.ip:
+            return candidate
+    raise ValueError(f"no free address left in {network} for the internet stub")
+
+
 def build_network(snapshot: s.DesignSnapshot) -> LabNetwork:
     """Derive the lab model of ``snapshot``."""
     lid = lab_id(snapshot.name)
@@ -422,8 +437,7 @@ def build_network(snapshot: s.DesignSnapshot) -> LabNetwork:
                 stub = IPv4Interface(f"{router}/{address.network.prefixlen}")
                 default_added = False
             else:
-                free = [a for a in reversed(list(address.network.hosts())) if a not in owned and a != address.ip]
-                stub = IPv4Interface(f"{free[0]}/{address.network.prefixlen}")
+                stub = IPv4Interface(f"{_highest_free(address, owned)}/{address.network.prefixlen}")
                 default_added = router is None
             uplinks.append(
                 Uplink(
