@@ -278,4 +278,32 @@ S10_CLOSED = S10.replace("name: lab-s10-vxlan", "name: lab-s10-closed").replace(
     "    firewall: {default_block: true, rules: [{action: pass, direction: out}]}\n",
 )
 
-SCENARIOS = {"s06": S6, "s07": S7, "s08": S8, "s10": S10, "s11": S11, "firewall": FIREWALL, "s10-closed": S10_CLOSED}
+# VLANs: three hosts on one LAN; two share VLAN 101, the third is on VLAN 102 with an address of the same
+# subnet, so only the tag (the L2 segment) keeps it apart. A plain jail on each VLAN address, as in S3.
+VLANS = """\
+format: jailnet-design/1
+name: lab-vlans
+hosts:
+""" + "".join(
+    f"""\
+  - name: host-{n}
+    tools: [iocage]
+    interfaces:
+      - name: em0
+        address: 192.168.0.{n}/24
+      - name: em0.{tag}
+        kind: vlan
+        parent: em0
+        vlan_tag: {tag}
+        address: 10.1.1.{n}/24
+    jails:
+      - name: cage-{n}
+        addresses: [{{interface: em0.{tag}, address: 10.1.1.{n + 10}}}]
+"""
+    for n, tag in ((1, 101), (2, 101), (3, 102))
+)
+
+SCENARIOS = {
+    "s06": S6, "s07": S7, "s08": S8, "s10": S10, "s11": S11, "firewall": FIREWALL, "s10-closed": S10_CLOSED,
+    "vlans": VLANS,
+}  # fmt: skip

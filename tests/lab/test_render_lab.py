@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from topology.render.lab import build_network, lab_id, render_lab
 
-from .documents import FIREWALL, S8, S10, S11
+from .documents import FIREWALL, S8, S10, S11, VLANS
 from .support import snapshot_of
 
 
@@ -104,3 +104,21 @@ def test_internet_stub_sits_at_the_gateways_default_router():
     net = build_network(snapshot_of(S10))
     (uplink,) = net.uplinks
     assert (uplink.host, uplink.host_iface, str(uplink.stub_address)) == ("gateway", "em0", "203.0.113.1/24")
+
+
+def test_vlans_are_tagged_sub_interfaces_or_links_of_their_own_into_the_vlans_segment():
+    snapshot = snapshot_of(VLANS)
+    tagged = render_lab(snapshot, state_dir="/x")
+    assert ("ip", "link", "add", "link", "em0", "name", "em0.101", "type", "vlan", "id", "101") in _argv(
+        tagged, "host-1"
+    )
+    untagged = render_lab(snapshot, state_dir="/x", vlan_kind="veth")
+    fabric = [c.argv for c in untagged.fabric]
+    assert not [a for a in _argv(untagged, "host-1") if "vlan" in a]
+    # One bridge per (LAN, tag): hosts 1 and 2 share lan0v101; host 3 is alone on lan0v102.
+    for host, bridge in (("host-1", "lan0v101"), ("host-2", "lan0v101"), ("host-3", "lan0v102")):
+        netns = f"{untagged.lab_id}-{host}"
+        cable = next(a for a in fabric if a[:4] == ("ip", "link", "add", "em0." + bridge[-3:]) and netns in a)
+        peer = cable[cable.index("name", 4) + 1]
+        assert ("ip", "-n", f"{untagged.lab_id}-underlay", "link", "set", peer, "master", bridge) in fabric
+    assert any("no tags on the wire" in note for note in untagged.notes)

@@ -276,6 +276,9 @@ class LabNetwork:
     host_netns: dict[str, str]
     mgmt_address: dict[str, IPv4Interface]
     lans: dict[str, list[tuple[str, str]]]  # lan name -> [(host, physical iface)]
+    # VLANs by (parent LAN, tag): "lan0v101" -> [(host, VLAN iface)]; cabled as links of their own (one
+    # bridge per VLAN) where the kernel has no 802.1Q, tagged on the parent's LAN otherwise.
+    vlan_lans: dict[str, list[tuple[str, str]]]
     lan_of: dict[tuple[str, str], str]
     uplinks: list[Uplink]
     effective_iface: dict[tuple[str, str], str]  # (host, design iface) -> Linux iface carrying its addresses
@@ -408,6 +411,14 @@ def build_network(snapshot: s.DesignSnapshot) -> LabNetwork:
             return lan_of.get((host.name, i.parent))
         return lan_of.get((host.name, name))
 
+    # A VLAN is an L2 segment of its own on its parent's LAN: (LAN, tag) -> bridge name, with its members.
+    vlan_lans: dict[str, list[tuple[str, str]]] = {}
+    for h in snapshot.hosts:
+        for i in h.interfaces:
+            parent_lan = lan_of_iface(h, i.name) if i.kind == "vlan" and i.vlan_tag is not None else None
+            if parent_lan is not None:
+                vlan_lans.setdefault(f"{parent_lan}v{i.vlan_tag}", []).append((h.name, i.name))
+
     # --- uplinks: where the internet stub attaches -----------------------------------------------------
     uplinks: list[Uplink] = []
     owned = {
@@ -512,6 +523,7 @@ def build_network(snapshot: s.DesignSnapshot) -> LabNetwork:
         host_netns=host_netns,
         mgmt_address=mgmt,
         lans=lans,
+        vlan_lans=vlan_lans,
         lan_of=lan_of,
         uplinks=uplinks,
         effective_iface=effective,

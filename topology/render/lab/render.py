@@ -108,18 +108,26 @@ def _in(netns: str, *argv: str) -> tuple[str, ...]:
 
 
 def render_lab(
-    snapshot: s.DesignSnapshot, *, state_dir: str, loopback_kind: str = "dummy", network: LabNetwork | None = None
+    snapshot: s.DesignSnapshot,
+    *,
+    state_dir: str,
+    loopback_kind: str = "dummy",
+    vlan_kind: str = "vlan",
+    network: LabNetwork | None = None,
 ) -> LabPlan:
     """The lab plan of ``snapshot``; ``state_dir`` is where the lab keeps files (``var/lab/<design>``).
 
     ``loopback_kind`` is the Linux link type of cloned loopbacks (``lo1``): ``dummy``, or ``ifb`` on kernels
-    built without the dummy driver (the executor probes which one the machine has). ``network``: the
-    snapshot's :func:`build_network`, when the caller has it already (it is the same for the same snapshot).
+    built without the dummy driver (the executor probes which one the machine has). ``vlan_kind``: ``vlan``
+    (802.1Q sub-interfaces tagging on their parent's LAN), or ``veth`` on kernels without 802.1Q: each VLAN
+    interface is then a link of its own into a bridge of that VLAN (same L2 segments, no tags on the wire).
+    ``network``: the snapshot's :func:`build_network`, when the caller has it already (it is the same for the
+    same snapshot).
     """
     net = network if network is not None else build_network(snapshot)
-    fabric, cables = _fabric(net, state_dir)
+    fabric, cables = _fabric(net, state_dir, vlan_kind)
     internet_files, internet = _internet(net, state_dir)
-    hosts = tuple(_host(net, h, state_dir, loopback_kind) for h in snapshot.hosts)
+    hosts = tuple(_host(net, h, state_dir, loopback_kind, vlan_kind) for h in snapshot.hosts)
     notes = tuple(net.notes) + tuple(n for h in hosts for n in h.notes)
     pidfiles = tuple(p for h in hosts for p in h.pidfiles)
     specs = [spec for h in hosts for spec in h.listeners]
@@ -154,7 +162,9 @@ def render_lab(
     )
 
 
-def _fabric(net: LabNetwork, state_dir: str) -> tuple[tuple[LabCommand, ...], tuple[tuple[LabCommand, ...], ...]]:
+def _fabric(
+    net: LabNetwork, state_dir: str, vlan_kind: str = "vlan"
+) -> tuple[tuple[LabCommand, ...], tuple[tuple[LabCommand, ...], ...]]:
     """Namespaces, the management bridge and the underlay LANs: everything that crosses namespaces.
 
     Returns the commands to run first, in order, then one command list per host (its end of the management
@@ -175,7 +185,10 @@ def _fabric(net: LabNetwork, state_dir: str) -> tuple[tuple[LabCommand, ...], tu
                "netns", mgmt)
         )  # fmt: skip
     lan_ports: list[tuple[str, str]] = []  # (underlay end, its LAN bridge)
-    for lan, members in net.lans.items():
+    cabled = dict(net.lans)
+    if vlan_kind == "veth":
+        cabled.update(net.vlan_lans)
+    for lan, members in cabled.items():
         for h, ifname in members:
             peer = f"u{len(lan_ports)}"  # the underlay end; a counter keeps names unique and short
             lan_ports.append((peer, lan))
@@ -204,7 +217,7 @@ def _fabric(net: LabNetwork, state_dir: str) -> tuple[tuple[LabCommand, ...], tu
         ]
     # Underlay: one bridge per LAN; every physical interface is a veth whose other end is a bridge port.
     first.append(_c("ip", "-n", under, "link", "set", "lo", "up"))
-    for lan in net.lans:
+    for lan in cabled:
         first += [
             _c("ip", "-n", under, "link", "add", lan, "type", "bridge", "mcast_snooping", "0"),
             _c("ip", "-n", under, "link", "set", lan, "up"),
@@ -257,7 +270,7 @@ def _internet(net: LabNetwork, state_dir: str) -> tuple[tuple[LabFile, ...], tup
     return files, tuple(cmds)
 
 
-def _host(net: LabNetwork, h: s.Host, state_dir: str, loopback_kind: str) -> HostPlan:
+def _host(net: LabNetwork, h: s.Host, state_dir: str, loopback_kind: str, vlan_kind: str = "vlan") -> HostPlan:
     base = f"{state_dir}/hosts/{h.name}"
     files: list[LabFile] = []
     cmds: list[LabCommand] = []
@@ -283,6 +296,11 @@ def _host(net: LabNetwork, h: s.Host, state_dir: str, loopback_kind: str) -> Hos
     for i in h.interfaces:
         if i.kind == "loopback":
             cmds.append(_c("ip", "link", "add", i.name, "type", loopback_kind))
+        elif i.kind == "vlan" and vlan_kind == "veth":
+            notes.append(
+                f"{h.name}: {i.name} (VLAN {i.vlan_tag} on {i.parent}) is a link of its own into that VLAN's "
+                "segment: this kernel has no 802.1Q, so no tags on the wire"
+            )
         elif i.kind == "vlan":
             cmds.append(
                 _c("ip", "link", "add", "link", i.parent or "", "name", i.name, "type", "vlan", "id", str(i.vlan_tag))
