@@ -29,9 +29,23 @@ class Lab(models.Model):
     check_matched = models.PositiveIntegerField(default=0)
     check_mismatched = models.PositiveIntegerField(default=0)
     check_seconds = models.FloatField(null=True, blank=True)
+    check_cells = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Every cell of the last check, as the check answered them (expected, measured, reason, output)",
+    )
 
     class Meta:
         ordering = ["design__name"]
 
     def __str__(self) -> str:
         return f"lab of {self.design}"
+
+    @property
+    def has_check_report(self) -> bool:
+        """Whether the last check of this lab is kept cell by cell.
+
+        Not after an ``up`` (a new lab has not been checked), nor for a check made before the cells were kept
+        (its counts are there, its cells are not).
+        """
+        return self.last_check_at is not None and len(self.check_cells) == self.check_total

@@ -8,9 +8,12 @@ from ..models import Lab
 
 
 class LabSerializer(serializers.ModelSerializer):
-    """A design's lab: state, what is not emulated, and the counts of its last check."""
+    """A design's lab: state, what is not emulated, and the counts of its last check (its cells: ``report``)."""
 
     design_name = serializers.CharField(source="design.name", read_only=True)
+    notes = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="What of the design the lab does not emulate"
+    )
 
     class Meta:
         model = Lab
@@ -51,3 +54,15 @@ class CheckReportSerializer(serializers.Serializer):
     mismatched = serializers.IntegerField()
     seconds = serializers.FloatField()
     cells = CheckCellSerializer(many=True)
+
+
+class LabCheckReportSerializer(CheckReportSerializer):
+    """The last check of a lab as it is kept on its row: the check's report, and when it was measured."""
+
+    design = serializers.CharField(source="design.name")
+    total = serializers.IntegerField(source="check_total")
+    matched = serializers.IntegerField(source="check_matched")
+    mismatched = serializers.IntegerField(source="check_mismatched")
+    seconds = serializers.FloatField(source="check_seconds")
+    cells = CheckCellSerializer(many=True, source="check_cells")
+    checked_at = serializers.DateTimeField(source="last_check_at", help_text="When the check was measured")

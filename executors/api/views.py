@@ -1,4 +1,5 @@
-"""Lab API: ``/api/labs/`` lists labs; ``up``, ``check`` and ``down`` run the lab (operators, as root only).
+"""Lab API: ``/api/labs/`` lists labs; ``up``, ``check`` and ``down`` run the lab (operators, as root only);
+``report`` gives the last check's matrix to anyone who may read.
 
 The operations run in the request (a lab of a few hosts comes up in seconds). When the server does not run
 as root they answer 409 with the reason; a lab operation that fails answers 409 with what went wrong.
@@ -8,19 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from project.permissions import RolePermission
+from topology.api.base import DetailSerializer
 from topology.models import Design
 
 from ..lab.lifecycle import LabError
 from ..lab.services import lab_current_status, lab_run_check, lab_start, lab_stop
 from ..models import Lab
-from .serializers import CheckReportSerializer, LabSerializer, LabUpSerializer
+from .serializers import LabCheckReportSerializer, LabSerializer, LabUpSerializer
 
 
 def _conflict(exc: Exception) -> Response:
@@ -34,6 +37,11 @@ class LabViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = LabSerializer
     permission_classes = [RolePermission]
     write_action = "deploy"
+
+    def get_queryset(self) -> QuerySet[Lab]:
+        # A check's cells run to thousands on a large design: only the report reads them.
+        queryset = super().get_queryset()
+        return queryset if self.action == "report" else queryset.defer("check_cells")
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         lab = self.get_object()
@@ -56,16 +64,37 @@ class LabViewSet(viewsets.ReadOnlyModelViewSet):
             return _conflict(exc)
         return Response(LabSerializer(lab, context={"request": request}).data)
 
-    @extend_schema(request=None, responses={200: CheckReportSerializer})
+    @extend_schema(request=None, responses={200: LabCheckReportSerializer})
     @action(detail=True, methods=["post"])
     def check(self, request: Request, pk: str | None = None) -> Response:
-        """Measure the lab's reachability, cell by cell, against what the design promises."""
+        """Measure the lab's reachability, cell by cell, against what the design promises; it is kept as the
+        lab's last check (``report``)."""
         lab = self.get_object()
         try:
-            _, report = lab_run_check(design=lab.design)
+            lab, _ = lab_run_check(design=lab.design)
         except LabError as exc:
             return _conflict(exc)
-        return Response(report.as_dict())
+        return Response(LabCheckReportSerializer(lab).data)
+
+    @extend_schema(
+        responses={
+            200: LabCheckReportSerializer,
+            404: OpenApiResponse(DetailSerializer, description="No such lab, or no check of it is kept"),
+        }
+    )
+    @action(detail=True, methods=["get"])
+    def report(self, request: Request, pk: str | None = None) -> Response:
+        """The lab's last check, cell by cell, as ``check`` answered it; 404 when the lab has not been checked
+        since it was last brought up. It may be from a lab that has since gone down: see the lab's ``state``."""
+        lab = self.get_object()
+        if not lab.has_check_report:
+            why = (
+                "was checked before its cells were kept: check it again"
+                if lab.last_check_at
+                else "has not been checked since it was brought up"
+            )
+            return Response({"detail": f"the lab of {lab.design.name} {why}"}, status=status.HTTP_404_NOT_FOUND)
+        return Response(LabCheckReportSerializer(lab).data)
 
     @extend_schema(request=None, responses={200: LabSerializer})
     @action(detail=True, methods=["post"])

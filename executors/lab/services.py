@@ -44,11 +44,21 @@ def _lab_row(design: Design) -> Lab:
     return lab
 
 
+def _forget_check(lab: Lab) -> None:
+    """Drop the last check of ``lab``: it measured a lab that is about to be replaced."""
+    lab.last_check_at, lab.check_seconds, lab.check_cells = None, None, []
+    lab.check_total = lab.check_matched = lab.check_mismatched = 0
+
+
 def lab_start(*, design: Design, keep_on_failure: bool = False) -> tuple[Lab, UpResult]:
-    """Bring the lab of ``design`` up; on failure the row says ``failed`` with the reason, and it raises."""
+    """Bring the lab of ``design`` up; on failure the row says ``failed`` with the reason, and it raises.
+
+    The last check is forgotten first: ``up`` tears an earlier lab down, and the new one has not been checked.
+    """
     lifecycle.require_root()
     lab = _lab_row(design)
     lab.started_at, lab.finished_at, lab.message = timezone.now(), None, ""
+    _forget_check(lab)
     lab.save()
     try:
         result = lifecycle.lab_up(
@@ -76,13 +86,19 @@ def lab_stop(*, design: Design) -> tuple[Lab, DownResult]:
 
 
 def lab_run_check(*, design: Design, sample: int | None = None) -> tuple[Lab, CheckReport]:
-    """Measure the reachability matrix of the running lab and record the counts."""
+    """Measure the reachability matrix of the running lab and record it, counts and every cell.
+
+    The cells are kept as the check answers them (``CheckReport.as_dict()``), so that whoever opens the lab
+    later sees the matrix that was measured, not only its counts.
+    """
     lifecycle.require_root()
     report = lifecycle.lab_check(design_snapshot(design=design), lab_state_dir(design.name), sample=sample)
+    measured = report.as_dict()
     lab = _lab_row(design)
     lab.last_check_at = timezone.now()
-    lab.check_total, lab.check_matched = report.total, report.matched
-    lab.check_mismatched, lab.check_seconds = len(report.mismatched), report.seconds
+    lab.check_total, lab.check_matched = measured["total"], measured["matched"]
+    lab.check_mismatched, lab.check_seconds = measured["mismatched"], measured["seconds"]
+    lab.check_cells = measured["cells"]
     lab.save()
     return lab, report
 

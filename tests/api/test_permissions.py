@@ -62,6 +62,7 @@ def test_permission_matrix(db, client_for, make_user, endpoint, role):
         ("get", "/api/hosts/1/"),
         ("patch", "/api/hosts/1/"),
         ("delete", "/api/hosts/1/"),
+        ("get", "/api/labs/1/report/"),
     ],
 )
 def test_anonymous_is_refused_everywhere(db, client_for, method, path):

@@ -1,6 +1,7 @@
 """End-to-end: the Lab page. An operator brings the article's S6 (a VNET jail behind pf NAT) up on network
-namespaces, checks it — the matrix shows every cell measured as expected — and tears it down; a viewer sees
-the state without the operations; without root the server's refusal is shown as such."""
+namespaces, checks it — the matrix shows every cell measured as expected, and is still there after a reload
+and for a colleague — and tears it down (the matrix stays, marked as from an earlier run); a viewer sees the
+state without the operations; without root the server's refusal is shown as such."""
 
 from __future__ import annotations
 
@@ -100,11 +101,29 @@ def test_operator_brings_s06_up_checks_it_and_tears_it_down(new_page, make_brows
     page.get_by_test_id("lab-matrix-empty").wait_for()
     page.get_by_test_id("only-mismatches").uncheck()
     page.get_by_test_id("lab-matrix").wait_for()
+    assert page.get_by_test_id("lab-report-when").inner_text().startswith("Last check ")
+
+    # The server keeps the last check: after a reload, and for a colleague, the same matrix with its time.
+    page.reload()
+    colleague = new_page(make_browser_user("vito", "viewer").username)
+    open_lab(colleague, app_url, s06)
+    for reader in (page, colleague):
+        reader.get_by_test_id("lab-matrix").wait_for()
+        assert reader.get_by_test_id("lab-report").get_attribute("data-earlier") == "false"
+        assert reader.get_by_test_id("lab-report-when").inner_text().startswith("Last check ")
+        assert reader.get_by_test_id("lab-matrix").locator("button.lab-cell").count() == total
+        kept = reader.locator(
+            'button.lab-cell[data-source="jailhost/vnetcage"][data-address="10.1.1.1"][data-probe="icmp"]'
+        )
+        assert kept.get_attribute("data-status") == "reach"
 
     page.get_by_test_id("lab-down").click()
     page.get_by_test_id("lab-state").filter(has_text="down").wait_for(timeout=LAB_TIMEOUT_MS)
     page.get_by_test_id("lab-progress").wait_for(state="detached", timeout=LAB_TIMEOUT_MS)
-    assert page.get_by_test_id("lab-matrix").count() == 0
+    # The last check stays readable, marked as measured on a lab that is down now.
+    page.locator('[data-testid="lab-report"][data-earlier="true"]').wait_for()
+    assert "from an earlier run: the lab is down now" in page.get_by_test_id("lab-report-when").inner_text()
+    assert page.get_by_test_id("lab-matrix").locator("button.lab-cell").count() == total
     assert page.get_by_test_id("lab-live").inner_text().startswith("0/")
     assert lifecycle.leftovers(NAME) == {"namespaces": [], "processes": []}
 

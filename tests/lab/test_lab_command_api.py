@@ -1,4 +1,5 @@
-"""The ``lab`` management command and ``/api/labs/``: root-only, with a clear refusal otherwise."""
+"""The ``lab`` management command and ``/api/labs/``: root-only, with a clear refusal otherwise; the last check is
+kept cell by cell (``/api/labs/{id}/report/``) until the next ``up``."""
 
 from __future__ import annotations
 
@@ -8,10 +9,16 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import include, path
+from django.utils import timezone
 
 from executors.lab.lifecycle import leftovers
+from executors.lab.services import lab_run_check, lab_start, lab_stop
 from executors.models import Lab, LabState
+from topology.models import Design
+from topology.render.lab import lab_id
 from topology.services.designs import design_import_document
 
 from .documents import S7
@@ -59,6 +66,63 @@ def test_api_up_needs_the_deploy_role(client_for):  # type: ignore[no-untyped-de
     assert client_for("viewer").post("/api/labs/up/", {"design": design.pk}, format="json").status_code == 403
 
 
+@pytest.mark.django_db
+@pytest.mark.urls("tests.lab.test_lab_command_api")
+def test_report_of_a_lab_not_checked_is_404_with_the_reason(client_for):  # type: ignore[no-untyped-def]
+    design, _ = design_import_document(document_text=DOC)
+    lab = Lab.objects.create(design=design, lab_id=lab_id(NAME))
+    response = client_for("viewer").get(f"/api/labs/{lab.pk}/report/")
+    assert response.status_code == 404
+    assert response.json()["detail"] == f"the lab of {NAME} has not been checked since it was brought up"
+    assert client_for("anonymous").get(f"/api/labs/{lab.pk}/report/").status_code in (401, 403)
+
+    # Checked before the cells were kept: the counts are there, the cells are not.
+    Lab.objects.filter(pk=lab.pk).update(last_check_at=timezone.now(), check_total=3, check_matched=3)
+    response = client_for("operator").get(f"/api/labs/{lab.pk}/report/")
+    assert response.status_code == 404 and "before its cells were kept" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.lab.test_lab_command_api")
+def test_lab_list_never_reads_the_cells(client_for, django_assert_max_num_queries):  # type: ignore[no-untyped-def]
+    viewer = client_for("viewer")
+    for n in range(5):
+        design = Design.objects.create(name=f"{NAME}-{n}")
+        Lab.objects.create(design=design, lab_id=lab_id(design.name), check_cells=[{"source": "a"}] * 100)
+    with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(4):
+        labs = viewer.get("/api/labs/").json()["results"]
+    assert len(labs) == 5 and all("cells" not in lab and "check_cells" not in lab for lab in labs)
+    assert not any("check_cells" in query["sql"] for query in queries.captured_queries)
+
+
+@needs_lab
+@pytest.mark.django_db
+def test_check_keeps_every_cell_until_the_next_up(tmp_path: Path, settings):  # type: ignore[no-untyped-def]
+    settings.VAR_DIR = tmp_path
+    design, _ = design_import_document(document_text=DOC)
+    try:
+        lab, _ = lab_start(design=design)
+        lab, report = lab_run_check(design=design)
+        cells = report.as_dict()["cells"]
+        assert cells and Lab.objects.get(pk=lab.pk).check_cells == cells
+        assert lab.check_total == len(cells) and lab.has_check_report
+
+        # Down leaves the last check as it was: the page shows it as from an earlier run.
+        lab, _ = lab_stop(design=design)
+        lab.refresh_from_db()
+        assert lab.state == LabState.DOWN and lab.check_cells == cells and lab.has_check_report
+
+        # A new lab has not been checked: up forgets the check of the one it replaces.
+        lab, _ = lab_start(design=design)
+        lab.refresh_from_db()
+        assert lab.state == LabState.UP and lab.check_cells == [] and lab.last_check_at is None
+        assert (lab.check_total, lab.check_matched, lab.check_mismatched, lab.check_seconds) == (0, 0, 0, None)
+        assert not lab.has_check_report
+    finally:
+        call_command("lab", "down", NAME)
+    assert leftovers(NAME) == {"namespaces": [], "processes": []}
+
+
 @needs_lab
 @pytest.mark.django_db
 @pytest.mark.urls("tests.lab.test_lab_command_api")
@@ -74,12 +138,22 @@ def test_command_and_api_run_a_lab(tmp_path: Path, settings, client_for, capsys)
         call_command("lab", "check", NAME)
         lab.refresh_from_db()
         assert lab.check_total > 0 and lab.check_mismatched == 0
-        client = client_for("operator")
+        client, viewer = client_for("operator"), client_for("viewer")
         report = client.post(f"/api/labs/{lab.pk}/check/").json()
         assert report["total"] == lab.check_total and report["mismatched"] == 0
+        assert len(report["cells"]) == report["total"] and report["checked_at"]
+        # Anyone who may read sees the last check later, cell by cell, exactly as the check answered it.
+        assert viewer.get(f"/api/labs/{lab.pk}/report/").json() == report
+        assert viewer.post(f"/api/labs/{lab.pk}/check/").status_code == 403
+        # The list stays light: counts and when, no cells.
+        (listed,) = [row for row in client.get("/api/labs/").json()["results"] if row["id"] == lab.pk]
+        assert listed["last_check_at"] == report["checked_at"] and "cells" not in listed
+        assert "check_cells" not in listed
         detail = client.get(f"/api/labs/{lab.pk}/").json()
         assert detail["state"] == "up" and detail["live"]["sshd_alive"] == 1
         assert client.post(f"/api/labs/{lab.pk}/down/").json()["state"] == "down"
+        # After down the report is still there; the lab's state says it is from an earlier run.
+        assert viewer.get(f"/api/labs/{lab.pk}/report/").json() == report
     finally:
         call_command("lab", "down", NAME)
     assert leftovers(NAME) == {"namespaces": [], "processes": []}

@@ -1,33 +1,19 @@
 /** The lab endpoints (`/api/labs/`): a design brought up on Linux network namespaces, and its reachability check.
  *
- * The shapes follow `executors/api/serializers.py` (LabSerializer, CheckReportSerializer) and the `live` part of
- * `GET /api/labs/{id}/` (`executors.lab.lifecycle.lab_status`). Written here until `npm run gen:api` adds them to
- * `schema.d.ts`.
+ * The shapes are generated from the OpenAPI schema (`executors/api/serializers.py`), except the `live` part of
+ * `GET /api/labs/{id}/` (`executors.lab.lifecycle.lab_status`), which the schema does not describe.
  */
-import { listAll, request } from './client';
+import { ApiError, listAll, request } from './client';
+import type { Schemas } from './types';
 
-export type LabState = 'down' | 'up' | 'failed';
-
-export interface Lab {
-  id: number;
-  design: number;
-  design_name: string;
-  /** Prefix of the lab's namespaces (jn + hash of the design's name). */
-  lab_id: string;
-  state: LabState;
-  /** Why the last operation failed, or what it warned about. */
-  message: string;
-  /** What of the design the lab does not emulate. */
-  notes: unknown[];
-  started_at: string | null;
-  finished_at: string | null;
-  up_seconds: number | null;
-  last_check_at: string | null;
-  check_total: number;
-  check_matched: number;
-  check_mismatched: number;
-  check_seconds: number | null;
-}
+export type LabState = Schemas['LabStateEnum'];
+export type Lab = Schemas['Lab'];
+/** One cell of the reachability matrix: from `source`, does `address` of `target` answer (`protocol`/`port`)?
+ * `reason` says why the design expects it (the path the model followed, or where it stops), `detail` is the
+ * probe's last line of output (or `exit N`). */
+export type CheckCell = Schemas['CheckCell'];
+/** A lab's check as the server keeps it: counts, every cell, and when it was measured (`checked_at`). */
+export type CheckReport = Schemas['LabCheckReport'];
 
 /** What is really on the machine (namespaces present, processes alive), next to the recorded state. */
 export interface LabLive {
@@ -47,35 +33,20 @@ export interface LabDetail extends Lab {
   live?: LabLive;
 }
 
-/** One cell of the reachability matrix: from `source`, does `address` of `target` answer (`protocol`/`port`)? */
-export interface CheckCell {
-  source: string;
-  target: string;
-  address: string;
-  protocol: 'icmp' | 'tcp';
-  port: number | null;
-  expected: boolean;
-  measured: boolean;
-  matches: boolean;
-  /** Why the design expects this (the path the model followed, or where it stops). */
-  reason: string;
-  /** The probe's last line of output (or `exit N`). */
-  detail: string;
-}
-
-export interface CheckReport {
-  design: string;
-  total: number;
-  matched: number;
-  mismatched: number;
-  seconds: number;
-  cells: CheckCell[];
-}
-
 export const labApi = {
   list: () => listAll<Lab>('/api/labs/'),
   get: (id: number) => request<LabDetail>('GET', `/api/labs/${id}/`),
   up: (design: number) => request<Lab>('POST', '/api/labs/up/', { design }),
+  /** Measures the matrix now; the answer is also kept as the lab's last check. */
   check: (id: number) => request<CheckReport>('POST', `/api/labs/${id}/check/`),
+  /** The lab's last check, or null when none is kept (not checked since the lab was brought up). */
+  lastCheck: async (id: number): Promise<CheckReport | null> => {
+    try {
+      return await request<CheckReport>('GET', `/api/labs/${id}/report/`);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+  },
   down: (id: number) => request<Lab>('POST', `/api/labs/${id}/down/`),
 };

@@ -751,7 +751,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Measure the lab's reachability, cell by cell, against what the design promises. */
+        /**
+         * @description Measure the lab's reachability, cell by cell, against what the design promises; it is kept as the
+         *     lab's last check (``report``).
+         */
         post: operations["labs_check_create"];
         delete?: never;
         options?: never;
@@ -770,6 +773,26 @@ export interface paths {
         put?: never;
         /** @description Tear the lab down; nothing of it is left on the machine. */
         post: operations["labs_down_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/labs/{id}/report/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The lab's last check, cell by cell, as ``check`` answered it; 404 when the lab has not been checked
+         *     since it was last brought up. It may be from a lab that has since gone down: see the lab's ``state``.
+         */
+        get: operations["labs_report_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1439,16 +1462,6 @@ export interface components {
          * @enum {string}
          */
         CheckCellProtocolEnum: "icmp" | "tcp";
-        /** @description Expected vs measured reachability of a lab. */
-        CheckReport: {
-            design: string;
-            total: number;
-            matched: number;
-            mismatched: number;
-            /** Format: double */
-            seconds: number;
-            cells: components["schemas"]["CheckCell"][];
-        };
         Comment: {
             readonly id: number;
             readonly user: string;
@@ -2014,7 +2027,7 @@ export interface components {
             allow_raw_sockets?: boolean;
             devfs_ruleset?: number | null;
         };
-        /** @description A design's lab: state, what is not emulated, and the counts of its last check. */
+        /** @description A design's lab: state, what is not emulated, and the counts of its last check (its cells: ``report``). */
         Lab: {
             readonly id: number;
             readonly design: number;
@@ -2025,7 +2038,7 @@ export interface components {
             /** @description Why the last operation failed, or what it warned about */
             readonly message: string;
             /** @description What of the design the lab does not emulate */
-            readonly notes: unknown;
+            readonly notes: string[];
             /** Format: date-time */
             readonly started_at: string | null;
             /**
@@ -2042,6 +2055,21 @@ export interface components {
             readonly check_mismatched: number;
             /** Format: double */
             readonly check_seconds: number | null;
+        };
+        /** @description The last check of a lab as it is kept on its row: the check's report, and when it was measured. */
+        LabCheckReport: {
+            design: string;
+            total: number;
+            matched: number;
+            mismatched: number;
+            /** Format: double */
+            seconds: number;
+            cells: components["schemas"]["CheckCell"][];
+            /**
+             * Format: date-time
+             * @description When the check was measured
+             */
+            checked_at: string;
         };
         /**
          * @description * `down` - Down
@@ -7975,7 +8003,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CheckReport"];
+                    "application/json": components["schemas"]["LabCheckReport"];
                 };
             };
             /** @description Invalid input: field name to list of messages (or detail) */
@@ -8074,6 +8102,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    labs_report_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this lab. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabCheckReport"];
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such lab, or no check of it is kept */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
         };

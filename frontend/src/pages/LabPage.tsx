@@ -4,7 +4,8 @@ import { designsApi } from '../api/designApi';
 import { labApi, type CheckReport, type Lab, type LabDetail } from '../api/labApi';
 import type { Design, Me } from '../api/types';
 import { Header } from '../components/Header';
-import { ReachabilityMatrix } from '../components/ReachabilityMatrix';
+import { LastCheck } from '../components/LastCheck';
+import { lastCheckAction } from '../lab/lastCheck';
 import { useSessionStore } from '../store/sessionStore';
 import '../lab.css';
 
@@ -45,7 +46,8 @@ function refusalOf(error: unknown): Refusal {
   return { status: 0, message: error instanceof Error ? error.message : String(error) };
 }
 
-/** The lab of one design: its state, Up / Check / Down for operators, and the reachability matrix of the last check. */
+/** The lab of one design: its state, Up / Check / Down for operators, and the reachability matrix of the last check
+ * (kept by the server: a reload, or a colleague opening the page, shows it too). */
 function DesignLab({ designId }: { designId: number }) {
   const me = useSessionStore((s) => s.me);
   const canRun = canRunLabs(me);
@@ -57,21 +59,35 @@ function DesignLab({ designId }: { designId: number }) {
   const [elapsed, setElapsed] = useState(0);
   const [refusal, setRefusal] = useState<Refusal | null>(null);
   const [report, setReport] = useState<CheckReport | null>(null);
+  // The report shown, for `load` to tell whether it is still the lab's last check without depending on it.
+  const shownReport = useRef<CheckReport | null>(null);
   const started = useRef(0);
+
+  const showReport = useCallback((next: CheckReport | null) => {
+    shownReport.current = next;
+    setReport(next);
+  }, []);
 
   const load = useCallback(async () => {
     try {
       const [d, labs] = await Promise.all([designsApi.get(designId), labApi.list()]);
       setDesign(d);
-      const row = labs.find((l) => l.design === designId);
-      setLab(row ? await labApi.get(row.id) : null);
+      const row = labs.find((l) => l.design === designId) ?? null;
+      const held = shownReport.current;
+      const action = lastCheckAction(row, held);
+      const [detail, last] = await Promise.all([
+        row ? labApi.get(row.id) : null,
+        action === 'fetch' && row ? labApi.lastCheck(row.id) : action === 'keep' ? held : null,
+      ]);
+      setLab(detail);
+      showReport(last);
       setLoadError(null);
     } catch (error) {
       setLoadError(refusalOf(error).message);
     } finally {
       setLoaded(true);
     }
-  }, [designId]);
+  }, [designId, showReport]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -90,14 +106,13 @@ function DesignLab({ designId }: { designId: number }) {
     setRefusal(null);
     try {
       if (operation === 'up') {
-        setReport(null);
+        // The server forgets the last check: it measured the lab that up replaces.
+        showReport(null);
         await labApi.up(designId);
       } else if (lab) {
-        if (operation === 'check') setReport(await labApi.check(lab.id));
-        else {
-          await labApi.down(lab.id);
-          setReport(null);
-        }
+        // After down the last check stays, shown as from an earlier run.
+        if (operation === 'check') showReport(await labApi.check(lab.id));
+        else await labApi.down(lab.id);
       }
     } catch (error) {
       setRefusal(refusalOf(error));
@@ -182,7 +197,7 @@ function DesignLab({ designId }: { designId: number }) {
                   <details open={notes.length <= 4}>
                     <summary>{notes.length} note{notes.length === 1 ? '' : 's'}: what of the design this lab does not reproduce</summary>
                     <ul className="lab-notes" data-testid="lab-notes">
-                      {notes.map((note, i) => <li key={i}>{typeof note === 'string' ? note : JSON.stringify(note)}</li>)}
+                      {notes.map((note, i) => <li key={i}>{note}</li>)}
                     </ul>
                   </details>
                 </dd>
@@ -192,9 +207,14 @@ function DesignLab({ designId }: { designId: number }) {
         )}
       </section>
       {report ? (
-        <ReachabilityMatrix report={report} />
+        <LastCheck report={report} state={state} />
       ) : (
-        lab?.last_check_at && state === 'up' && canRun && <p className="muted">Check shows the matrix, cell by cell.</p>
+        lab?.last_check_at && (
+          // A check made before the server kept cells: its counts are above, its matrix is gone.
+          <p className="muted" data-testid="lab-report-missing">
+            The cells of the last check were not kept{state === 'up' && canRun ? ': Check measures the matrix again.' : '.'}
+          </p>
+        )
       )}
     </main>
   );
