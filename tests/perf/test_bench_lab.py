@@ -82,6 +82,7 @@ def test_bench_synthetic_5_and_50_hosts(tmp_path: Path):
     print(f"50 hosts / 5 hosts up time: {ratio:.2f}x (per round {per_round}; goal < 3x)")
     # One check of the 50-host lab, sampled: the lab is not only up but as the design says.
     snapshot = synthetic_design(hosts=50, jails_per_host=2, vms_per_host=1, segments=5, name="bench-lab-50")
+    time.sleep(3)
     up, checked, cells, mismatched = _up_check_down(snapshot, tmp_path / "50-check", max_sources=20, sample=400)
     print(f"50 hosts up {up:.2f} s + check {checked:.2f} s ({cells} cells sampled, {mismatched} mismatched)")
 
