@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -63,6 +63,7 @@ _DESIGN_PATH: dict[str, tuple[str, ...]] = {
     "VmNic": ("vm", "host", "design"),
     "DhcpStaticLease": ("service", "host", "design"),
     "FirewallRule": ("policy",),
+    "Lab": ("design",),  # recorded explicitly (record_operation), not by signals
 }
 
 
@@ -217,6 +218,28 @@ def _after_entry(entry: AuditEntry, *, design_deleted: bool = False) -> None:
                 "request_id": str(entry.request_id) if entry.request_id else None,
             },
         )
+
+
+def record_operation(
+    instance: models.Model, before: dict[str, Any] | None, *, omit: Collection[str] = ()
+) -> AuditEntry | None:
+    """Record what an operation changed on ``instance``, an object outside the audited design and inventory
+    (a design's lab brought up, checked, torn down); None when nothing changed.
+
+    ``before`` is :func:`serialize_for_audit` of the instance before the operation (None: it was created);
+    fields in ``omit`` are left out of both sides (bulky results belong to their own report, not the
+    history). Unlike a change of a design object, it makes no change request stale and publishes no
+    design event: the design did not change.
+    """
+    after = {k: v for k, v in serialize_for_audit(instance).items() if k not in omit}
+    if before is not None:
+        before = {k: v for k, v in before.items() if k not in omit}
+        if before == after:
+            return None
+    action = AuditAction.CREATE if before is None else AuditAction.UPDATE
+    entry = _entry(action, instance, before, after, current_change_context(), timezone.now())
+    entry.save()
+    return entry
 
 
 def audit_bulk(

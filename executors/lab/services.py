@@ -7,10 +7,12 @@ snapshot, call it, and record the outcome. They take minutes at most and hold no
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
+from topology.audit import record_operation, serialize_for_audit
 from topology.models import Design
 from topology.render.lab import lab_id
 from topology.selectors import design_snapshot
@@ -39,9 +41,20 @@ def design_by_name_or_document(value: str) -> Design:
         raise LabError(f"no design called {value!r} (and no such YAML file)") from exc
 
 
-def _lab_row(design: Design) -> Lab:
-    lab, _ = Lab.objects.get_or_create(design=design, defaults={"lab_id": lab_id(design.name)})
-    return lab
+# A check's cells are its report (``GET /api/labs/<id>/report/``); the audit history keeps the counts.
+AUDIT_OMITTED = ("check_cells",)
+
+
+def _lab_row(design: Design) -> tuple[Lab, dict[str, Any] | None]:
+    """The lab row of ``design`` and its audit form before the operation (None: the row is new)."""
+    lab, created = Lab.objects.get_or_create(design=design, defaults={"lab_id": lab_id(design.name)})
+    return lab, None if created else serialize_for_audit(lab)
+
+
+def _finish(lab: Lab, before: dict[str, Any] | None) -> None:
+    """Save what the operation changed on the row, and record it in the audit history."""
+    lab.save()
+    record_operation(lab, before, omit=AUDIT_OMITTED)
 
 
 def _forget_check(lab: Lab) -> None:
@@ -56,22 +69,22 @@ def lab_start(*, design: Design, keep_on_failure: bool = False) -> tuple[Lab, Up
     The last check is forgotten first: ``up`` tears an earlier lab down, and the new one has not been checked.
     """
     lifecycle.require_root()
-    lab = _lab_row(design)
+    lab, before = _lab_row(design)
     lab.started_at, lab.finished_at, lab.message = timezone.now(), None, ""
     _forget_check(lab)
-    lab.save()
+    lab.save()  # the page shows the start at once; the history records the whole operation below
     try:
         result = lifecycle.lab_up(
             design_snapshot(design=design), lab_state_dir(design.name), keep_on_failure=keep_on_failure
         )
     except LabError as exc:
         lab.state, lab.message, lab.finished_at = LabState.FAILED, str(exc), timezone.now()
-        lab.save()
+        _finish(lab, before)
         raise
     lab.state, lab.lab_id = LabState.UP, result.lab_id
     lab.notes, lab.message = result.notes, "\n".join(result.warnings)
     lab.up_seconds, lab.finished_at = result.seconds, timezone.now()
-    lab.save()
+    _finish(lab, before)
     return lab, result
 
 
@@ -79,9 +92,9 @@ def lab_stop(*, design: Design) -> tuple[Lab, DownResult]:
     """Tear the lab of ``design`` down (idempotent)."""
     lifecycle.require_root()
     result = lifecycle.lab_down(design.name, lab_state_dir(design.name))
-    lab = _lab_row(design)
+    lab, before = _lab_row(design)
     lab.state, lab.finished_at = LabState.DOWN, timezone.now()
-    lab.save()
+    _finish(lab, before)
     return lab, result
 
 
@@ -94,12 +107,12 @@ def lab_run_check(*, design: Design, sample: int | None = None) -> tuple[Lab, Ch
     lifecycle.require_root()
     report = lifecycle.lab_check(design_snapshot(design=design), lab_state_dir(design.name), sample=sample)
     measured = report.as_dict()
-    lab = _lab_row(design)
+    lab, before = _lab_row(design)
     lab.last_check_at = timezone.now()
     lab.check_total, lab.check_matched = measured["total"], measured["matched"]
     lab.check_mismatched, lab.check_seconds = measured["mismatched"], measured["seconds"]
     lab.check_cells = measured["cells"]
-    lab.save()
+    _finish(lab, before)
     return lab, report
 
 

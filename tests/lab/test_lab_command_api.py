@@ -17,7 +17,7 @@ from django.utils import timezone
 from executors.lab.lifecycle import leftovers
 from executors.lab.services import lab_run_check, lab_start, lab_stop
 from executors.models import Lab, LabState
-from topology.models import Design
+from topology.models import AuditEntry, Design
 from topology.render.lab import lab_id
 from topology.services.designs import design_import_document
 
@@ -130,15 +130,15 @@ def test_command_and_api_run_a_lab(tmp_path: Path, settings, client_for, capsys)
     settings.VAR_DIR = tmp_path
     document = tmp_path / f"{NAME}.yaml"
     document.write_text(DOC)
+    client, viewer = client_for("operator"), client_for("viewer")
     try:
-        call_command("lab", "up", str(document))
+        call_command("lab", "up", str(document), user="operator-user")
         assert f"lab {NAME} up" in capsys.readouterr().out
         lab = Lab.objects.get(design__name=NAME)
         assert lab.state == LabState.UP and lab.notes
-        call_command("lab", "check", NAME)
+        call_command("lab", "check", NAME, user="operator-user")
         lab.refresh_from_db()
         assert lab.check_total > 0 and lab.check_mismatched == 0
-        client, viewer = client_for("operator"), client_for("viewer")
         report = client.post(f"/api/labs/{lab.pk}/check/").json()
         assert report["total"] == lab.check_total and report["mismatched"] == 0
         assert len(report["cells"]) == report["total"] and report["checked_at"]
@@ -157,3 +157,17 @@ def test_command_and_api_run_a_lab(tmp_path: Path, settings, client_for, capsys)
     finally:
         call_command("lab", "down", NAME)
     assert leftovers(NAME) == {"namespaces": [], "processes": []}
+
+    # Every operation is in the audit history, with who, from where and the lab's state before and after;
+    # the refused check of the viewer is not, and the cells stay in the report.
+    entries = AuditEntry.objects.filter(object_type__model="lab", object_id=lab.pk).order_by("id")
+    steps = [(e.source, e.user_name, e.action, (e.before or {}).get("state"), e.after["state"]) for e in entries]
+    assert steps == [
+        ("command", "operator-user", "create", None, "up"),
+        ("command", "operator-user", "update", "up", "up"),  # check
+        ("api", "operator-user", "update", "up", "up"),  # check
+        ("api", "operator-user", "update", "up", "down"),
+        ("command", "", "update", "down", "down"),  # the final clean-up, run without --user
+    ]
+    assert entries[1].before["check_total"] == 0 and entries[1].after["check_total"] == report["total"]
+    assert all(e.design_name == NAME and "check_cells" not in e.after for e in entries)

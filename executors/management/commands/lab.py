@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from executors.lab import lifecycle
@@ -21,6 +22,8 @@ from executors.lab.services import (
     lab_stop,
 )
 from executors.models import Lab
+from topology.audit import change_context
+from topology.models import ChangeSource
 
 
 class Command(BaseCommand):
@@ -34,8 +37,18 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="check: print every cell, not only mismatches")
         parser.add_argument("--json", action="store_true", help="check/status: print JSON")
         parser.add_argument("--sample", type=int, help="check: measure at most this many cells (large designs)")
+        parser.add_argument("--user", help="User name the audit history records for the operation (default: none).")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        user = None
+        if options.get("user"):
+            user = get_user_model().objects.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"no user named '{options['user']}'")
+        with change_context(source=ChangeSource.COMMAND, user=user):
+            self._handle(options)
+
+    def _handle(self, options: dict[str, Any]) -> None:
         action, name = options["action"], options["design"]
         if action != "status" and not name:
             raise CommandError(f"lab {action} needs a DESIGN (name or YAML file)")
