@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from project.roles import user_roles
+from project.roles import ACTIONS, user_roles
 
 
 def _enforce_csrf(request: Request) -> None:
@@ -25,8 +25,10 @@ def _enforce_csrf(request: Request) -> None:
 
 
 def _me(user) -> dict:  # type: ignore[no-untyped-def]
-    roles = sorted(user_roles(user))
-    return {"id": user.pk, "username": user.get_username(), "roles": roles}
+    roles = user_roles(user)
+    # What the roles allow, decided here once (project/roles.py): the UI offers exactly what the API will accept.
+    actions = sorted(action for action, allowed in ACTIONS.items() if roles & allowed)
+    return {"id": user.pk, "username": user.get_username(), "roles": sorted(roles), "actions": actions}
 
 
 MeSerializer = inline_serializer(
@@ -35,6 +37,10 @@ MeSerializer = inline_serializer(
         "id": serializers.IntegerField(),
         "username": serializers.CharField(),
         "roles": serializers.ListField(child=serializers.CharField()),
+        "actions": serializers.ListField(
+            child=serializers.ChoiceField(choices=sorted(ACTIONS)),
+            help_text="What the roles allow: read, edit_design, edit_inventory, approve, deploy, diagnose",
+        ),
     },
 )
 

@@ -69,6 +69,10 @@ def test_operator_brings_s06_up_checks_it_and_tears_it_down(new_page, make_brows
     page.get_by_test_id("lab-overview").get_by_role("link", name=NAME).click()
     page.get_by_test_id("lab-design-name").filter(has_text=NAME).wait_for()
     page.get_by_test_id("lab-never").wait_for()
+    # An operator acts here: the header does not call them read-only, it says on hover what they cannot do.
+    assert page.get_by_test_id("read-only").count() == 0
+    assert "cannot edit designs" in (page.get_by_test_id("current-roles").get_attribute("title") or "")
+    assert page.get_by_test_id("lab-down").is_disabled()  # no lab yet: nothing to tear down
 
     page.get_by_test_id("lab-up").click()
     page.get_by_test_id("lab-progress").wait_for()
@@ -126,6 +130,11 @@ def test_operator_brings_s06_up_checks_it_and_tears_it_down(new_page, make_brows
     assert page.get_by_test_id("lab-matrix").locator("button.lab-cell").count() == total
     assert page.get_by_test_id("lab-live").inner_text().startswith("0/")
     assert lifecycle.leftovers(NAME) == {"namespaces": [], "processes": []}
+    # Down and gone from the machine: nothing left to tear down, and the button says so; Up brings it back.
+    down = page.get_by_test_id("lab-down")
+    assert down.is_disabled()
+    assert "already down" in (down.get_attribute("title") or "")
+    assert page.get_by_test_id("lab-up").is_enabled()
 
 
 def test_viewer_sees_no_lab_operations(new_page, make_browser_user, app_url, s06) -> None:
@@ -136,6 +145,7 @@ def test_viewer_sees_no_lab_operations(new_page, make_browser_user, app_url, s06
     page.get_by_test_id("design-lab-link").click()
     page.get_by_test_id("lab-design-name").filter(has_text=NAME).wait_for()
     page.get_by_test_id("lab-read-only").wait_for()
+    assert page.get_by_test_id("read-only").is_visible()  # a viewer can only read: the header says so
     for button in ("lab-up", "lab-check", "lab-down"):
         assert page.get_by_test_id(button).count() == 0
 

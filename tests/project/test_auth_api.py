@@ -21,6 +21,7 @@ def test_login_requires_csrf_then_returns_roles_and_logout_ends_session(make_use
     )
     assert response.status_code == 200
     assert response.json()["roles"] == ["designer", "viewer"]
+    assert response.json()["actions"] == ["edit_design", "read"]  # what the UI may offer, decided here
     me = client.get("/api/me/")
     assert me.json()["username"] == "dana"
     token = client.cookies["csrftoken"].value
@@ -39,3 +40,18 @@ def test_wrong_password_is_refused_without_saying_which_part_was_wrong(make_user
 @pytest.mark.django_db
 def test_me_is_refused_to_anonymous_users():
     assert Client().get("/api/me/").status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "actions"),
+    [
+        ("viewer", ["read"]),
+        ("designer", ["edit_design", "read"]),
+        ("approver", ["approve", "read"]),
+        ("operator", ["deploy", "diagnose", "edit_inventory", "read"]),
+        ("admin", ["approve", "deploy", "diagnose", "edit_design", "edit_inventory", "read"]),
+    ],
+)
+def test_me_says_what_each_role_may_do(client_for, role, actions):  # type: ignore[no-untyped-def]
+    assert client_for(role).get("/api/me/").json()["actions"] == actions

@@ -1321,6 +1321,16 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description * `approve` - approve
+         *     * `deploy` - deploy
+         *     * `diagnose` - diagnose
+         *     * `edit_design` - edit_design
+         *     * `edit_inventory` - edit_inventory
+         *     * `read` - read
+         * @enum {string}
+         */
+        ActionsEnum: "approve" | "deploy" | "diagnose" | "edit_design" | "edit_inventory" | "read";
         Approval: {
             readonly user: string;
             decision: components["schemas"]["DecisionEnum"];
@@ -2137,6 +2147,8 @@ export interface components {
             id: number;
             username: string;
             roles: string[];
+            /** @description What the roles allow: read, edit_design, edit_inventory, approve, deploy, diagnose */
+            actions: components["schemas"]["ActionsEnum"][];
         };
         /**
          * @description * `multicast` - Multicast group

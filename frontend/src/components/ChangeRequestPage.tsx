@@ -3,6 +3,7 @@ import { ApiError } from '../api/client';
 import { changeRequestsApi } from '../api/changeApi';
 import type { ChangeRequestComment, ChangeRequestDetail, HostDiff, ReviewDecision, ValidationReport } from '../api/types';
 import { canDeploy, canReview, canSubmit, stateLabel } from '../model/changes';
+import { allows } from '../model/roles';
 import { useNotificationStore } from '../store/notificationStore';
 import { canEditDesigns, useSessionStore } from '../store/sessionStore';
 import { Header } from './Header';
@@ -159,7 +160,7 @@ export function ChangeRequestPage({ requestId }: { requestId: number }) {
   const review = (decision: ReviewDecision) => act(() => changeRequestsApi.review(request.id, decision, comment));
   const validation = (request.validation ?? { findings: [] }) as ValidationReport;
   const isAuthor = me?.username === request.author;
-  const isApprover = Boolean(me?.roles.some((r) => r === 'approver' || r === 'admin'));
+  const isApprover = allows(me, 'approve');
   const timeline = timelineOf(request);
 
   return (

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { canEditDesigns, useSessionStore } from '../store/sessionStore';
+import { accessOf } from '../model/roles';
+import { useSessionStore } from '../store/sessionStore';
 import { NotificationBell } from './Notifications';
 
 const SECTIONS = [
@@ -10,10 +11,13 @@ const SECTIONS = [
   { href: '#/lab', label: 'Lab', match: (hash: string) => /^#\/(lab|designs\/\d+\/lab)/.test(hash) },
 ];
 
-/** The top bar: product name, the sections, page-specific controls, notifications, the user with their roles, and logout. */
+/** The top bar: product name, the sections, page-specific controls, notifications, the user with their roles, and logout.
+ * The roles say what they allow on hover; "read-only" is shown only to whoever may do nothing but read (a viewer):
+ * an operator or an approver acts, on other pages than the designer. */
 export function Header({ children }: { children?: ReactNode }) {
   const { me, logout } = useSessionStore(useShallow((s) => ({ me: s.me, logout: s.logout })));
   const hash = window.location.hash;
+  const access = me ? accessOf(me) : null;
   return (
     <header className="app-header">
       <a className="brand" href="#/">jailnet</a>
@@ -27,8 +31,8 @@ export function Header({ children }: { children?: ReactNode }) {
         <div className="user" data-testid="current-user">
           <NotificationBell />
           <span>{me.username}</span>
-          <span className="roles">{me.roles.join(', ') || 'no role'}</span>
-          {!canEditDesigns(me) && <span className="read-only-tag" data-testid="read-only">read-only</span>}
+          <span className="roles" title={access?.hint} data-testid="current-roles">{me.roles.join(', ') || 'no role'}</span>
+          {access?.readOnly && <span className="read-only-tag" data-testid="read-only" title={access.hint}>read-only</span>}
           <button onClick={() => void logout()}>Log out</button>
         </div>
       )}

@@ -51,20 +51,20 @@ describe('fieldChanges', () => {
 describe('who may do what', () => {
   const request = { author: 'dana', state: 'submitted', stale: false };
   it('never lets the author review their own request', () => {
-    expect(canReview({ username: 'dana', roles: ['designer', 'approver'] }, request)).toBe(false);
-    expect(canReview({ username: 'alex', roles: ['approver'] }, request)).toBe(true);
-    expect(canReview({ username: 'vic', roles: ['viewer'] }, request)).toBe(false);
-    expect(canReview({ username: 'alex', roles: ['approver'] }, { ...request, stale: true })).toBe(false);
+    expect(canReview({ username: 'dana', actions: ['approve', 'edit_design', 'read'] }, request)).toBe(false);
+    expect(canReview({ username: 'alex', actions: ['approve', 'read'] }, request)).toBe(true);
+    expect(canReview({ username: 'vic', actions: ['read'] }, request)).toBe(false);
+    expect(canReview({ username: 'alex', actions: ['approve', 'read'] }, { ...request, stale: true })).toBe(false);
   });
 
   it('lets operators deploy approved, current requests', () => {
-    expect(canDeploy({ username: 'olga', roles: ['operator'] }, { ...request, state: 'approved' })).toBe(true);
-    expect(canDeploy({ username: 'olga', roles: ['operator'] }, request)).toBe(false);
-    expect(canDeploy({ username: 'alex', roles: ['approver'] }, { ...request, state: 'approved' })).toBe(false);
+    expect(canDeploy({ username: 'olga', actions: ['deploy', 'diagnose', 'edit_inventory', 'read'] }, { ...request, state: 'approved' })).toBe(true);
+    expect(canDeploy({ username: 'olga', actions: ['deploy', 'diagnose', 'edit_inventory', 'read'] }, request)).toBe(false);
+    expect(canDeploy({ username: 'alex', actions: ['approve', 'read'] }, { ...request, state: 'approved' })).toBe(false);
   });
 
   it('lets designers submit drafts', () => {
-    expect(canSubmit({ username: 'dana', roles: ['designer'] }, { ...request, state: 'draft' })).toBe(true);
-    expect(canSubmit({ username: 'dana', roles: ['designer'] }, request)).toBe(false);
+    expect(canSubmit({ username: 'dana', actions: ['edit_design', 'read'] }, { ...request, state: 'draft' })).toBe(true);
+    expect(canSubmit({ username: 'dana', actions: ['edit_design', 'read'] }, request)).toBe(false);
   });
 });

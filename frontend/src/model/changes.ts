@@ -1,5 +1,6 @@
 /** Pure helpers of the change-request, audit and history pages: list filters, who may do what, field diffs. */
 import type { Query } from '../api/client';
+import { allows } from './roles';
 
 export const CHANGE_REQUEST_STATES = [
   'draft', 'submitted', 'approved', 'changes_requested', 'rejected', 'deploying', 'deployed', 'failed', 'rolled_back',
@@ -97,7 +98,7 @@ export function fieldChanges(before: unknown, after: unknown): FieldChange[] {
 
 interface Actor {
   username: string;
-  roles: string[];
+  actions: readonly string[]; // what the user's roles allow, from /api/me/
 }
 
 interface RequestLike {
@@ -109,20 +110,19 @@ interface RequestLike {
 /** Whether `me` may review `request`: an approver (or admin) who is not its author, while it is submitted. */
 export function canReview(me: Actor | null, request: RequestLike): boolean {
   if (!me || me.username === request.author) return false;
-  if (!me.roles.some((r) => r === 'approver' || r === 'admin')) return false;
+  if (!allows(me, 'approve')) return false;
   return request.state === 'submitted' && !request.stale;
 }
 
 /** Whether `me` may start deploying `request`: an operator (or admin), the request approved and current. */
 export function canDeploy(me: Actor | null, request: RequestLike): boolean {
-  return Boolean(me?.roles.some((r) => r === 'operator' || r === 'admin')) && request.state === 'approved' && !request.stale;
+  return allows(me, 'deploy') && request.state === 'approved' && !request.stale;
 }
 
 /** Whether `me` may submit (the author or a designer, from draft or after changes were requested). */
 export function canSubmit(me: Actor | null, request: RequestLike): boolean {
   if (!me || request.stale) return false;
-  const designer = me.roles.some((r) => r === 'designer' || r === 'admin');
-  return designer && (request.state === 'draft' || request.state === 'changes_requested');
+  return allows(me, 'edit_design') && (request.state === 'draft' || request.state === 'changes_requested');
 }
 
 /** A state in words. */

@@ -5,15 +5,15 @@ import { labApi, type CheckReport, type Lab, type LabDetail } from '../api/labAp
 import type { Design, Me } from '../api/types';
 import { Header } from '../components/Header';
 import { LastCheck } from '../components/LastCheck';
+import { downOffer } from '../lab/down';
 import { lastCheckAction } from '../lab/lastCheck';
+import { allows } from '../model/roles';
 import { useSessionStore } from '../store/sessionStore';
 import '../lab.css';
 
-/** Roles that may run a lab (the API's `deploy` action); the API enforces it anyway. */
-export const LAB_ROLES = ['operator', 'admin'] as const;
-
+/** Whether `me` may run a lab (the API's `deploy` action: an operator or an admin); the API enforces it anyway. */
 export function canRunLabs(me: Me | null): boolean {
-  return Boolean(me?.roles.some((role) => (LAB_ROLES as readonly string[]).includes(role)));
+  return allows(me, 'deploy');
 }
 
 type Operation = 'up' | 'check' | 'down';
@@ -125,6 +125,7 @@ function DesignLab({ designId }: { designId: number }) {
   const state = lab?.state ?? 'down';
   const notes = lab?.notes ?? [];
   const live = lab?.live;
+  const down = downOffer(lab);
   return (
     <main className="lab-page">
       <h1>
@@ -138,7 +139,7 @@ function DesignLab({ designId }: { designId: number }) {
             <div className="lab-actions" role="group" aria-label="Lab operations">
               <button onClick={() => void run('up')} disabled={!loaded || busy !== null} data-testid="lab-up" title="Bring the lab up on network namespaces (an earlier one is torn down first)">Up</button>
               <button onClick={() => void run('check')} disabled={!lab || state !== 'up' || busy !== null} data-testid="lab-check" title="Measure reachability against what the design promises">Check</button>
-              <button className="danger" onClick={() => void run('down')} disabled={!lab || busy !== null} data-testid="lab-down" title="Tear the lab down; nothing of it is left on the machine">Down</button>
+              <button className="danger" onClick={() => void run('down')} disabled={!down.enabled || busy !== null} data-testid="lab-down" title={down.title}>Down</button>
             </div>
           )}
           {!canRun && <span className="muted" data-testid="lab-read-only">Operators and admins run the lab; you see its state.</span>}

@@ -3,11 +3,11 @@ import { create } from 'zustand';
 import { ApiError } from '../api/client';
 import { sessionApi } from '../api/designApi';
 import type { Me } from '../api/types';
+import { allows } from '../model/roles';
 
-export const EDIT_ROLES = ['designer', 'admin'] as const;
-
+/** Whether `me` may change designs (a designer or an admin). */
 export function canEditDesigns(me: Me | null): boolean {
-  return Boolean(me?.roles.some((role) => (EDIT_ROLES as readonly string[]).includes(role)));
+  return allows(me, 'edit_design');
 }
 
 interface SessionState {
