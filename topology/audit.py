@@ -186,7 +186,8 @@ def _cheap_repr(obj: models.Model) -> str:
 _LAYOUT_FIELDS = frozenset({"position_x", "position_y", "version", "last_updated"})
 
 
-def _content_changed(before: dict[str, Any] | None, after: dict[str, Any] | None) -> bool:
+def is_content_change(before: dict[str, Any] | None, after: dict[str, Any] | None) -> bool:
+    """Whether an entry with these before/after values changed what the design renders (not just layout)."""
     if before is None or after is None:
         return True
     return any(before.get(k) != v for k, v in after.items() if k not in _LAYOUT_FIELDS)
@@ -201,7 +202,7 @@ def _design_changed(design_id: int | None) -> None:
 
 def _after_entry(entry: AuditEntry, *, design_deleted: bool = False) -> None:
     """Consequences of one recorded change: open requests go stale, watchers of the design are told."""
-    if not design_deleted and _content_changed(entry.before, entry.after):
+    if not design_deleted and is_content_change(entry.before, entry.after):
         _design_changed(entry.design_id)
     if entry.design_id is not None:
         version = (entry.after or entry.before or {}).get("version")
@@ -283,7 +284,7 @@ def audit_bulk(
             )
         )
     AuditEntry.objects.bulk_create(rows, batch_size=2000)
-    if design is not None and any(_content_changed(r.before, r.after) for r in rows):
+    if design is not None and any(is_content_change(r.before, r.after) for r in rows):
         _design_changed(design.pk)
     if design is not None and rows:
         publish_on_commit(

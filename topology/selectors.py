@@ -7,6 +7,7 @@ must snapshot in well under a second.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.db.models import Q, QuerySet
 
 from . import models as m
 from . import snapshot as s
+from .audit import AUDITED_APP_MODELS, is_content_change
 
 
 def _opt(value: str) -> str | None:
@@ -392,3 +394,28 @@ def design_snapshot(*, design: m.Design) -> s.DesignSnapshot:
         hosts=tuple(hosts),
         vxlan_segments=segments,
     )
+
+
+def design_contributor_ids(*, design_id: int, since: dt.datetime | None) -> set[int]:
+    """The users who changed the content of a design since ``since`` (None: ever), from its audit history.
+
+    Only changes of what the design renders count: creates and deletes of design objects, and updates
+    that are not canvas moves. Lab operations and change-request actions are in the same history but
+    change no content.
+    """
+    entries = m.AuditEntry.objects.filter(
+        design_id=design_id,
+        user_id__isnull=False,
+        object_type__app_label="topology",
+        object_type__model__in=[name.lower() for name in AUDITED_APP_MODELS["topology"]],
+    ).order_by()
+    if since is not None:
+        entries = entries.filter(time__gte=since)
+    # Creates and deletes always change content: one query. Updates are looked at only for the other users.
+    found = set(entries.exclude(action=m.AuditAction.UPDATE).values_list("user_id", flat=True).distinct())
+    for user_id, before, after in (
+        entries.filter(action=m.AuditAction.UPDATE).exclude(user_id__in=found).values_list("user_id", "before", "after")
+    ).iterator():
+        if user_id not in found and is_content_change(before, after):
+            found.add(user_id)
+    return found

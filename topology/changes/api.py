@@ -10,7 +10,8 @@ import json
 from typing import Any
 
 import django_filters
-from django.db.models import Count, Q
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -102,13 +103,20 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
 
 class ChangeRequestDetailSerializer(ChangeRequestSerializer):
     hosts = HostSummarySerializer(many=True, read_only=True)
+    contributors = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="username",
+        help_text="Who changed the design since its last deployment, up to the freeze: none of them may approve",
+    )  # fmt: skip
     approvals = ApprovalSerializer(many=True, read_only=True)
     transitions = TransitionSerializer(many=True, read_only=True)
     comments = CommentSerializer(many=True, read_only=True)
     validation = serializers.JSONField(read_only=True)
 
     class Meta(ChangeRequestSerializer.Meta):
-        fields = [*ChangeRequestSerializer.Meta.fields, "validation", "hosts", "approvals", "transitions", "comments"]
+        fields = [
+            *ChangeRequestSerializer.Meta.fields, "validation", "contributors", "hosts", "approvals", "transitions",
+            "comments",
+        ]  # fmt: skip
         read_only_fields = [*ChangeRequestSerializer.Meta.read_only_fields, "validation"]
 
 
@@ -171,6 +179,7 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
         return (
             queryset.filter(state=ChangeRequestState.SUBMITTED, stale=False)
             .exclude(author=user)
+            .exclude(contributors=user)
             .exclude(approvals__user=user, approvals__voided=False)
         )
 
@@ -230,6 +239,10 @@ def _annotated_requests() -> Any:
     )
 
 
+# Contributors by name, so the request page lists them in a stable order.
+_CONTRIBUTORS = Prefetch("contributors", queryset=get_user_model().objects.order_by("username"))
+
+
 def _conflict(exc: Exception) -> Response:
     return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
 
@@ -246,7 +259,7 @@ class ChangeRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
     def get_queryset(self) -> Any:
         qs = _annotated_requests()
         if self.action == "retrieve":
-            qs = qs.prefetch_related("hosts", "approvals__user", "transitions", "comments__user")
+            qs = qs.prefetch_related("hosts", "approvals__user", "transitions", "comments__user", _CONTRIBUTORS)
         return qs if user_can(self.request.user, "read") else qs.none()
 
     def get_serializer_class(self) -> Any:
@@ -258,7 +271,9 @@ class ChangeRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         return super().handle_exception(exc)
 
     def _detail(self, cr: ChangeRequest, code: int = status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().prefetch_related("hosts", "approvals__user", "transitions", "comments__user")
+        fresh = self.get_queryset().prefetch_related(
+            "hosts", "approvals__user", "transitions", "comments__user", "contributors"
+        )
         return Response(ChangeRequestDetailSerializer(fresh.get(pk=cr.pk)).data, status=code)
 
     @extend_schema(responses={201: ChangeRequestDetailSerializer})
@@ -382,7 +397,9 @@ class RevisionViewSet(viewsets.ReadOnlyModelViewSet):
     def restore(self, request: Request, pk: str | None = None) -> Response:
         """Make the design equal this revision again and open a draft change request for it."""
         cr = services.revision_restore(revision=self.get_object(), user=request.user)
-        detail = _annotated_requests().prefetch_related("hosts", "approvals__user", "transitions", "comments__user")
+        detail = _annotated_requests().prefetch_related(
+            "hosts", "approvals__user", "transitions", "comments__user", "contributors"
+        )
         return Response(ChangeRequestDetailSerializer(detail.get(pk=cr.pk)).data, status=status.HTTP_201_CREATED)
 
 

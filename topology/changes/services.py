@@ -30,7 +30,7 @@ from topology.models import (
     Revision,
     RevisionHost,
 )
-from topology.selectors import design_snapshot
+from topology.selectors import design_contributor_ids, design_snapshot
 
 from .freeze import content_hash, freeze_document, freeze_hosts
 
@@ -97,6 +97,21 @@ def _deployed_hosts(revision: Revision | None) -> dict[str, dict[str, Any]]:
     return {h.host_name: {"script": h.script, "files": h.files} for h in revision.hosts.all()}
 
 
+def _contributions_since(revision: Revision | None) -> Any:
+    """When the content of the last deployed revision was fixed: its request's move to ``deploying``
+    (the design was checked equal to the frozen content then, under the design's lock); None: never deployed.
+    """
+    if revision is None:
+        return None
+    started = (
+        ChangeRequestTransition.objects.filter(change_request_id=revision.change_request_id, to_state=State.DEPLOYING)
+        .order_by("-time")
+        .values_list("time", flat=True)
+        .first()
+    )
+    return started or revision.created
+
+
 def _freeze_into(cr: ChangeRequest) -> None:
     """Snapshot the design now, validate and render it, diff against the base revision; store all of it."""
     from topology.render.freebsd import render_design
@@ -115,6 +130,9 @@ def _freeze_into(cr: ChangeRequest) -> None:
     if cr.pk is not None:
         ChangeRequestHost.objects.filter(change_request=cr).delete()
     cr.save()
+    cr.contributors.set(
+        design_contributor_ids(design_id=cr.design_id, since=_contributions_since(cr.base_revision)), clear=True
+    )
     ChangeRequestHost.objects.bulk_create(
         [
             ChangeRequestHost(
@@ -173,13 +191,19 @@ def change_request_review(
 ) -> ChangeRequest:
     """Record an approver's decision; enough approvals make the request approved.
 
-    The author never reviews their own request; a stale request or one whose design has errors
+    The author never reviews their own request; nobody who changed the frozen content (a contributor
+    since the last deployed revision) approves it; a stale request or one whose design has errors
     cannot be approved; a reviewer approves once.
     """
     cr = _locked(change_request)
     _require(user, "approve", "approver")
     if cr.author_id == user.pk:
         raise PermissionDenied("you cannot review your own change request: another approver must")
+    if decision == ReviewDecision.APPROVE and cr.contributors.filter(pk=user.pk).exists():
+        raise PermissionDenied(
+            "you changed this design since its last deployment, so this request includes your own changes: "
+            "an approver who did not change it must approve"
+        )
     if cr.state != State.SUBMITTED:
         raise ChangeRequestConflict(
             f"only submitted requests can be reviewed; this one is {cr.get_state_display().lower()}"

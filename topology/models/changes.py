@@ -58,7 +58,8 @@ class ChangeRequest(BaseModel):
     """A proposed change of a design, frozen for review: snapshot, validation, per-host output and diff.
 
     ``stale`` is set when the design is edited after the snapshot was taken; a stale request cannot be
-    approved or deployed until it is refreshed (which voids its approvals).
+    approved or deployed until it is refreshed (which voids its approvals). ``contributors`` are frozen
+    with the content: four eyes means nobody approves content that includes a change of their own.
     """
 
     design = models.ForeignKey("topology.Design", on_delete=models.CASCADE, related_name="change_requests")
@@ -78,6 +79,11 @@ class ChangeRequest(BaseModel):
     error_count = models.PositiveIntegerField(default=0)
     warning_count = models.PositiveIntegerField(default=0)
     validation = models.JSONField(default=dict, help_text="Frozen validation report (derived, read-only)")
+    contributors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+",
+        help_text="Everyone who changed the design's content since its last deployed revision, up to the freeze "
+        "(derived from the audit history). None of them may approve the request.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-created", "-id"]

@@ -1429,6 +1429,8 @@ export interface components {
             /** Format: date-time */
             readonly last_updated: string;
             readonly validation: unknown;
+            /** @description Who changed the design since its last deployment, up to the freeze: none of them may approve */
+            readonly contributors: string[];
             readonly hosts: components["schemas"]["HostSummary"][];
             readonly approvals: components["schemas"]["Approval"][];
             readonly transitions: components["schemas"]["Transition"][];

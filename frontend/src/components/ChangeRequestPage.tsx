@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react
 import { ApiError } from '../api/client';
 import { changeRequestsApi } from '../api/changeApi';
 import type { ChangeRequestComment, ChangeRequestDetail, HostDiff, ReviewDecision, ValidationReport } from '../api/types';
-import { canDeploy, canReview, canSubmit, stateLabel } from '../model/changes';
+import { canApprove, canDeploy, canReview, canSubmit, stateLabel } from '../model/changes';
 import { allows } from '../model/roles';
 import { useNotificationStore } from '../store/notificationStore';
 import { canEditDesigns, useSessionStore } from '../store/sessionStore';
@@ -181,6 +181,11 @@ export function ChangeRequestPage({ requestId }: { requestId: number }) {
           <strong data-testid="approvals">{request.approvals_count}/{request.required_approvals}</strong> · {request.changed_hosts} changed host
           {request.changed_hosts === 1 ? '' : 's'} · <a href={`#/designs/${request.design}/history`}>design history</a>
         </p>
+        <p className="cr-meta" data-testid="contributors">
+          changed since the last deployment by{' '}
+          {request.contributors.length ? <strong>{request.contributors.join(', ')}</strong> : <em>nobody (recorded)</em>}
+          <span className="hint"> — none of them may approve it</span>
+        </p>
         {request.description && <p className="cr-description">{request.description}</p>}
 
         {request.stale && (
@@ -203,11 +208,14 @@ export function ChangeRequestPage({ requestId }: { requestId: number }) {
             <div className="review-box" data-testid="review-box">
               <textarea aria-label="Review comment" placeholder="Review comment (why)…" value={comment} onChange={(e) => setComment(e.target.value)} rows={2} />
               <div className="form-buttons">
-                <button className="approve" disabled={busy} onClick={() => void review('approve')}>Approve</button>
+                {canApprove(me, request) && <button className="approve" disabled={busy} onClick={() => void review('approve')}>Approve</button>}
                 <button disabled={busy} onClick={() => void review('request_changes')}>Request changes</button>
                 <button className="danger" disabled={busy} onClick={() => void review('reject')}>Reject</button>
               </div>
             </div>
+          )}
+          {canReview(me, request) && !canApprove(me, request) && (
+            <p className="muted" data-testid="contributor-note">You changed this design since its last deployment: someone who did not approves it.</p>
           )}
           {isAuthor && isApprover && request.state === 'submitted' && (
             <p className="muted" data-testid="author-note">You wrote this request: someone else reviews it.</p>

@@ -105,6 +105,8 @@ interface RequestLike {
   author: string;
   state: string;
   stale: boolean;
+  /** Who changed the design since its last deployment (detail view only). */
+  contributors?: readonly string[];
 }
 
 /** Whether `me` may review `request`: an approver (or admin) who is not its author, while it is submitted. */
@@ -112,6 +114,11 @@ export function canReview(me: Actor | null, request: RequestLike): boolean {
   if (!me || me.username === request.author) return false;
   if (!allows(me, 'approve')) return false;
   return request.state === 'submitted' && !request.stale;
+}
+
+/** Whether `me` may approve `request`: a reviewer who changed none of its content (four eyes). */
+export function canApprove(me: Actor | null, request: RequestLike): boolean {
+  return canReview(me, request) && !(request.contributors ?? []).includes(me?.username ?? '');
 }
 
 /** Whether `me` may start deploying `request`: an operator (or admin), the request approved and current. */
