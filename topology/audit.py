@@ -22,7 +22,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.utils import timezone
 
@@ -155,9 +155,17 @@ def place_of(instance: models.Model) -> tuple[int | None, str, str]:
     return obj.pk, obj.name, host_name
 
 
-def _entry(action: str, instance: models.Model, before: Any, after: Any, ctx: ChangeContext, now: Any) -> AuditEntry:
+def _entry(
+    action: str,
+    instance: models.Model,
+    before: Any,
+    after: Any,
+    ctx: ChangeContext,
+    now: Any,
+    place: tuple[int | None, str, str] | None = None,
+) -> AuditEntry:
     user = ctx.acting_user()
-    design_id, design_name, host_name = place_of(instance)
+    design_id, design_name, host_name = place if place is not None else place_of(instance)
     return AuditEntry(
         time=now,
         user=user,
@@ -302,12 +310,34 @@ def audit_bulk(
 # --- signal receivers --------------------------------------------------------------------------------------
 
 
+def lock_designs(design_ids: Iterable[int | None]) -> None:
+    """Take the row locks of these designs for the rest of the transaction, in id order.
+
+    Lock order (docs/change-requests.md): design rows (ascending id) -> the edited object's row -> change
+    request rows. Content edits and the deploy transition both take the design's lock first, so they
+    serialize and never deadlock. Outside a transaction (autocommit) there is nothing to hold a lock for.
+    """
+    ids = sorted({i for i in design_ids if i is not None})
+    if ids and transaction.get_connection().in_atomic_block:
+        from .models import Design
+
+        list(Design.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+
+
 def _on_pre_save(sender: type[models.Model], instance: models.Model, raw: bool = False, **_: Any) -> None:
+    instance._audit_moved_from = None  # type: ignore[attr-defined]
     if raw or instance.pk is None:
         instance._audit_before = None  # type: ignore[attr-defined]
+        lock_designs([place_of(instance)[0]])
         return
     old = sender._default_manager.filter(pk=instance.pk).first()
     instance._audit_before = serialize_for_audit(old) if old is not None else None  # type: ignore[attr-defined]
+    new_place = place_of(instance)
+    old_place = place_of(old) if old is not None else new_place
+    lock_designs([old_place[0], new_place[0]])
+    if old_place[0] is not None and old_place[0] != new_place[0]:
+        # Moved to another design (a host's design, a jail's host ...): the design it left changed too.
+        instance._audit_moved_from = old_place  # type: ignore[attr-defined]
 
 
 def _on_post_save(
@@ -330,11 +360,26 @@ def _on_post_save(
     )
     entry.save()
     _after_entry(entry)
+    moved_from = getattr(instance, "_audit_moved_from", None)
+    if moved_from is not None:
+        # The same change in the history of the design the object left, with that design's consequences.
+        entry.pk = None
+        entry.design_id, entry.design_name, entry.host_name = moved_from
+        entry.save(force_insert=True)
+        _after_entry(entry)
 
 
 def _on_pre_delete(sender: type[models.Model], instance: models.Model, **_: Any) -> None:
+    place = place_of(instance)
+    lock_designs([place[0]])
     entry = _entry(
-        AuditAction.DELETE, instance, serialize_for_audit(instance), None, current_change_context(), timezone.now()
+        AuditAction.DELETE,
+        instance,
+        serialize_for_audit(instance),
+        None,
+        current_change_context(),
+        timezone.now(),
+        place,
     )
     entry.save()
     _after_entry(entry, design_deleted=sender.__name__ == "Design")

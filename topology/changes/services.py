@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 
 from project.roles import user_can
+from topology.audit import lock_designs
 from topology.events import publish_on_commit, user_group
 from topology.models import (
     OPEN_STATES,
@@ -83,6 +84,9 @@ def notify_state_change(cr: ChangeRequest, from_state: str, user: Any) -> None:
 
 
 def _locked(cr: ChangeRequest) -> ChangeRequest:
+    """The request's row, locked, after its design's row (lock order: design, then request; see
+    docs/change-requests.md): a transition that depends on the design's content serializes with edits."""
+    lock_designs([cr.design_id])
     return ChangeRequest.objects.select_for_update().get(pk=cr.pk)
 
 

@@ -23,11 +23,14 @@ these rules:
 * **Write-only attributes.** A key of ``data`` that is not a model field but has a ``set_<key>``
   method on the instance is passed to that method (``Credential.set_secret`` encrypts a secret).
 
-Each function is one transaction: nothing is half-saved when a check fails.
+Each function is one transaction: nothing is half-saved when a check fails. Each first locks the row of
+the design the object is in (and of the design it moves to), then the object's row: content edits and the
+deploy transition serialize on the design (lock order in docs/change-requests.md).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -151,6 +154,21 @@ def _apply(instance: models.Model, data: Mapping[str, Any]) -> None:
             raise ValidationError({key: [f"{type(instance).__name__} has no field '{key}'."]})
 
 
+def _lock_designs_of(instance: models.Model, data: Mapping[str, Any] | None = None) -> None:
+    """Lock the design(s) the object is in, and would be in after ``data``, before its own row (lock order)."""
+    from topology.audit import lock_designs, place_of
+
+    places = [place_of(instance)[0]]
+    if data:
+        probe = copy.copy(instance)
+        field_names = {f.name for f in instance._meta.concrete_fields}
+        for key, value in data.items():
+            if key in field_names:
+                setattr(probe, key, value)
+        places.append(place_of(probe)[0])
+    lock_designs(places)
+
+
 def _lock_current(instance: M) -> M:
     """Re-read the stored row, locked for the rest of the transaction where the database supports it."""
     return type(instance)._default_manager.select_for_update().get(pk=instance.pk)
@@ -172,6 +190,7 @@ def object_create(*, model: type[M], data: Mapping[str, Any], user: User = None)
     """
     instance = model()
     _apply(instance, data)
+    _lock_designs_of(instance)
     _validate(instance)
     instance.save()
     return instance
@@ -183,6 +202,7 @@ def object_update(*, instance: M, data: Mapping[str, Any], user: User = None, ex
 
     Raises ``VersionConflict`` (stale version) or ``ValidationError``. Returns the saved object.
     """
+    _lock_designs_of(instance, data)
     current = _lock_current(instance)
     _check_version(current, expected_version)
     # Apply the change to the caller's instance (it may carry prefetched relations) but from the stored state.
@@ -201,6 +221,7 @@ def object_delete(*, instance: models.Model, user: User = None, expected_version
 
     Raises ``VersionConflict`` or ``ObjectInUse``.
     """
+    _lock_designs_of(instance)
     current = _lock_current(instance)
     _check_version(current, expected_version)
     try:
