@@ -321,25 +321,18 @@ class DesignViewSet(JailnetModelViewSet):
     @action(detail=False, methods=["post"], url_path="import")
     def import_document(self, request: Request) -> Response:
         """Create or update a design from a YAML document (matched by the document's name)."""
-        from topology.design_io import DocumentError
-        from topology.services.designs import design_import_document
+        from topology.design_io import DocumentError, load_document, snapshot_from_document
+        from topology.services.designs import design_import_snapshot
 
         payload = s.DesignImportRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        existed_before = False
+        # Parsed once: a large document costs seconds of YAML parsing.
         try:
-            from topology.design_io import load_document
-
-            name = load_document(payload.validated_data["document"]).get("name")
-            existed_before = isinstance(name, str) and Design.objects.filter(name=name).exists()
-        except DocumentError:
-            pass  # the import reports the problem
-        try:
-            design, changed = design_import_document(
-                document_text=payload.validated_data["document"], user=request.user
-            )
+            snapshot = snapshot_from_document(load_document(payload.validated_data["document"]))
         except DocumentError as exc:
             raise exceptions.ValidationError({"document": exc.errors}) from exc
+        existed_before = Design.objects.filter(name=snapshot.name).exists()
+        design, changed = design_import_snapshot(snapshot=snapshot, user=request.user)
         design = self.get_queryset().get(pk=design.pk)
         design.changed = changed
         data = s.DesignImportResultSerializer(design, context=self.get_serializer_context()).data

@@ -3386,6 +3386,17 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEntry"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -3610,6 +3621,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChangeRequestDetail"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -3853,6 +3875,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HostDiff"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -4173,6 +4206,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Credential"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -4496,6 +4540,17 @@ export interface operations {
                     "application/json": components["schemas"]["Design"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -4729,6 +4784,17 @@ export interface operations {
                     };
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4769,6 +4835,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DesignGraph"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -4861,6 +4938,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationReport"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             403: {
@@ -5047,6 +5135,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DhcpService"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -5374,6 +5473,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DhcpStaticLease"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -5705,6 +5815,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FirewallPolicy"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -6050,6 +6171,17 @@ export interface operations {
                     "application/json": components["schemas"]["FirewallRule"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -6376,6 +6508,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Host"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -6712,6 +6855,17 @@ export interface operations {
                     "application/json": components["schemas"]["Interface"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -7037,6 +7191,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JailAddress"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -7366,6 +7531,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JailNic"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -7704,6 +7880,17 @@ export interface operations {
                     "application/json": components["schemas"]["Jail"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -7980,6 +8167,17 @@ export interface operations {
                     "application/json": components["schemas"]["Lab"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -8138,6 +8336,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LabCheckReport"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -8318,6 +8527,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ManagedHost"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -8547,6 +8767,17 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -8677,6 +8908,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OutboundNat"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -9014,6 +9256,17 @@ export interface operations {
                     "application/json": components["schemas"]["PortRedirect"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -9293,6 +9546,17 @@ export interface operations {
                     "application/json": components["schemas"]["RevisionDetail"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -9334,6 +9598,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RevisionDiff"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -9431,6 +9706,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CsrfToken"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -9636,6 +9922,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StaticRoute"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -9967,6 +10264,17 @@ export interface operations {
                     "application/json": components["schemas"]["SwitchPort"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -10296,6 +10604,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Switch"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -10665,6 +10984,17 @@ export interface operations {
                     "application/json": components["schemas"]["VmNic"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -10989,6 +11319,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VirtualMachine"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -11320,6 +11661,17 @@ export interface operations {
                     "application/json": components["schemas"]["VxlanMember"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -11647,6 +11999,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VxlanSegment"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
