@@ -8,8 +8,8 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from topology.admin import ServiceModelAdmin, ServiceModelForm
-from topology.services.objects import object_create, object_update
+from core.admin import ServiceModelAdmin, ServiceModelForm
+from core.services import object_create, object_update
 
 from .models import Credential, ManagedHost
 

@@ -14,10 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import include, path
 from django.utils import timezone
 
+from core.models import AuditEntry
 from executors.lab.lifecycle import leftovers
 from executors.lab.services import lab_run_check, lab_start, lab_stop
 from executors.models import Lab, LabState
-from topology.models import AuditEntry, Design
+from topology.models import Design
 from topology.render.lab import lab_id
 from topology.services.designs import design_import_document
 

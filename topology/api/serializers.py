@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.api.serializers import JailnetModelSerializer
 from topology.models import (
     Design,
     DhcpService,
@@ -25,8 +26,6 @@ from topology.models import (
     VxlanMember,
     VxlanSegment,
 )
-
-from .base import JailnetModelSerializer
 
 COMMON = ("id", "url", "display", "version", "created", "last_updated")
 

@@ -19,10 +19,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.filtersets import IdFilter
+from core.api.serializers import ConflictSerializer
+from core.models import AuditEntry
 from project.roles import user_can
-from topology.api.base import ConflictSerializer, IdFilter
 from topology.models import (
-    AuditEntry,
     ChangeRequest,
     ChangeRequestComment,
     ChangeRequestHost,

@@ -72,7 +72,7 @@ class RelatedObjectField(serializers.PrimaryKeyRelatedField):
 class RelatedObjectFieldSchema(OpenApiSerializerFieldExtension):
     """OpenAPI: an integer id in requests, a ``BriefObject`` in responses."""
 
-    target_class = "topology.api.fields.RelatedObjectField"
+    target_class = "core.api.fields.RelatedObjectField"
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
