@@ -16,14 +16,15 @@ from django.http import HttpRequest
 from .models import AuditEntry
 from .services import ObjectInUse, object_create, object_delete, object_update, relation_errors
 
-READONLY = ("version", "created", "last_updated")
+READONLY: tuple[str, ...] = ("version", "created", "last_updated")
 
 
 class ServiceModelForm(forms.ModelForm):
     """A model form that also reports the services' cross-object rules as form errors (before saving)."""
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        # The step after which the instance carries the cleaned values (django-stubs does not declare it).
+        super()._post_clean()  # type: ignore[misc]
         for field, errors in relation_errors(self.instance).items():
             self.add_error(field if field in self.fields else None, errors)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import django_filters
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -80,6 +81,8 @@ class JailnetModelViewSet(viewsets.ModelViewSet):
     """CRUD of one model through the object services; see the module docstring for the rules."""
 
     write_action = "edit_design"
+    # Every model endpoint filters (django-filter's backend reads it); declared here so callers may rely on it.
+    filterset_class: ClassVar[type[django_filters.FilterSet]]
     select_related_fields: ClassVar[tuple[str, ...]] = ()
     prefetch_related_fields: ClassVar[tuple[str, ...]] = ()
     parser_classes = (JSONParser,)

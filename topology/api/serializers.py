@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import models
 from rest_framework import serializers
 
 from core.api.serializers import JailnetModelSerializer
@@ -30,7 +31,7 @@ from topology.models import (
 COMMON = ("id", "url", "display", "version", "created", "last_updated")
 
 
-def fields_of(model: type, *, exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
+def fields_of(model: type[models.Model], *, exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
     """``COMMON`` followed by the model's own fields in declaration order (minus ``exclude``)."""
     own = [
         f.name
