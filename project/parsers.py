@@ -8,6 +8,7 @@ insert, a 500); NUL is refused by PostgreSQL. Both are answered here with a 400 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework.exceptions import ParseError
@@ -53,7 +54,7 @@ class SafeJSONParser(JSONParser):
     """DRF's JSON parser that answers 400 for bodies nested deeper than ``MAX_JSON_DEPTH`` or holding text
     that cannot be stored, instead of failing with a 500 deeper down."""
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
@@ -66,7 +67,7 @@ class SafeJSONParser(JSONParser):
 class SafeFormParser(FormParser):
     """DRF's form parser that answers 400 for a field holding text that cannot be stored."""
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         data = super().parse(stream, media_type, parser_context)
         for key, values in data.lists():
             for text in (key, *values):

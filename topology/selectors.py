@@ -13,9 +13,10 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from core.models import AuditAction, AuditEntry
+
 from . import models as m
 from . import snapshot as s
-from .audit import AUDITED_APP_MODELS, is_content_change
 
 
 def _opt(value: str) -> str | None:
@@ -403,18 +404,20 @@ def design_contributor_ids(*, design_id: int, since: dt.datetime | None) -> set[
     that are not canvas moves. Lab operations and change-request actions are in the same history but
     change no content.
     """
-    entries = m.AuditEntry.objects.filter(
+    from .auditing import DESIGN_MODELS, is_content_change
+
+    entries = AuditEntry.objects.filter(
         design_id=design_id,
         user_id__isnull=False,
         object_type__app_label="topology",
-        object_type__model__in=[name.lower() for name in AUDITED_APP_MODELS["topology"]],
+        object_type__model__in=[model._meta.model_name for model in DESIGN_MODELS],
     ).order_by()
     if since is not None:
         entries = entries.filter(time__gte=since)
     # Creates and deletes always change content: one query. Updates are looked at only for the other users.
-    found = set(entries.exclude(action=m.AuditAction.UPDATE).values_list("user_id", flat=True).distinct())
+    found = set(entries.exclude(action=AuditAction.UPDATE).values_list("user_id", flat=True).distinct())
     for user_id, before, after in (
-        entries.filter(action=m.AuditAction.UPDATE).exclude(user_id__in=found).values_list("user_id", "before", "after")
+        entries.filter(action=AuditAction.UPDATE).exclude(user_id__in=found).values_list("user_id", "before", "after")
     ).iterator():
         if user_id not in found and is_content_change(before, after):
             found.add(user_id)

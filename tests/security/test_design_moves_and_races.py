@@ -9,16 +9,17 @@ import pytest
 from django.db import close_old_connections, connection, transaction
 from rest_framework.test import APIClient
 
-from topology.audit import change_context
+from core.audit import change_context
+from core.models import AuditEntry
+from core.services import object_update
 from topology.changes.services import (
     change_request_create,
     change_request_review,
     change_request_submit,
     deployment_start,
 )
-from topology.models import Approval, AuditEntry, ChangeRequest, Host, Jail, JailNic
+from topology.models import Approval, ChangeRequest, Host, Jail, JailNic
 from topology.services.designs import design_import_document
-from topology.services.objects import object_update
 
 from ..topology.changes.test_change_requests import DOC
 

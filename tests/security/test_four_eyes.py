@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from topology.audit import change_context
+from core.audit import change_context
+from core.services import object_update
 from topology.changes.services import (
     change_request_create,
     change_request_refresh,
@@ -16,7 +17,6 @@ from topology.changes.services import (
 )
 from topology.models import ChangeRequest, Host, JailNic
 from topology.services.designs import design_import_document
-from topology.services.objects import object_update
 
 from ..topology.changes.test_change_requests import DOC
 

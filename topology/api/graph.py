@@ -29,12 +29,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.viewsets import JailnetModelViewSet
 from project.roles import user_can
 from topology import models
 from topology.models import Design
 
 from . import views
-from .base import JailnetModelViewSet
 from .serializers import DesignSerializer
 
 # Route name of the list endpoint -> its viewset (the object kinds the designer draws).

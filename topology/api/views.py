@@ -12,6 +12,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.serializers import DetailSerializer
+from core.api.viewsets import JailnetModelViewSet
 from topology.models import (
     Design,
     DhcpService,
@@ -36,7 +38,6 @@ from topology.models import (
 
 from . import filtersets
 from . import serializers as s
-from .base import DetailSerializer, JailnetModelViewSet
 
 # --- design objects -----------------------------------------------------------------------------------------
 

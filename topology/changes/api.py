@@ -20,10 +20,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.filtersets import IdFilter
+from core.api.serializers import ConflictSerializer
+from core.models import AuditEntry
 from project.roles import user_can
-from topology.api.base import ConflictSerializer, IdFilter
 from topology.models import (
-    AuditEntry,
     ChangeRequest,
     ChangeRequestComment,
     ChangeRequestHost,
@@ -103,7 +104,7 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
 
 class ChangeRequestDetailSerializer(ChangeRequestSerializer):
     hosts = HostSummarySerializer(many=True, read_only=True)
-    contributors = serializers.SlugRelatedField(
+    contributors: serializers.SlugRelatedField = serializers.SlugRelatedField(
         many=True, read_only=True, slug_field="username",
         help_text="Who changed the design since its last deployment, up to the freeze: none of them may approve",
     )  # fmt: skip

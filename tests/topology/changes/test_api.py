@@ -8,7 +8,8 @@ import io
 import pytest
 from rest_framework.test import APIClient
 
-from topology.models import AuditEntry, Design, JailNic
+from core.models import AuditEntry
+from topology.models import Design, JailNic
 from topology.services.designs import design_import_document
 
 from .test_change_requests import DOC

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('topology', '0006_restrict_references'),
+        ('topology', '0007_auditentry_to_core'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
