@@ -11,6 +11,9 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from project.sqlite_modes import connect_sqlite_modes
+
         from .task_context import connect_task_change_context
 
         connect_task_change_context()
+        connect_sqlite_modes()

@@ -5,7 +5,9 @@ Valkey (Redis-compatible) server that ``project.embedded_redis`` starts on a fre
 ``DATABASE_URL`` / ``REDIS_URL`` it uses PostgreSQL and Redis (docker-compose, CI, production).
 
 Secrets (``DJANGO_SECRET_KEY``, ``JAILNET_CREDENTIAL_KEY``) come from the environment; for the
-embedded default they are generated on first run and kept in ``var/secrets.json`` (mode 0600).
+embedded default they are generated on first run and kept in ``var/secrets.json`` (mode 0600, with the
+embedded Valkey's password). ``var/`` is 0700 and the SQLite database 0600: it holds live session keys,
+and a local user who read one was logged in as its owner.
 """
 
 from __future__ import annotations
@@ -16,11 +18,10 @@ from pathlib import Path
 
 import dj_database_url
 
-from project.secrets import load_or_create_secrets
+from project.secrets import load_or_create_secrets, private_dir, private_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("JAILNET_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR = private_dir(Path(os.environ.get("JAILNET_VAR_DIR", BASE_DIR / "var")))
 
 if os.environ.get("DJANGO_SECRET_KEY") and os.environ.get("JAILNET_CREDENTIAL_KEY"):
     SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
@@ -91,10 +92,12 @@ ASGI_APPLICATION = "project.asgi.application"
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
 else:
+    # Created 0600 before SQLite opens it: SQLite gives its journal and WAL files the database file's mode.
+    # (project.sqlite_modes puts the mode back on every new connection, should the file be made anew.)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(VAR_DIR / "jailnet.sqlite3"),
+            "NAME": str(private_file(VAR_DIR / "jailnet.sqlite3")),
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
             # A file, not Django's in-memory default: a Celery worker started by the tests (another process)
             # must see the test database. One name per test process, so concurrent runs do not collide;
