@@ -68,16 +68,21 @@ class VersionConflict(Exception):
 
 
 class ObjectInUse(Exception):
-    """A delete refused because other objects still refer to the object (``on_delete=PROTECT``)."""
+    """A delete refused because other objects still refer to the object (``on_delete=PROTECT``).
+
+    The message ends with what to do: "remove or re-attach those first", or the ``in_use_hint`` of the
+    blocking models when they all have one (history that is kept, not removed).
+    """
 
     def __init__(self, *, instance: models.Model, blockers: list[models.Model]):
         self.instance = instance
         self.blockers = blockers
         shown = ", ".join(f"{b._meta.verbose_name} '{b}'" for b in blockers[:10])
         more = f" and {len(blockers) - 10} more" if len(blockers) > 10 else ""
+        hints = {getattr(type(b), "in_use_hint", None) for b in blockers}
+        hint = hints.pop() if len(hints) == 1 and None not in hints else "Remove or re-attach those first."
         super().__init__(
-            f"{instance._meta.verbose_name} '{instance}' cannot be deleted while it is in use by {shown}{more}. "
-            "Remove or re-attach those first."
+            f"{instance._meta.verbose_name} '{instance}' cannot be deleted while it is in use by {shown}{more}. {hint}"
         )
 
 

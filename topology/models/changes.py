@@ -34,7 +34,13 @@ class ReviewDecision(models.TextChoices):
 class Revision(models.Model):
     """A deployed snapshot of a design: revision 1, 2, ... of that design. Never changed once written."""
 
-    design = models.ForeignKey("topology.Design", on_delete=models.CASCADE, related_name="revisions")
+    in_use_hint = (
+        "Change requests and deployed revisions are the design's history and are kept: a design that has "
+        "them cannot be deleted (reject the requests still open; the history stays)."
+    )
+
+    # PROTECT: deployed revisions are history; a design that has them is not deleted.
+    design = models.ForeignKey("topology.Design", on_delete=models.PROTECT, related_name="revisions")
     number = models.PositiveIntegerField()
     document = models.TextField(help_text="The design document (YAML) as deployed")
     content_hash = models.CharField(max_length=64)
@@ -62,7 +68,11 @@ class ChangeRequest(BaseModel):
     with the content: four eyes means nobody approves content that includes a change of their own.
     """
 
-    design = models.ForeignKey("topology.Design", on_delete=models.CASCADE, related_name="change_requests")
+    in_use_hint = Revision.in_use_hint
+
+    # PROTECT: change requests, their approvals and transitions are history (an approval record once vanished
+    # with its design); deleting a design that has any is refused, open or closed.
+    design = models.ForeignKey("topology.Design", on_delete=models.PROTECT, related_name="change_requests")
     number = models.PositiveIntegerField(help_text="Per-design sequence number")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from core.audit import audit_bulk, change_context, current_change_context, serialize_for_audit
 from core.models import AuditAction, ChangeSource
+from core.services import object_delete
 
 from .. import models as m
 from .. import snapshot as s
@@ -66,9 +67,12 @@ def _import_snapshot(snapshot: s.DesignSnapshot) -> tuple[m.Design, bool]:
 
 @transaction.atomic
 def design_delete(*, design: m.Design, user: Any = None) -> None:
-    """Delete a design and everything in it (references inside it are RESTRICT, so the cascade may take them)."""
+    """Delete a design and everything in it (references inside it are RESTRICT, so the cascade may take them).
+
+    A design with change requests or deployed revisions (its history) is not deleted: ``ObjectInUse``.
+    """
     with change_context(source=current_change_context().source, user=user or current_change_context().acting_user()):
-        design.delete()
+        object_delete(instance=design, user=user)
 
 
 def _blank(value: str | None) -> str:
