@@ -14,6 +14,8 @@ class CoreConfig(AppConfig):
         from project.sqlite_modes import connect_sqlite_modes
 
         from .task_context import connect_task_change_context
+        from .users import register_user_admin
 
         connect_task_change_context()
         connect_sqlite_modes()
+        register_user_admin()

@@ -15,13 +15,21 @@ from core.services import object_create, object_update
 from .models import Credential, ManagedHost
 
 
+class WriteOnlyTextarea(forms.Textarea):
+    """A textarea that never renders a value: a form shown again after a validation error must not echo the
+    secret that was submitted (into the page, the browser's cache, a screenshot)."""
+
+    def format_value(self, value: Any) -> None:
+        return None
+
+
 class CredentialForm(ServiceModelForm):
     """Credential form: ``secret`` is write-only; leave it empty to keep the stored one."""
 
     secret = forms.CharField(
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}),
+        widget=WriteOnlyTextarea(attrs={"rows": 4, "autocomplete": "off"}),
         help_text="Password or private key. Stored encrypted and never shown; leave empty to keep the current one.",
     )
 

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from here, not from a CDN
+    "axes",
     "channels",
     "core",
     "inventory",
@@ -66,6 +68,9 @@ MIDDLEWARE = [
     "core.middleware.ChangeContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a refused login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -134,6 +139,61 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "0") == "1"
 
 # --- auth, i18n, static -------------------------------------------------------------------------
+# Login throttling (django-axes) on every way in: the app's session login, HTTP basic auth of the API and the
+# admin's login form all call authenticate(), whose first backend counts failures per user name and client
+# address. After AXES_FAILURE_LIMIT failures that pair is locked out for AXES_COOLOFF_TIME, even with the
+# right password; a successful login resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("JAILNET_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("JAILNET_LOGIN_COOLOFF_MINUTES", "15")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind a reverse proxy the client address is in X-Forwarded-For; trust it only when told to.
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("JAILNET_PROXY_COUNT", "0")) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "project.auth_api.lockout_response"
+
+# --- HTTPS, headers ------------------------------------------------------------------------------
+# Production behind HTTPS sets JAILNET_HTTPS=1 (docs: README "Production"): HSTS, secure cookies, redirect to
+# https; with JAILNET_PROXY_COUNT the proxy's X-Forwarded-Proto says a request came over HTTPS.
+# `manage.py check --deploy` is clean with it (tests/security/test_headers_and_login.py runs it).
+HTTPS = os.environ.get("JAILNET_HTTPS", "0") == "1"
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("JAILNET_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("JAILNET_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("JAILNET_HSTS_PRELOAD", "1") == "1"
+    if os.environ.get("JAILNET_PROXY_COUNT"):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+# Content Security Policy (django-csp): the app, the admin and the API docs load code only from this origin.
+# React and React Flow position nodes with style attributes, hence 'unsafe-inline' for styles only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -183,6 +243,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Swagger UI from drf-spectacular-sidecar's static files: no CDN, works offline, no third-party script.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ChangeRequestStateEnum": "topology.models.changes.ChangeRequestState",

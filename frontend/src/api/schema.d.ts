@@ -2098,6 +2098,9 @@ export interface components {
         LoginError: {
             detail: string;
         };
+        LoginLockedOut: {
+            detail: string;
+        };
         LoginRequest: {
             username: string;
             password: string;
@@ -9767,6 +9770,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CsrfError"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginLockedOut"];
                 };
             };
         };
