@@ -31,7 +31,7 @@ help:
 	@echo "LAB=1 make run    the same, and (as root) bring the article's VXLAN example (S10) up as a lab"
 	@echo "make test         set up and run lint, type checks and the test suite"
 	@echo "make bench        run the benchmarks (tests/perf)"
-	@echo "make lint         ruff check, ruff format --check, mypy"
+	@echo "make lint         ruff check, ruff format --check, mypy, generated frontend kinds current"
 	@echo "make venv         create or update .venv from requirements.lock"
 	@echo "make system-deps  install missing Debian packages (as root)"
 	@echo "make frontend     install npm packages and build frontend/"
@@ -82,6 +82,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(PY) manage.py kinds_ts --check
 
 # Every check runs even when an earlier one fails, so one run shows all failures; any failure fails `make test`.
 test: venv frontend

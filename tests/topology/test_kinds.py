@@ -111,3 +111,22 @@ def test_snapshot_reads_one_query_per_kind() -> None:
         snap = design_snapshot(design=design)
     assert len(ctx.captured_queries) == len(DECLARATIONS) - 1  # the design itself is already loaded
     assert snap.hosts and snap.vxlan_segments
+
+
+def test_checked_in_frontend_field_list_is_current() -> None:
+    from topology.kinds_ts import OUTPUT, render_typescript
+
+    assert OUTPUT.read_text() == render_typescript(), "run `python manage.py kinds_ts` and commit the file"
+
+
+def test_frontend_field_list_carries_the_model_validators() -> None:
+    from topology.kinds_ts import generated_kinds
+
+    kinds = generated_kinds()
+    nic = {f["name"]: f for f in kinds["jail-nic"]["fields"]}
+    assert nic["name"]["patterns"] == [{"regex": "^vnet[0-9]+$", "message": "vnet0, vnet1 ..."}]
+    assert nic["switch"] == {**nic["switch"], "type": "ref", "refKind": "switch", "required": True}
+    assert nic["mtu"]["min"] == 576 and nic["mtu"]["max"] == 65535
+    assert nic["mac"]["formats"] == ["mac"]
+    assert "jail" not in nic, "owners are set by where an object is drawn"
+    assert kinds["jail-nic"]["ownerKinds"] == {"jail": "jail"}
