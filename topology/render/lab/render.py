@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from topology import snapshot as s
 
 from .helper import HELPER_SOURCE, UDHCPC_SCRIPT
-from .network import (
+from .model import (
     INTERNET_PORT,
     INTERNET_SERVER,
     MGMT_GATEWAY,
@@ -24,10 +24,10 @@ from .network import (
     SERVICE_PORT,
     Firewall,
     LabNetwork,
-    build_network,
     host_forwards,
     iface,
 )
+from .network import build_network
 
 NFT_TABLE = "jailnet_lab"  # one table per namespace; deleting the namespace deletes it too
 
