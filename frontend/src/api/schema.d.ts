@@ -3555,8 +3555,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ChangeRequestRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ChangeRequestRequest"];
-                "multipart/form-data": components["schemas"]["ChangeRequestRequest"];
             };
         };
         responses: {
@@ -3720,8 +3718,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CommentRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["CommentRequest"];
-                "multipart/form-data": components["schemas"]["CommentRequest"];
             };
         };
         responses: {
@@ -3945,8 +3941,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ReviewRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ReviewRequest"];
-                "multipart/form-data": components["schemas"]["ReviewRequest"];
             };
         };
         responses: {
