@@ -33,7 +33,7 @@ help:
 	@echo "LAB=1 make run    the same, and (as root) bring the article's VXLAN example (S10) up as a lab"
 	@echo "make test         set up and run lint, type checks and the test suite"
 	@echo "make bench        run the benchmarks (tests/perf)"
-	@echo "make lint         ruff check, ruff format --check, mypy, generated frontend kinds current"
+	@echo "make lint         ruff check, ruff format --check, import contracts (lint-imports), mypy, generated frontend kinds current"
 	@echo "make venv         create or update .venv from requirements.lock"
 	@echo "make system-deps  install missing Debian packages (as root)"
 	@echo "make frontend     install npm packages and build frontend/"
@@ -83,6 +83,7 @@ frontend-test: frontend
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 	$(PY) manage.py kinds_ts --check
 

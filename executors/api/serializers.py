@@ -58,7 +58,8 @@ class LabUpSerializer(serializers.Serializer):
 class CheckCellSerializer(serializers.Serializer):
     """One cell of the reachability matrix: expected and measured."""
 
-    source = serializers.CharField()
+    # A field named like Field.source: DRF's serializer metaclass moves declared fields out of the class attributes.
+    source = serializers.CharField()  # type: ignore[assignment]
     target = serializers.CharField()
     address = serializers.CharField()
     protocol = serializers.ChoiceField(choices=["icmp", "tcp"])

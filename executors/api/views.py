@@ -16,8 +16,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.serializers import DetailSerializer
 from project.permissions import RolePermission
-from topology.api.base import DetailSerializer
 from topology.models import Design
 
 from ..lab.lifecycle import LabError

@@ -9,12 +9,18 @@ design is the same on every run.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 
 from topology import snapshot as s
 
 # Per-host variation, cycled by host index: relative change of the jail count (mean 0), VMs added (mean 0).
 JAIL_SPREAD = (-0.4, -0.2, 0.0, 0.2, 0.4)
 VM_SPREAD = (-1, 0, 1, 0)
+
+
+def _addresses(prefix: str, first: int) -> Callable[[int], str]:
+    """The address of guest ``n`` on a /24 ``prefix``.0, counting from ``prefix``.``first``."""
+    return lambda n: f"{prefix}.{first + n}/24"
 
 
 def _counts(i: int, jails_per_host: int, vms_per_host: int) -> tuple[int, int]:
@@ -50,19 +56,21 @@ def synthetic_design(
         interfaces = [s.Interface(name="em0", address=f"{underlay}/16"), s.Interface(name="lo1", kind="loopback")]
         switches = [s.Switch(name="switch0", address=f"{net}.{200 + slot}/32" if slot < 50 else None)]
         # Where guests attach: (switch, address of guest n on it, default router, MTU: the VXLAN's or none).
-        attach = [("switch0", lambda n, slot=slot, net=net: f"{net}.{10 + slot * 20 + n}/24", f"{net}.1", 1450)]
+        attach: list[tuple[str, Callable[[int], str], str, int | None]] = [
+            ("switch0", _addresses(net, 10 + slot * 20), f"{net}.1", 1450)
+        ]
         dhcp: list[s.DhcpService] = []
         if extra_switches >= 1:
             tag = 100 + i % 50
             lan = f"172.{20 + i // 250}.{i % 250}"
             interfaces.append(s.Interface(name=f"em0.{tag}", kind="vlan", parent="em0", vlan_tag=tag))
             switches.append(s.Switch(name="switch1", address=f"{lan}.1/24", ports=(s.SwitchPort(f"em0.{tag}"),)))
-            attach.append(("switch1", lambda n, lan=lan: f"{lan}.{10 + n}/24", f"{lan}.1", None))
+            attach.append(("switch1", _addresses(lan, 10), f"{lan}.1", None))
             dhcp.append(s.DhcpService(switch="switch1", range_start=f"{lan}.100", range_end=f"{lan}.199"))
         if extra_switches == 2:
             private = f"172.{24 + i // 250}.{i % 250}"
             switches.append(s.Switch(name="switch2", address=f"{private}.1/24", private=True))
-            attach.append(("switch2", lambda n, private=private: f"{private}.{10 + n}/24", f"{private}.1", None))
+            attach.append(("switch2", _addresses(private, 10), f"{private}.1", None))
         if second_segment:
             switches.append(s.Switch(name="switch9"))
 

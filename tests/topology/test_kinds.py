@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import NOT_PROVIDED
 from django.test.utils import CaptureQueriesContext
 
+from core.models import AuditEntry
 from topology import models as m
 from topology.kinds import BOOKKEEPING, DECLARATIONS, KINDS, Column, Derived, reading_order
 from topology.selectors import design_snapshot
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Models of the topology app that are not design content (history, reviews).
 NOT_DESIGN_OBJECTS = {
-    m.AuditEntry,
+    AuditEntry,
     m.ChangeRequest,
     m.ChangeRequestComment,
     m.ChangeRequestHost,

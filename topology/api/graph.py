@@ -29,12 +29,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.viewsets import JailnetModelViewSet
 from project.roles import user_can
 from topology import models
 from topology.models import Design
 
 from . import views
-from .base import JailnetModelViewSet
 from .serializers import DesignSerializer
 
 # Route name of the list endpoint -> its viewset (the object kinds the designer draws).
@@ -91,13 +91,20 @@ class HostCountsSerializer(serializers.Serializer):
     interfaces = serializers.IntegerField()
 
 
+def _list_serializer(viewset: type[JailnetModelViewSet]) -> serializers.BaseSerializer:
+    """The read-only list serializer of ``viewset``'s objects (every graph kind's viewset declares one)."""
+    serializer_class = viewset.serializer_class
+    assert serializer_class is not None, f"{viewset.__name__} declares no serializer_class"
+    return serializer_class(many=True, read_only=True)
+
+
 # One list per kind, keyed by the list endpoint's route name, each item as that endpoint serializes it.
 DesignGraphObjectsSerializer = type(
     "DesignGraphObjectsSerializer",
     (serializers.Serializer,),
     {
         "__doc__": "The objects of a design (or of some of its hosts), one list per kind.",
-        **{key: viewset.serializer_class(many=True, read_only=True) for key, viewset in GRAPH_KINDS.items()},
+        **{key: _list_serializer(viewset) for key, viewset in GRAPH_KINDS.items()},
     },
 )
 

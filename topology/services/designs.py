@@ -18,12 +18,13 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from core.audit import audit_bulk, change_context, current_change_context, serialize_for_audit
+from core.models import AuditAction, ChangeSource
+
 from .. import models as m
 from .. import snapshot as s
-from ..audit import audit_bulk, change_context, current_change_context, serialize_for_audit
 from ..design_io import DocumentError, canonical_snapshot, document_from_snapshot, load_document, snapshot_from_document
 from ..kinds import KINDS
-from ..models.audit import AuditAction, ChangeSource
 from ..selectors import design_snapshot
 
 

@@ -3627,8 +3627,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ChangeRequestRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ChangeRequestRequest"];
-                "multipart/form-data": components["schemas"]["ChangeRequestRequest"];
             };
         };
         responses: {
@@ -3792,8 +3790,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CommentRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["CommentRequest"];
-                "multipart/form-data": components["schemas"]["CommentRequest"];
             };
         };
         responses: {
@@ -4017,8 +4013,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ReviewRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ReviewRequest"];
-                "multipart/form-data": components["schemas"]["ReviewRequest"];
             };
         };
         responses: {

@@ -6,8 +6,6 @@ from typing import Any
 
 from django.db import models
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import build_basic_type
-from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
@@ -53,7 +51,8 @@ class RelatedObjectField(serializers.PrimaryKeyRelatedField):
     def use_pk_only_optimization(self) -> bool:
         return False
 
-    def to_representation(self, value: models.Model) -> dict[str, Any]:
+    def to_representation(self, value: Any) -> dict[str, Any]:
+        # Always a model instance: use_pk_only_optimization is off.
         return brief_representation(value, self.context.get("request"))
 
     def to_internal_value(self, data: Any) -> models.Model:
@@ -72,12 +71,13 @@ class RelatedObjectField(serializers.PrimaryKeyRelatedField):
 class RelatedObjectFieldSchema(OpenApiSerializerFieldExtension):
     """OpenAPI: an integer id in requests, a ``BriefObject`` in responses."""
 
-    target_class = "topology.api.fields.RelatedObjectField"
+    target_class = "core.api.fields.RelatedObjectField"
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema: dict[str, Any]
         if direction == "request":
-            schema = build_basic_type(OpenApiTypes.INT)
+            schema = {"type": "integer"}
         else:
             schema = auto_schema.resolve_serializer(BriefObjectSerializer, direction).ref
         if self.target.allow_null:

@@ -1,11 +1,12 @@
-"""The base of every model endpoint: serializer, viewset, filters and schema shared by topology and inventory.
+"""The base viewsets of every model endpoint, shared by every app.
 
 A viewset declares its model queryset, serializer, filterset and the relations to load
-(``select_related_fields`` / ``prefetch_related_fields``); the base class does the rest:
+(``select_related_fields`` / ``prefetch_related_fields``); the base classes do the rest
+(:class:`JailnetReadOnlyModelViewSet` the reading, :class:`JailnetModelViewSet` reading and writing):
 
 * restricts the queryset to what the user may read and loads the declared relations, so a list runs
   a constant number of queries whatever the page size;
-* writes through :mod:`topology.services.objects` inside one transaction per request, so a request
+* writes through :mod:`core.services` inside one transaction per request, so a request
   that fails leaves nothing half-saved;
 * optimistic concurrency: ``PUT``/``PATCH`` carry the ``version`` the client read in the body,
   ``DELETE`` carries it as ``?version=``; a stale version is answered with 409 and the current
@@ -17,7 +18,6 @@ A viewset declares its model queryset, serializer, filterset and the relations t
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any, ClassVar
 
 import django_filters
@@ -26,133 +26,21 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.urls import NoReverseMatch
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import exceptions, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from core.services import ObjectInUse, VersionConflict, object_create, object_delete, object_update
 from project.roles import user_can
-from topology.services.objects import ObjectInUse, VersionConflict, object_create, object_delete, object_update
 
-from .fields import RelatedObjectField, brief_representation, has_name_field
+from .fields import brief_representation
+from .schema import JailnetAutoSchema
+from .serializers import ConflictSerializer, brief_serializer_for
 
-MAX_ID = 2**63 - 1
 TRUE_VALUES = frozenset({"1", "true", "True", "yes", "on"})
-
-
-# --- serializers ----------------------------------------------------------------------------------------
-
-
-class JailnetModelSerializer(serializers.ModelSerializer):
-    """Base of every model serializer: ``id``, ``url``, ``display``, ``version``, timestamps, FKs as brief objects.
-
-    Validation that needs the database (uniqueness, cross-object rules) is left to the services, which
-    run ``full_clean()``; the serializer only checks the shape and format of each field.
-    """
-
-    serializer_related_field = RelatedObjectField
-    display = serializers.CharField(source="__str__", read_only=True)
-    version = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=2**31 - 1,
-        help_text="Incremented by every change. Send the version you read with PUT/PATCH; a stale one is refused "
-        "with 409. Ignored on create.",
-    )
-
-    def get_validators(self) -> list[Any]:
-        # Unique-together checks run in the service (full_clean), with the model's own messages.
-        return []
-
-    def get_uniqueness_extra_kwargs(self, field_names: Any, declared_fields: Any, extra_kwargs: Any) -> tuple:
-        # Keep the model's notion of required fields; DRF would make every field of a unique constraint required.
-        return extra_kwargs, {}
-
-
-@cache
-def brief_serializer_for(model: type[models.Model]) -> type[serializers.Serializer]:
-    """A serializer rendering only ``id``, ``url``, ``display`` (and ``name``) of ``model`` objects."""
-
-    class BriefSerializer(serializers.Serializer):
-        def to_representation(self, instance: models.Model) -> dict[str, Any]:
-            return brief_representation(instance, self.context.get("request"))
-
-    BriefSerializer.__name__ = f"Brief{model.__name__}Serializer"
-    return BriefSerializer
-
-
-class DetailSerializer(serializers.Serializer):
-    """An error with a human-readable ``detail`` (403, 404)."""
-
-    detail = serializers.CharField()
-
-
-class InUseBySerializer(serializers.Serializer):
-    """An object that still refers to the one a client tried to delete (``url`` is null if it has no endpoint)."""
-
-    id = serializers.IntegerField()
-    url = serializers.URLField(allow_null=True)
-    display = serializers.CharField()
-    name = serializers.CharField(required=False)
-
-
-class ConflictSerializer(serializers.Serializer):
-    """409: a stale ``version`` (with the current one), or an object still used by others."""
-
-    detail = serializers.CharField()
-    current_version = serializers.IntegerField(required=False)
-    last_updated = serializers.DateTimeField(required=False, allow_null=True)
-    in_use_by = InUseBySerializer(many=True, required=False)
-
-
-# --- schema -----------------------------------------------------------------------------------------------
-
-
-class JailnetAutoSchema(AutoSchema):
-    """Adds the error responses every endpoint can give (400, 403, 404, 409) to the generated operations."""
-
-    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
-        responses = super()._get_response_bodies(direction)
-
-        def add(code: str, serializer: Any, description: str) -> None:
-            if code not in responses:
-                response = self._get_response_for_code(serializer, code, direction=direction)
-                response["description"] = description
-                responses[code] = response
-
-        if self.method in ("POST", "PUT", "PATCH", "DELETE") or self._is_list_view():
-            add("400", OpenApiTypes.OBJECT, "Invalid input: field name to list of messages (or detail)")
-        add("403", DetailSerializer, "Not logged in, or the user's roles do not allow this")
-        if "{" in self.path:
-            add("404", DetailSerializer, "No such object")
-        if self.method in ("PUT", "PATCH", "DELETE", "POST") and "{" in self.path:
-            add("409", ConflictSerializer, "Stale version, the object is still in use, or a state that forbids this")
-        return responses
-
-
-# --- filters ----------------------------------------------------------------------------------------------
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.NumberFilter):
-    """Filter by an object id (rejects numbers out of the database's range with 400)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", -MAX_ID)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
-
-
-class JailnetFilterSet(django_filters.FilterSet):
-    """Base filterset: ``id`` filter; subclasses pair ``<fk>_id`` (by id) with ``<fk>`` (by name)."""
-
-    id = IdFilter(field_name="id")
 
 
 # --- viewset ---------------------------------------------------------------------------------------------
@@ -190,10 +78,15 @@ DELETE_VERSION_PARAMETER = OpenApiParameter(
 )
 
 
-class JailnetModelViewSet(viewsets.ModelViewSet):
-    """CRUD of one model through the object services; see the module docstring for the rules."""
+class JailnetReadOnlyModelViewSet(viewsets.ReadOnlyModelViewSet):
+    """List and retrieve of one model: what the user may read, with the declared relations loaded, ``?brief=1``.
 
-    write_action = "edit_design"
+    Endpoints whose writes are workflow actions (change requests, revisions) or that are never written
+    (the audit history) build on this; :class:`JailnetModelViewSet` adds the object services' writes.
+    """
+
+    # Every model endpoint filters (django-filter's backend reads it); declared here so callers may rely on it.
+    filterset_class: ClassVar[type[django_filters.FilterSet]]
     select_related_fields: ClassVar[tuple[str, ...]] = ()
     prefetch_related_fields: ClassVar[tuple[str, ...]] = ()
     parser_classes = (JSONParser,)
@@ -222,6 +115,14 @@ class JailnetModelViewSet(viewsets.ModelViewSet):
         if self.brief and self.action in ("list", "retrieve"):
             return brief_serializer_for(self.model)
         return super().get_serializer_class()
+
+
+class JailnetModelViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, JailnetReadOnlyModelViewSet
+):
+    """CRUD of one model through the object services; see the module docstring for the rules."""
+
+    write_action = "edit_design"
 
     def _reread(self, instance: models.Model) -> models.Model:
         """The saved object loaded with the viewset's relations, for the response."""
@@ -278,16 +179,3 @@ class JailnetModelViewSet(viewsets.ModelViewSet):
         if isinstance(exc, DjangoValidationError):
             exc = exceptions.ValidationError(_field_errors(exc))
         return super().handle_exception(exc)
-
-
-__all__ = [
-    "ConflictSerializer",
-    "IdFilter",
-    "JailnetAutoSchema",
-    "JailnetFilterSet",
-    "JailnetModelSerializer",
-    "JailnetModelViewSet",
-    "brief_serializer_for",
-    "has_name_field",
-    "restrict_queryset",
-]

@@ -7,6 +7,11 @@ single-object save and every delete (including cascades) of the audited models; 
 design importer) record their entries explicitly with :func:`audit_bulk`. Entries are written in the
 same transaction as the change, so a rolled-back change leaves no entry and a committed one always
 has its entry.
+
+The recorder only records. Apps register their audited models with :func:`register_audited` (with a
+function that says which design and host an object belongs to), and whatever follows a change (a change
+request going stale, the designer being told) listens to :data:`audit_recorded`, sent after each
+recording in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,57 +19,53 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import uuid
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.signals import post_save, pre_delete, pre_save
+from django.dispatch import Signal
 from django.utils import timezone
 
-from .events import design_group, publish_on_commit
 from .models.audit import AuditAction, AuditEntry, ChangeSource
 
 REDACTED = "********"
 # Fields never written to the audit history in clear.
 SECRET_FIELDS = frozenset({"encrypted_secret", "secret", "password", "private_key"})
 
-# Models whose changes are audited: every design object and the inventory.
-AUDITED_APP_MODELS = {
-    "topology": (
-        "Design", "Host", "Interface", "StaticRoute", "Switch", "SwitchPort", "VxlanSegment", "VxlanMember", "Jail",
-        "JailAddress", "JailNic", "VirtualMachine", "VmNic", "OutboundNat", "PortRedirect", "DhcpService",
-        "DhcpStaticLease", "FirewallPolicy", "FirewallRule",
-    ),
-    "inventory": ("Credential", "ManagedHost"),
-}  # fmt: skip
+# Where an object belongs: (design id, design name, host name), for per-design and per-host history.
+Place = tuple[int | None, str, str]
+Placer = Callable[[Any], Place]
+NOWHERE: Place = (None, "", "")
 
-# How to reach the design from each model (attribute chain), for per-design history.
-_DESIGN_PATH: dict[str, tuple[str, ...]] = {
-    "Design": (),
-    "Host": ("design",),
-    "VxlanSegment": ("design",),
-    "Interface": ("host", "design"),
-    "StaticRoute": ("host", "design"),
-    "Switch": ("host", "design"),
-    "Jail": ("host", "design"),
-    "VirtualMachine": ("host", "design"),
-    "OutboundNat": ("host", "design"),
-    "PortRedirect": ("host", "design"),
-    "DhcpService": ("host", "design"),
-    "VxlanMember": ("segment", "design"),
-    "SwitchPort": ("switch", "host", "design"),
-    "JailAddress": ("jail", "host", "design"),
-    "JailNic": ("jail", "host", "design"),
-    "VmNic": ("vm", "host", "design"),
-    "DhcpStaticLease": ("service", "host", "design"),
-    "FirewallRule": ("policy",),
-    "Lab": ("design",),  # recorded explicitly (record_operation), not by signals
-}
+# Audited models and where their objects belong, registered by the apps (AppConfig.ready).
+_placers: dict[type[models.Model], Placer] = {}
+
+audit_recorded = Signal()
+"""Sent after entries were recorded, inside the transaction of the change.
+
+``sender``: the model of the objects; ``entries``: the saved :class:`AuditEntry` rows; ``bulk``: whether
+they were recorded by :func:`audit_bulk` (many objects at once) rather than one by one. Receivers that
+raise abort the change, so they must only do what belongs to the same transaction.
+"""
+
+
+def register_audited(model: type[models.Model], *, place: Placer | None = None, signals: bool = True) -> None:
+    """Audit ``model``: ``place(obj)`` says where an object belongs (default: nowhere in particular).
+
+    With ``signals`` every save and delete of the model is recorded by model signals; without, the app
+    records its operations itself with :func:`record_operation`.
+    """
+    _placers[model] = place or (lambda _obj: NOWHERE)
+    if signals:
+        uid = f"jailnet-audit-{model._meta.label}"
+        pre_save.connect(_on_pre_save, sender=model, dispatch_uid=uid + "-pre")
+        post_save.connect(_on_post_save, sender=model, dispatch_uid=uid + "-post")
+        pre_delete.connect(_on_pre_delete, sender=model, dispatch_uid=uid + "-del")
 
 
 @dataclass(frozen=True)
@@ -131,28 +132,15 @@ def serialize_for_audit(instance: models.Model) -> dict[str, Any]:
     return data
 
 
-def place_of(instance: models.Model) -> tuple[int | None, str, str]:
+def place_of(instance: models.Model) -> Place:
     """(design id, design name, host name) an object belongs to, for per-design and per-host history."""
-    name = type(instance).__name__
-    path = _DESIGN_PATH.get(name)
-    if path is None:
-        return None, "", ""
-    obj: Any = instance
+    placer = _placers.get(type(instance))
+    if placer is None:
+        return NOWHERE
     try:
-        if name in ("FirewallRule", "FirewallPolicy"):
-            policy: Any = instance.policy if name == "FirewallRule" else instance  # type: ignore[attr-defined]
-            obj = policy.host if policy.host_id else (policy.jail.host if policy.jail_id else None)
-            if obj is None:
-                return None, "", ""
-            path = ("design",)
-        host_name = instance.host.name if name == "VxlanMember" else ""  # type: ignore[attr-defined]
-        for attr in path:
-            if type(obj).__name__ == "Host":
-                host_name = obj.name
-            obj = getattr(obj, attr)
-    except models.ObjectDoesNotExist:
-        return None, "", ""
-    return obj.pk, obj.name, host_name
+        return placer(instance)
+    except models.ObjectDoesNotExist:  # a parent deleted in the same cascade
+        return NOWHERE
 
 
 def _entry(action: str, instance: models.Model, before: Any, after: Any, ctx: ChangeContext, now: Any) -> AuditEntry:
@@ -182,42 +170,9 @@ def _cheap_repr(obj: models.Model) -> str:
     return f"{obj._meta.verbose_name} {label or obj.pk}"[:200]
 
 
-# Fields whose change does not change what a design renders (moving a node on the canvas).
-_LAYOUT_FIELDS = frozenset({"position_x", "position_y", "version", "last_updated"})
-
-
-def _content_changed(before: dict[str, Any] | None, after: dict[str, Any] | None) -> bool:
-    if before is None or after is None:
-        return True
-    return any(before.get(k) != v for k, v in after.items() if k not in _LAYOUT_FIELDS)
-
-
-def _design_changed(design_id: int | None) -> None:
-    if design_id is not None:
-        from .changes.services import design_changed
-
-        design_changed(design_id)
-
-
-def _after_entry(entry: AuditEntry, *, design_deleted: bool = False) -> None:
-    """Consequences of one recorded change: open requests go stale, watchers of the design are told."""
-    if not design_deleted and _content_changed(entry.before, entry.after):
-        _design_changed(entry.design_id)
-    if entry.design_id is not None:
-        version = (entry.after or entry.before or {}).get("version")
-        publish_on_commit(
-            design_group(entry.design_id),
-            {
-                "type": "design.changed",
-                "design": entry.design_id,
-                "action": entry.action,
-                "object_type": entry.object_type.model,
-                "object_id": entry.object_id,
-                "version": version,
-                "user": entry.user_name,
-                "request_id": str(entry.request_id) if entry.request_id else None,
-            },
-        )
+def _announce(entries: list[AuditEntry], *, sender: type[models.Model], bulk: bool = False) -> None:
+    if entries:
+        audit_recorded.send(sender=sender, entries=entries, bulk=bulk)
 
 
 def record_operation(
@@ -228,8 +183,7 @@ def record_operation(
 
     ``before`` is :func:`serialize_for_audit` of the instance before the operation (None: it was created);
     fields in ``omit`` are left out of both sides (bulky results belong to their own report, not the
-    history). Unlike a change of a design object, it makes no change request stale and publishes no
-    design event: the design did not change.
+    history). The model must be registered (``register_audited(model, signals=False)``) to be placed.
     """
     after = {k: v for k, v in serialize_for_audit(instance).items() if k not in omit}
     if before is not None:
@@ -239,6 +193,7 @@ def record_operation(
     action = AuditAction.CREATE if before is None else AuditAction.UPDATE
     entry = _entry(action, instance, before, after, current_change_context(), timezone.now())
     entry.save()
+    _announce([entry], sender=type(instance))
     return entry
 
 
@@ -250,8 +205,9 @@ def audit_bulk(
     design: Any = None,
     host_names: dict[int, str] | None = None,
 ) -> None:
-    """Record entries for objects written with bulk operations (which send no signals).
+    """Record entries for objects of one model written with bulk operations (which send no signals).
 
+    ``design`` (an object with ``pk`` and ``name``, or None) is where all of them belong.
     ``host_names`` maps object ids to the name of the host they belong to (the caller knows it without
     queries; looking it up here would cost one query per object).
     """
@@ -259,7 +215,9 @@ def audit_bulk(
     now = timezone.now()
     user = ctx.acting_user()
     rows = []
+    model: type[models.Model] = models.Model
     for obj in instances:
+        model = type(obj)
         after = serialize_for_audit(obj) if action != AuditAction.DELETE else None
         before = (befores or {}).get(obj.pk) if action != AuditAction.CREATE else None
         if action == AuditAction.UPDATE and before == after:
@@ -283,19 +241,8 @@ def audit_bulk(
             )
         )
     AuditEntry.objects.bulk_create(rows, batch_size=2000)
-    if design is not None and any(_content_changed(r.before, r.after) for r in rows):
-        _design_changed(design.pk)
-    if design is not None and rows:
-        publish_on_commit(
-            design_group(design.pk),
-            {
-                "type": "design.changed",
-                "design": design.pk,
-                "action": "bulk",
-                "count": len(rows),
-                "user": rows[0].user_name,
-            },
-        )
+    if rows:
+        _announce(rows, sender=model, bulk=True)
 
 
 # --- signal receivers --------------------------------------------------------------------------------------
@@ -328,7 +275,7 @@ def _on_post_save(
         timezone.now(),
     )
     entry.save()
-    _after_entry(entry)
+    _announce([entry], sender=sender)
 
 
 def _on_pre_delete(sender: type[models.Model], instance: models.Model, **_: Any) -> None:
@@ -336,15 +283,4 @@ def _on_pre_delete(sender: type[models.Model], instance: models.Model, **_: Any)
         AuditAction.DELETE, instance, serialize_for_audit(instance), None, current_change_context(), timezone.now()
     )
     entry.save()
-    _after_entry(entry, design_deleted=sender.__name__ == "Design")
-
-
-def connect_audit_signals() -> None:
-    """Connect the receivers for every audited model (called once from ``TopologyConfig.ready``)."""
-    for app_label, names in AUDITED_APP_MODELS.items():
-        for name in names:
-            model = apps.get_model(app_label, name)
-            uid = f"jailnet-audit-{app_label}.{name}"
-            pre_save.connect(_on_pre_save, sender=model, dispatch_uid=uid + "-pre")
-            post_save.connect(_on_post_save, sender=model, dispatch_uid=uid + "-post")
-            pre_delete.connect(_on_pre_delete, sender=model, dispatch_uid=uid + "-del")
+    _announce([entry], sender=sender)

@@ -1,4 +1,4 @@
-"""Writes of single design and inventory objects: create, update, delete.
+"""Writes of single objects of every app: create, update, delete.
 
 Every create, update and delete of a design object (and of the inventory's credentials and managed
 hosts) made through the API or the admin goes through the three functions of this module. They share
@@ -7,12 +7,9 @@ these rules:
 * **Model validation first.** ``full_clean()`` runs before every save, so field validators, unique
   constraints and check constraints answer with a :class:`~django.core.exceptions.ValidationError`
   (``{field: [message]}``), never with a database error.
-* **Cross-object checks.** References must stay on one host: a jail NIC, a VM NIC, a DHCP service and a
-  VXLAN member's switch must be on the host of their jail / VM / service / member; a switch port's
-  interface on the switch's host; a VXLAN member's underlay interface on the member's host; a VLAN
-  interface's parent on the same host; a port redirect's target jail or VM on the redirect's host; a
-  VXLAN member's host in the segment's design. A firewall policy belongs to exactly one of a host or a
-  VNET jail. A violation is a ``ValidationError`` naming the offending field.
+* **Cross-object checks.** Rules that involve other objects (a design's "references stay on one host",
+  see ``topology/services/relations.py``) are registered by their app with :func:`register_relation_check`
+  and run after model validation. A violation is a ``ValidationError`` naming the offending field.
 * **Optimistic concurrency.** Every model has a ``version``; each successful update increments it.
   A caller that read version *n* passes ``expected_version=n``; if the stored version differs, the
   write is refused with :class:`VersionConflict` (the API answers 409 with the current version and
@@ -28,30 +25,29 @@ Each function is one transaction: nothing is half-saved when a check fails.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
-
-from topology.models import (
-    DhcpService,
-    FirewallPolicy,
-    Interface,
-    JailNic,
-    PortRedirect,
-    SwitchPort,
-    VmNic,
-    VxlanMember,
-)
 
 M = TypeVar("M", bound=models.Model)
 User = AbstractBaseUser | AnonymousUser | None
 
-__all__ = ["ObjectInUse", "VersionConflict", "object_create", "object_delete", "object_update", "relation_errors"]
+RelationCheck = Callable[[Any], dict[str, list[str]]]
+
+__all__ = [
+    "ObjectInUse",
+    "VersionConflict",
+    "object_create",
+    "object_delete",
+    "object_update",
+    "register_relation_check",
+    "relation_errors",
+]
 
 
 class VersionConflict(Exception):
@@ -85,44 +81,23 @@ class ObjectInUse(Exception):
 # --- cross-object checks ----------------------------------------------------------------------------
 
 
-def _same_host(errors: dict[str, list[str]], field: str, related: Any, host_id: int | None, what: str) -> None:
-    """Record an error on ``field`` when ``related`` (having ``host_id``) is on another host than ``host_id``."""
-    if related is not None and host_id is not None and related.host_id != host_id:
-        errors.setdefault(field, []).append(f"{what} '{related}' is on another host; choose one on the same host.")
+# Cross-object rules per model, registered by the apps when Django starts (AppConfig.ready).
+_relation_checks: dict[type[models.Model], list[RelationCheck]] = {}
+
+
+def register_relation_check(model: type[models.Model], check: RelationCheck) -> None:
+    """Run ``check(instance)`` (returning ``{field: [message]}``) before every write of a ``model`` object."""
+    checks = _relation_checks.setdefault(model, [])
+    if check not in checks:
+        checks.append(check)
 
 
 def relation_errors(instance: models.Model) -> dict[str, list[str]]:
-    """The cross-object rules of the module docstring, as ``{field: [message]}``."""
+    """The registered cross-object rules ``instance`` violates, as ``{field: [message]}``."""
     errors: dict[str, list[str]] = {}
-    if isinstance(instance, JailNic) and instance.jail_id and instance.switch_id:
-        _same_host(errors, "switch", instance.switch, instance.jail.host_id, "Switch")
-    elif isinstance(instance, VmNic) and instance.vm_id and instance.switch_id:
-        _same_host(errors, "switch", instance.switch, instance.vm.host_id, "Switch")
-    elif isinstance(instance, DhcpService) and instance.switch_id:
-        _same_host(errors, "switch", instance.switch, instance.host_id, "Switch")
-    elif isinstance(instance, SwitchPort) and instance.switch_id and instance.interface_id:
-        _same_host(errors, "interface", instance.interface, instance.switch.host_id, "Interface")
-    elif isinstance(instance, VxlanMember) and instance.host_id:
-        if instance.switch_id:
-            _same_host(errors, "switch", instance.switch, instance.host_id, "Switch")
-        if instance.underlay_interface_id:
-            _same_host(errors, "underlay_interface", instance.underlay_interface, instance.host_id, "Interface")
-        if instance.segment_id and instance.segment.design_id != instance.host.design_id:
-            errors.setdefault("host", []).append("The host belongs to another design than the VXLAN segment.")
-    elif isinstance(instance, Interface) and instance.parent_id:
-        if instance.pk is not None and instance.parent_id == instance.pk:
-            errors.setdefault("parent", []).append("An interface cannot be its own VLAN parent.")
-        else:
-            _same_host(errors, "parent", instance.parent, instance.host_id, "Parent interface")
-    elif isinstance(instance, PortRedirect):
-        if instance.target_jail_id:
-            _same_host(errors, "target_jail", instance.target_jail, instance.host_id, "Jail")
-        if instance.target_vm_id:
-            _same_host(errors, "target_vm", instance.target_vm, instance.host_id, "VM")
-    elif isinstance(instance, FirewallPolicy) and (instance.host_id is None) == (instance.jail_id is None):
-        errors.setdefault(NON_FIELD_ERRORS, []).append(
-            "A firewall policy belongs to exactly one host or one jail: set either host or jail."
-        )
+    for check in _relation_checks.get(type(instance), ()):
+        for field, messages in check(instance).items():
+            errors.setdefault(field, []).extend(messages)
     return errors
 
 

@@ -57,6 +57,8 @@ class AuditEntry(models.Model):
     after = models.JSONField(null=True, blank=True)
 
     class Meta:
+        # The table keeps the name it had when the model lived in topology (moved without touching the data).
+        db_table = "topology_auditentry"
         ordering = ["-time", "-id"]
         verbose_name_plural = "audit entries"
         indexes = [
