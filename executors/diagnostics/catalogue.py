@@ -271,6 +271,10 @@ def build_argv(
     instead of a vxlan ``interface`` (the host's member interface of that segment is used).
     """
     entry = diagnostic(diagnostic_id)
+    if jail is not None:
+        if not entry.in_jail:
+            raise NotAvailable(f"{entry.title} does not run inside a jail")
+        context = context.inside(check_jail(jail, context))
     if entry.streams:
         return build_capture_argv(target, values, context, jail=jail)
     template = entry.template(target)
@@ -317,6 +321,8 @@ def build_capture_argv(
     reader of the stream (and ``-c`` x ``-s`` bounds a pcap file).
     """
     entry = BY_ID["capture"]
+    if jail is not None:
+        context = context.inside(check_jail(jail, context))
     unknown = sorted(set(values) - {p.name for p in entry.parameters})
     if unknown:
         raise UnsafeParameter(unknown[0], values[unknown[0]], "a capture takes no such parameter")
@@ -356,8 +362,11 @@ def _in_jail(
     name = check_jail(jail, context)
     prefix = context.jail_prefix.get(name)
     if prefix is None:
-        where = "a VNET jail's namespace" if target is Target.LAB else "a jail jexec can enter"
-        raise NotAvailable(f"jail {name} has no {where} on this host")
+        if target is Target.LAB:
+            raise NotAvailable(
+                f"jail {name} has no network namespace of its own in the lab (a plain jail shares the host's)"
+            )
+        raise NotAvailable(f"jail {name} is not a jail jexec can enter on this host")
     return (*prefix, *argv)
 
 

@@ -15,7 +15,7 @@ import ipaddress
 import re
 import shlex
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -134,6 +134,7 @@ class ParameterContext:
     (``net.link.vxlan.<unit>``); ``vnis`` maps each VNI of the host to its vxlan interface.
     ``jail_prefix`` maps a jail to the argv prefix that runs a command inside it: ``jexec ioc-<name>`` for
     iocage (``jexec <name>`` for pot and jail.conf); on a lab host, ``nsenter --net=<the VNET jail's netns>``.
+    ``jail_interfaces``: the interfaces inside each VNET jail (a plain jail shares the host's).
     """
 
     host: str
@@ -143,7 +144,17 @@ class ParameterContext:
     vnis: dict[int, str] = field(default_factory=dict)
     vxlan_units: dict[str, int] = field(default_factory=dict)
     jail_prefix: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    jail_interfaces: dict[str, frozenset[str]] = field(default_factory=dict)
     facts: HostFacts | None = None
+    scope: str = "this host"  # how refusals name where a name was looked for
+
+    def inside(self, jail: str) -> ParameterContext:
+        """The context of a command run inside ``jail``: a VNET jail's own interfaces instead of the host's."""
+        if jail not in self.jail_interfaces:
+            return self
+        return replace(
+            self, interfaces=self.jail_interfaces[jail], facts=None, vnis={}, vxlan_units={}, scope=f"jail {jail}"
+        )
 
     def known_interfaces(self) -> frozenset[str]:
         """The design's interfaces of this host and those the host reported."""
@@ -172,7 +183,6 @@ STANDARD_GROUPS = frozenset(
         "vm-port",
         "vm-vlan",
         "pot",
-        "all",
         "egress",
     }
 )
@@ -191,11 +201,11 @@ def _text(parameter: str, value: object) -> str:
     return value
 
 
-def _listed(parameter: str, value: str, known: Collection[str], what: str) -> str:
+def _listed(parameter: str, value: str, known: Collection[str], what: str, scope: str = "this host") -> str:
     if value not in known:
         names = ", ".join(sorted(known)[:12]) or "none"
         more = "" if len(known) <= 12 else f" and {len(known) - 12} more"
-        raise UnsafeParameter(parameter, value, f"not {what} of this host (known: {names}{more})")
+        raise UnsafeParameter(parameter, value, f"not {what} of {scope} (known: {names}{more})")
     return value
 
 
@@ -206,13 +216,14 @@ def check_interface(value: object, context: ParameterContext, parameter: str = "
         raise UnsafeParameter(
             parameter, value, "an interface name is a letter, then up to 14 letters, digits, '.', '_' or '-'"
         )
-    return _listed(parameter, name, context.known_interfaces(), "an interface")
+    return _listed(parameter, name, context.known_interfaces(), "an interface", context.scope)
 
 
 def check_vxlan_interface(value: object, context: ParameterContext, parameter: str = "interface") -> str:
     """A vxlan interface of the host (one of its VXLAN segment members)."""
     name = check_interface(value, context, parameter)
-    return _listed(parameter, name, set(context.vxlan_units) | set(context.vnis.values()), "a vxlan interface")
+    known = set(context.vxlan_units) | set(context.vnis.values())
+    return _listed(parameter, name, known, "a vxlan interface", context.scope)
 
 
 def check_jail(value: object, context: ParameterContext, parameter: str = "jail") -> str:
