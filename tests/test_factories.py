@@ -30,5 +30,6 @@ def test_references_made_on_the_way_stay_on_one_host() -> None:
     assert member.underlay_interface.host_id == member.host_id
     assert member.host.design_id == member.segment.design_id
     vlan = factories.VlanInterfaceFactory.create(vlan_tag=101)
+    assert vlan.parent is not None
     assert vlan.name == f"{vlan.parent.name}.101" and vlan.parent.host_id == vlan.host_id
     assert factories.CredentialFactory.create(secret="s3cret").get_secret() == "s3cret"
