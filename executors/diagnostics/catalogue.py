@@ -188,8 +188,8 @@ CATALOGUE: tuple[Diagnostic, ...] = (
     ),
     Diagnostic(
         "pf-nat", "pf translation rules", "nat and rdr rules loaded in pf (optionally of one anchor).",
-        freebsd=("pfctl", "-s", "nat", Optional_(("-a", "{anchor}"))), lab=("nft", "-j", "list", "ruleset"),
-        parameters=(ANCHOR,), parsers={F: "pfctl-nat", L: "nft-nat-json"}, in_jail=True,
+        freebsd=("pfctl", "-s", "nat", Optional_(("-a", "{anchor}"))), lab=("nft", "list", "ruleset"),
+        parameters=(ANCHOR,), parsers={F: "pfctl-nat", L: "nft-nat"}, in_jail=True,
     ),
     Diagnostic(
         "pf-rules", "pf filter rules", "Filter rules loaded in pf (optionally of one anchor).",

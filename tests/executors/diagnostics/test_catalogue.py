@@ -95,7 +95,7 @@ def test_freebsd_argv_is_what_the_article_types(freebsd_b, diagnostic, values, a
         ("vxlan-ftable", {"vni": 111}, ("bridge", "-j", "fdb", "show", "dev", "vxlan111")),
         ("vxlan-flush", {"interface": "vxlan111"}, ("bridge", "fdb", "flush", "dev", "vxlan111", "self", "dynamic")),
         ("arp-flush", {}, ("ip", "-4", "neigh", "flush", "all")),
-        ("pf-nat", {}, ("nft", "-j", "list", "ruleset")),
+        ("pf-nat", {}, ("nft", "list", "ruleset")),
         ("jails", {}, ("ip", "-j", "netns", "list")),
     ],
 )
