@@ -32,6 +32,7 @@ from django.db.models.signals import post_save, pre_delete, pre_save
 from django.dispatch import Signal
 from django.utils import timezone
 
+from .audit_chain import append_entries
 from .models.audit import AuditAction, AuditEntry, ChangeSource
 
 REDACTED = "********"
@@ -193,7 +194,7 @@ def record_operation(
             return None
     action = AuditAction.CREATE if before is None else AuditAction.UPDATE
     entry = _entry(action, instance, before, after, current_change_context(), timezone.now())
-    entry.save()
+    append_entries([entry])
     _announce([entry], sender=type(instance))
     return entry
 
@@ -241,7 +242,7 @@ def audit_bulk(
                 after=after,
             )
         )
-    AuditEntry.objects.bulk_create(rows, batch_size=2000)
+    append_entries(rows)
     if rows:
         _announce(rows, sender=model, bulk=True)
 
@@ -281,16 +282,14 @@ def _on_post_save(
         current_change_context(),
         timezone.now(),
     )
-    entry.save()
     entries = [entry]
     moved_from = getattr(instance, "_audit_moved_from", None)
     if moved_from is not None:
         # The same change in the history of the design the object left.
         left = copy.copy(entry)
-        left.pk = None
         left.design_id, left.design_name, left.host_name = moved_from
-        left.save(force_insert=True)
         entries.append(left)
+    append_entries(entries)
     _announce(entries, sender=sender)
 
 
@@ -298,5 +297,5 @@ def _on_pre_delete(sender: type[models.Model], instance: models.Model, **_: Any)
     entry = _entry(
         AuditAction.DELETE, instance, serialize_for_audit(instance), None, current_change_context(), timezone.now()
     )
-    entry.save()
+    append_entries([entry])
     _announce([entry], sender=sender)

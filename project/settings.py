@@ -144,7 +144,7 @@ CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "0") == "1
 # address. After AXES_FAILURE_LIMIT failures that pair is locked out for AXES_COOLOFF_TIME, even with the
 # right password; a successful login resets the count.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "project.auth_backends.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("JAILNET_LOGIN_FAILURE_LIMIT", "5"))
