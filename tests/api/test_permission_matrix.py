@@ -1,4 +1,4 @@
-"""Every API operation × every role, generated from the URL configuration (through the schema generator).
+"""Every API operation for every role, generated from the URL configuration (through the schema generator).
 
 ``EXPECTED`` says which role action each operation needs. An operation without a row fails
 ``test_every_operation_has_an_expected_row``: a new route must say who may use it before it lands. Then
@@ -11,6 +11,7 @@ refused roles only; tests/lab covers them for allowed roles.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
@@ -91,10 +92,10 @@ def _operations() -> list[tuple[str, str]]:
 OPERATIONS = _operations()
 
 
-def _models_by_prefix() -> dict[str, type]:
+def _models_by_prefix() -> dict[str, Any]:
     from django.urls import get_resolver
 
-    models: dict[str, type] = {}
+    models: dict[str, Any] = {}
     for pattern in get_resolver().url_patterns:
         urlconf = getattr(pattern, "urlconf_module", None)
         router = getattr(urlconf, "router", None)
