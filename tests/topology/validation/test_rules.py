@@ -48,6 +48,7 @@ def test_report_sorts_errors_first_then_by_code_and_path():
     report = validate(design)
     keys = [(f.severity, f.code, f.objects[0].path) for f in report.findings]
     assert keys == [
+        ("error", "JN117", "design.hosts[gate_way].name"),  # refused by the host name's allow-list too
         ("error", "JN206", "jailhost-a/jails/vnetjail-a/nics/vnet0"),
         ("error", "JN213", "jailhost-a/jails/vnetjail-a"),
         ("error", "JN403", "jailhost-a/jails/vnetjail-a/nics/vnet0"),
@@ -58,7 +59,7 @@ def test_report_sorts_errors_first_then_by_code_and_path():
         ("info", "JN505", "jailhost-b/jails/plainjail-b"),
     ]
     assert not report.is_valid
-    assert len(report.errors) == 6 and len(report.warnings) == 1 and len(report.infos) == 1
+    assert len(report.errors) == 7 and len(report.warnings) == 1 and len(report.infos) == 1
     assert validate(design) == report  # deterministic
 
 
