@@ -11,7 +11,7 @@ import re
 
 from ...snapshot import FirewallPolicy, FirewallRule, Host, Jail, PortRedirect
 from .context import HostContext, address_of
-from .plan import HostPlan
+from .plan import HostPlan, UnsafeValueError, conf_word
 
 PORT_NAMES = {22: "ssh", 25: "smtp", 53: "domain", 80: "www", 443: "https"}
 _MACRO_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
@@ -38,7 +38,7 @@ class _Addresses:
                         self.jail_macros.setdefault(address_of(address) or address, name)
 
     def interface(self, name: str) -> str:
-        return "$ext_if" if name == self.ext_if else name
+        return "$ext_if" if name == self.ext_if else conf_word(name)
 
     def host(self, text: str) -> str:
         negate = "!" if text.startswith("!") else ""
@@ -50,7 +50,14 @@ class _Addresses:
         if macro:
             self.used[macro] = bare
             return f"{negate}${macro}"
-        return negate + core
+        return negate + conf_word(core)
+
+
+def _comment(line: str) -> str:
+    """A comment line of pf.conf: a backslash at its end would continue the comment onto the next line."""
+    if "\\" in line or any(ord(c) < 32 or ord(c) == 127 for c in line):
+        raise UnsafeValueError(f"{line[:40]!r} cannot be written as a pf.conf comment")
+    return line
 
 
 def _rule_line(rule: FirewallRule, addresses: _Addresses) -> str:
@@ -81,7 +88,7 @@ def _filter_lines(policy: FirewallPolicy, addresses: _Addresses, antispoof_for: 
     for rule in policy.rules:
         lines.append("")
         if rule.comment:
-            lines += [f"# {line}" for line in rule.comment.splitlines()]
+            lines += [f"# {_comment(line)}" for line in rule.comment.splitlines()]
         lines.append(_rule_line(rule, addresses))
     return lines
 
@@ -109,8 +116,8 @@ def pf_conf(
     body += _filter_lines(policy, addresses, antispoof_for or [])
     macros = []
     if ext_if and any("$ext_if" in line for line in body):
-        macros.append(f'ext_if="{ext_if}"')
-    macros += [f'{name}="{value}"' for name, value in addresses.used.items()]
+        macros.append(f'ext_if="{conf_word(ext_if)}"')
+    macros += [f'{name}="{conf_word(value)}"' for name, value in addresses.used.items()]
     lines = macros + body
     while lines and lines[0] == "":
         lines.pop(0)
@@ -122,13 +129,15 @@ def _pot_anchor_comments(ctx: HostContext) -> list[str]:
     lines = []
     for nat in ctx.host.nat:
         if nat.engine == "pot":
-            lines.append(f"#   pot-nat: nat on {nat.interface} from {nat.source or 'any'} to any -> ({nat.interface})")
+            interface, source = conf_word(nat.interface), conf_word(nat.source or "any")
+            lines.append(f"#   pot-nat: nat on {interface} from {source} to any -> ({interface})")
     for redirect in ctx.host.redirects:
         if _is_pot_target(ctx, redirect):
             lines.append(
-                f"#   pot-rdr/{redirect.target_jail}: rdr pass on {redirect.interface} proto {redirect.protocol} "
-                f"from any to ({redirect.interface}) port {redirect.external_port} -> "
-                f"{redirect_target(ctx, redirect)} port {redirect.target_port}"
+                f"#   pot-rdr/{conf_word(redirect.target_jail)}: rdr pass on {conf_word(redirect.interface)} "
+                f"proto {conf_word(redirect.protocol)} from any to ({conf_word(redirect.interface)}) "
+                f"port {redirect.external_port} -> {conf_word(redirect_target(ctx, redirect))} "
+                f"port {redirect.target_port}"
             )
     return lines
 
@@ -191,10 +200,10 @@ def _pf_translation(ctx: HostContext) -> list[str]:
                 lines.append(f"# no target address for {redirect.protocol} port {redirect.external_port}")
                 continue
             own = ctx.interface_address(redirect.interface)
-            to = f"{{host:{own}}}" if own else f"({redirect.interface})"
+            to = f"{{host:{own}}}" if own else f"({conf_word(redirect.interface)})"
             port = "" if redirect.target_port == redirect.external_port else f" port {redirect.target_port}"
             lines.append(
-                f"rdr on {{if:{redirect.interface}}} proto {redirect.protocol} to {to} "
+                f"rdr on {{if:{redirect.interface}}} proto {conf_word(redirect.protocol)} to {to} "
                 f"port {_port(redirect.external_port)} -> {{host:{target}}}{port}"
             )
     return lines
@@ -260,7 +269,9 @@ def plan_firewall(plan: HostPlan, ctx: HostContext) -> None:
             section.note("Warning: pf blocks by default; keep a console open in case the SSH session drops.")
         section.file("/etc/pf.conf", content)
         section.enable("pf")
-        section.run("service pf start")
+        # rc.d/pf's start flushes everything (pfctl -F all), states too: on a re-run, with pf already
+        # enabled, that would cut the administrator's SSH session. reload checks and loads the rules only.
+        section.run("if service pf status >/dev/null 2>&1; then service pf reload; else service pf start; fi")
     if engine == "ipfw" or natd:
         section.run("service ipfw start")
     if natd:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ...snapshot import Interface
 from .context import DEFAULT_VXLAN_PORT, HostContext, Member
-from .plan import HostPlan, rc_name
+from .plan import HostPlan, command_line, rc_name, value_words
 
 
 def _interface_value(interface: Interface, is_port: bool) -> str | None:
@@ -53,16 +53,20 @@ def plan_interfaces(plan: HostPlan, ctx: HostContext) -> None:
         value = _interface_value(interface, interface.name in ports)
         if interface.kind == "vlan" and interface.parent and interface.vlan_tag:
             if interface.name == f"{interface.parent}.{interface.vlan_tag}":
-                now.append(f"ifconfig {interface.name} create")
+                now.append(command_line("ifconfig", interface.name, "create"))
             else:  # a semantically named VLAN interface (rc.conf(5): vlans_em0="vlan0", create_args_vlan0)
                 section.sysrc(f"create_args_{rc_name(interface.name)}", f"vlan {interface.vlan_tag}")
-                now.append(f"ifconfig {interface.name} create vlan {interface.vlan_tag} vlandev {interface.parent}")
+                now.append(
+                    command_line(
+                        "ifconfig", interface.name, "create", "vlan", interface.vlan_tag, "vlandev", interface.parent
+                    )
+                )
         elif interface.kind == "loopback":
-            now.append(f"ifconfig {interface.name} create")
+            now.append(command_line("ifconfig", interface.name, "create"))
         if value:
             section.sysrc(f"ifconfig_{rc_name(interface.name)}", value)
             if interface.kind != "physical":
-                now.append(f"ifconfig {interface.name} {_up(value)}")
+                now.append(command_line("ifconfig", interface.name, *_up(value).split()))
         if interface.description:
             section.sysrc(f"ifconfig_{rc_name(interface.name)}_descr", interface.description)
     if host.default_router:
@@ -105,10 +109,10 @@ def plan_vxlan(plan: HostPlan, ctx: HostContext) -> None:
         args = _create_args(ctx, (segment, member))
         section.sysrc(f"ifconfig_{rc_name(name)}", value)
         section.sysrc(f"create_args_{rc_name(clone)}", args)
-        now.append(f"ifconfig {clone} create {args}")
+        now.append(command_line("ifconfig", clone, "create", *args.split()))
         if clone != name:
-            now.append(f"ifconfig {clone} name {name}")
-        now.append(f"ifconfig {name} {_up(value)}")
+            now.append(command_line("ifconfig", clone, "name", name))
+        now.append(command_line("ifconfig", name, *_up(value).split()))
     for command in now:
         section.run(command)
 
@@ -132,7 +136,7 @@ def plan_routes(plan: HostPlan, ctx: HostContext) -> None:
     for name, value in routes.items():
         section.sysrc(f"route_{rc_name(name)}", value)
     for value in routes.values():
-        section.run(f"route add {value}")
+        section.cmd("route", "add", *value_words(value))
 
 
 def plan_bridges(plan: HostPlan, ctx: HostContext) -> None:
@@ -162,9 +166,9 @@ def plan_bridges(plan: HostPlan, ctx: HostContext) -> None:
         words += [f"private {name}" for name in private]
         value = " ".join(words) or "up"
         section.sysrc(f"ifconfig_{rc_name(switch.name)}", value)
-        now.append(f"ifconfig {clone} create")
+        now.append(command_line("ifconfig", clone, "create"))
         if clone != switch.name:
-            now.append(f"ifconfig {clone} name {switch.name}")
-        now.append(f"ifconfig {switch.name} {_up(value)}")
+            now.append(command_line("ifconfig", clone, "name", switch.name))
+        now.append(command_line("ifconfig", switch.name, *_up(value).split()))
     for command in now:
         section.run(command)
