@@ -26,7 +26,7 @@ def _broken_design() -> None:
 def test_render_refuses_a_design_with_errors_and_prints_the_findings(tmp_path):
     _broken_design()
     err = StringIO()
-    with pytest.raises(CommandError, match="1 validation error.*nothing rendered"):
+    with pytest.raises(CommandError, match=r"1 validation error.*nothing rendered"):
         call_command("design", "render", "s10-vxlan-multicast", "--out", str(tmp_path), stderr=err)
     assert "JN403" in err.getvalue()
     assert list(tmp_path.iterdir()) == []
