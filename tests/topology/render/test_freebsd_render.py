@@ -148,7 +148,15 @@ def test_vm_on_a_bridge_registers_a_manual_vm_bhyve_switch_once():
     config = render_host(_design(host), "h")
     assert config.script.count("vm switch create -t manual -b lan lan") == 1
     assert_in_order(config.script, "vm switch create -t manual -b lan lan", "vm switch private lan on")
-    assert_lines(config.script, "vm switch create std", "vm add -d network -s std a", "vm create -t b -s 20G b")
+    assert_lines(
+        config.script,
+        "vm switch create std",
+        'sysrc -f /zroot/vms/a/a.conf network0_type="virtio-net"',
+        'sysrc -f /zroot/vms/a/a.conf network1_switch="std"',
+        "[ -e /zroot/vms/b/b.conf ] || vm create -t b -s 20G b",
+    )
+    # a re-run must not add another NIC: the guest's NICs are set, never added
+    assert not [line for line in config.script.splitlines() if line.startswith("vm add")]
     assert_lines(
         file_content(config, "/zroot/vms/.config/system.conf"),
         'switch_list="lan std"',  # the order of the vm switch create commands

@@ -6,7 +6,7 @@ import re
 
 from ...snapshot import VirtualMachine
 from .context import HostContext, address_of
-from .plan import Flag, HostPlan, UnsafeValueError, conf_word
+from .plan import Flag, HostPlan, UnsafeValueError, command_line, conf_word, q
 
 # vm-bhyve's loader per guest type (vm-bhyve templates: bhyveload for FreeBSD, grub for Linux, uefi otherwise)
 _LOADERS = {"freebsd": "bhyveload", "linux": "grub"}
@@ -157,11 +157,17 @@ def plan_vms(plan: HostPlan, ctx: HostContext) -> None:
         section.note("a template without network: each NIC is added to its switch below (vtnet0, vtnet1 ...)")
         section.file(f"{root}/.templates/{conf_word(vm.name)}.conf", _template(vm))
         if vm.iso and "://" in vm.iso:
-            section.cmd("vm", "iso", vm.iso)
-        section.cmd("vm", "create", Flag("-t"), vm.name, Flag("-s"), vm.disk_size, vm.name)
+            iso = f"{root}/.iso/{vm.iso.rsplit('/', 1)[-1]}"
+            section.run(f"[ -e {q(iso)} ] || {command_line('vm', 'iso', vm.iso)}")
         conf = f"{root}/{vm.name}/{vm.name}.conf"
+        section.note("created once; a re-run keeps the guest and its disk")
+        create = command_line("vm", "create", Flag("-t"), vm.name, Flag("-s"), vm.disk_size, vm.name)
+        section.run(f"[ -e {q(conf)} ] || {create}")
+        section.note("its NICs in the guest's configuration (what `vm add -d network` writes, without adding")
+        section.note("another NIC on every run): network0 is vtnet0 in the guest, network1 vtnet1 ...")
         for position, nic in enumerate(vm.nics):
-            section.cmd("vm", "add", Flag("-d"), "network", Flag("-s"), nic.switch, vm.name)
+            section.sysrc_file(conf, f"network{position}_type", "virtio-net")
+            section.sysrc_file(conf, f"network{position}_switch", nic.switch)
             if nic.mac:
                 section.sysrc_file(conf, f"network{position}_mac", nic.mac)
             if nic.private and not ctx.private_members(nic.switch):
