@@ -283,7 +283,7 @@ def test_named_vlan_and_dhcp_interface():
         "sysrc -f /etc/rc.conf.local 'vlans_em0=${vlans_em0} 7 storage'",
         'sysrc -f /etc/rc.conf.local ifconfig_em0_7="10.7.0.1/24 mtu 1400"',
         'sysrc -f /etc/rc.conf.local create_args_storage="vlan 20"',
-        "ifconfig storage create vlan 20 vlandev em0",
+        "ifconfig storage >/dev/null 2>&1 || ifconfig storage create vlan 20 vlandev em0",
     )
 
 
