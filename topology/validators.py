@@ -59,7 +59,9 @@ def _excerpt(value: object) -> str:
 # --- names -----------------------------------------------------------------------------------------
 
 validate_design_name = FullMatchValidator(
-    r"[a-z0-9][a-z0-9._-]*", "use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit."
+    r"[a-z0-9][a-z0-9._-]*",
+    "use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit.",
+    100,
 )
 validate_host_name = FullMatchValidator(
     r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?", "use a host name like jailhost-a (letters, digits, '-').", 63

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..types import ManagedFile
-from .plan import RC_FILE, HostPlan, rc_assignment
+from .plan import RC_FILE, HostPlan, comment_lines, rc_assignment
 
 RC_CONF_LOCAL = RC_FILE
 
@@ -11,7 +11,9 @@ RC_CONF_LOCAL = RC_FILE
 def rc_conf_local(plan: HostPlan) -> str:
     """/etc/rc.conf.local: read after /etc/rc.conf (rc_conf_files), so these values win; owned by the tool."""
     lines = [
-        f"# Managed by jailnet: host {plan.host} of design {plan.design}. Do not edit; changes are overwritten.",
+        *comment_lines(
+            f"Managed by jailnet: host {plan.host} of design {plan.design}. Do not edit; changes are overwritten."
+        ),
         "# rc.conf(5) reads this file after /etc/rc.conf, so the values below take precedence;",
         "# lists (cloned_interfaces, static_routes, jail_list ...) add to what /etc/rc.conf already lists.",
     ]

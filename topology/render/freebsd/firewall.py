@@ -61,15 +61,15 @@ def _comment(line: str) -> str:
 
 
 def _rule_line(rule: FirewallRule, addresses: _Addresses) -> str:
-    words = [rule.action]
+    words = [conf_word(rule.action)]
     if rule.direction != "any":
-        words.append(rule.direction)
+        words.append(conf_word(rule.direction))
     if rule.quick:
         words.append("quick")
     if rule.interface:
         words.append(f"on {addresses.interface(rule.interface)}")
     if rule.protocol != "any":
-        words.append(f"proto {rule.protocol}")
+        words.append(f"proto {conf_word(rule.protocol)}")
     if rule.source:
         words.append(f"from {addresses.host(rule.source)}")
     if rule.destination or rule.port is not None:
@@ -197,7 +197,7 @@ def _pf_translation(ctx: HostContext) -> list[str]:
         for redirect in rdrs:
             target = redirect_target(ctx, redirect)
             if target is None:  # validation reports it (JN630); an rdr to nowhere is left out
-                lines.append(f"# no target address for {redirect.protocol} port {redirect.external_port}")
+                lines.append(f"# no target address for {conf_word(redirect.protocol)} port {redirect.external_port}")
                 continue
             own = ctx.interface_address(redirect.interface)
             to = f"{{host:{own}}}" if own else f"({conf_word(redirect.interface)})"

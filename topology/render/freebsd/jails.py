@@ -9,7 +9,7 @@ import re
 from ...snapshot import Jail, JailNic
 from .context import HostContext, address_of
 from .firewall import jail_pf_conf
-from .plan import Flag, HostPlan, Section, command_line, conf_word, q, rc_assignment
+from .plan import Flag, HostPlan, Section, UnsafeValueError, command_line, comment_lines, conf_word, q, rc_assignment
 
 PRIVATE_HOOK = "/usr/local/sbin/set_ioc_vnet_private.sh"
 POT_CONF = "/usr/local/etc/pot/pot.conf"
@@ -131,7 +131,10 @@ def _private_nics(ctx: HostContext, jail: Jail) -> list[JailNic]:
 
 def _host_side_mac(mac: str) -> str:
     """A MAC for the host side of the epair, derived from the jail side's (iocage stores both)."""
-    octets = [int(part, 16) for part in mac.split(":")]
+    try:
+        octets = [int(part, 16) for part in conf_word(mac).split(":")]
+    except ValueError as exc:
+        raise UnsafeValueError(f"{mac[:40]!r} is not a MAC address") from exc
     octets[0] = (octets[0] | 0x02) & 0xFE  # locally administered, unicast
     octets[5] ^= 0x01
     return ":".join(f"{o:02x}" for o in octets)
@@ -232,6 +235,8 @@ def _iocage_word(prop: str) -> str:
     Double quotes only around a value with nothing sh expands inside them; anything else in single quotes.
     """
     name, value = prop.split("=", 1)
+    if not re.fullmatch(r"[a-z0-9_]+", name):  # vnet0_mtu: a NIC's name is part of the property's
+        raise UnsafeValueError(f"{name[:40]!r} is not an iocage property name")
     if (name in _QUOTED_PROPS or name.endswith("_mac")) and _DOUBLE_QUOTE_SAFE.fullmatch(value):
         return f'{name}="{value}"'
     return f"{name}={q(value) if value else chr(39) * 2}"
@@ -340,7 +345,7 @@ def _jail_rc_conf(jail: Jail, *, firewall: bool) -> str | None:
         values.append(("pf_enable", "YES"))
     if not values:
         return None
-    lines = [f"# Managed by jailnet: the network of jail {jail.name}"]
+    lines = comment_lines(f"Managed by jailnet: the network of jail {jail.name}")
     lines += [rc_assignment(name, value, append=False) for name, value in values]
     return "\n".join(lines) + "\n"
 
@@ -404,12 +409,15 @@ def plan_jail_setup(plan: HostPlan, ctx: HostContext) -> None:
 
 
 def _pot_conf(ctx: HostContext) -> str:
-    lines = [f"# Managed by jailnet: pot settings of host {ctx.host.name} (overrides pot.default.conf)"]
+    lines = comment_lines(f"Managed by jailnet: pot settings of host {ctx.host.name} (overrides pot.default.conf)")
     if ctx.ext_if:
         lines.append(f"POT_EXTIF={conf_word(ctx.ext_if)}")
     bridge = next((s for s in ctx.host.switches if s.kind == "pot-bridge" and s.address), None)
     if bridge is not None and bridge.address:
-        network = ipaddress.ip_interface(bridge.address).network
+        try:
+            network = ipaddress.IPv4Interface(bridge.address).network
+        except ValueError as exc:
+            raise UnsafeValueError(f"{bridge.address[:40]!r} is not an address for POT_NETWORK") from exc
         lines += [
             "# Internal Virtual Network configuration (the pot bridge)",
             f"POT_NETWORK={network}",

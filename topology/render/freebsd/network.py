@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ...snapshot import Interface
 from .context import DEFAULT_VXLAN_PORT, HostContext, Member
-from .plan import HostPlan, command_line, q, rc_name, value_words
+from .plan import HostPlan, command_line, conf_word, q, rc_name, value_words
 
 
 def _interface_value(interface: Interface, must_be_up: bool, *, address: bool = True) -> str | None:
@@ -22,7 +22,7 @@ def _interface_value(interface: Interface, must_be_up: bool, *, address: bool = 
     if interface.dhcp:
         words = ["DHCP"]
     elif interface.address and address:
-        words = [interface.address]
+        words = [conf_word(interface.address)]
     else:
         words = []
     if interface.mtu:
@@ -129,14 +129,14 @@ def _create_args(ctx: HostContext, segment_member: Member) -> str:
     words = [f"vxlanid {segment.vni}"]
     local = ctx.local_address(member)
     if local:
-        words.append(f"vxlanlocal {local}")
+        words.append(f"vxlanlocal {conf_word(local)}")
     if segment.mode == "unicast":
         if member.remote_address:
-            words.append(f"vxlanremote {member.remote_address}")
+            words.append(f"vxlanremote {conf_word(member.remote_address)}")
     else:
-        words.append(f"vxlandev {member.underlay_interface}")
+        words.append(f"vxlandev {conf_word(member.underlay_interface)}")
         if segment.multicast_group:
-            words.append(f"vxlangroup {segment.multicast_group}")
+            words.append(f"vxlangroup {conf_word(segment.multicast_group)}")
     if segment.udp_port != DEFAULT_VXLAN_PORT:
         words.append(f"vxlanlocalport {segment.udp_port} vxlanremoteport {segment.udp_port}")
     return " ".join(words)
@@ -156,7 +156,7 @@ def plan_vxlan(plan: HostPlan, ctx: HostContext) -> None:
         if clone != name:  # only vxlanN can be cloned; rc.d/netif renames it right after (ifnet_rename)
             section.sysrc(f"ifconfig_{rc_name(clone)}_name", name)
         addressed = member.address and name not in moved
-        value = f"inet {member.address} mtu {segment.mtu}" if addressed else f"mtu {segment.mtu} up"
+        value = f"inet {conf_word(member.address)} mtu {segment.mtu}" if addressed else f"mtu {segment.mtu} up"
         args = _create_args(ctx, (segment, member))
         section.sysrc(f"ifconfig_{rc_name(name)}", value)
         section.sysrc(f"create_args_{rc_name(clone)}", args)
@@ -175,11 +175,12 @@ def plan_routes(plan: HostPlan, ctx: HostContext) -> None:
     for segment, member in ctx.members:
         if segment.mode == "multicast" and segment.multicast_group and member.group_route:
             routes.setdefault(
-                member.interface_name, f"{segment.multicast_group}/32 -interface {member.underlay_interface}"
+                member.interface_name,
+                f"{conf_word(segment.multicast_group)}/32 -interface {conf_word(member.underlay_interface)}",
             )
     for route in ctx.host.static_routes:
-        target = route.gateway if route.gateway else f"-interface {route.interface}"
-        routes.setdefault(route.name, f"{route.destination} {target}")
+        target = conf_word(route.gateway) if route.gateway else f"-interface {conf_word(route.interface)}"
+        routes.setdefault(route.name, f"{conf_word(route.destination)} {target}")
     if not routes:
         return
     group_routes = any(segment.mode == "multicast" for segment, _ in ctx.members)
@@ -205,19 +206,19 @@ def plan_bridges(plan: HostPlan, ctx: HostContext) -> None:
         if clone != switch.name:
             section.sysrc(f"ifconfig_{clone}_name", switch.name)
         addresses = ([switch.address] if switch.address else []) + moved.get(switch.name, [])
-        words = [f"inet {addresses[0]}"] if addresses else []
+        words = [f"inet {conf_word(addresses[0])}"] if addresses else []
         if switch.mtu:
             words.append(f"mtu {switch.mtu}")
         private: list[str] = []
         for _, member in ctx.members_by_switch.get(switch.name, ()):
-            words.append(f"addm {member.interface_name}")
+            words.append(f"addm {conf_word(member.interface_name)}")
             if member.private:
                 private.append(member.interface_name)
         for port in switch.ports:
-            words.append(f"addm {port.interface}")
+            words.append(f"addm {conf_word(port.interface)}")
             if port.private:
                 private.append(port.interface)
-        words += [f"private {name}" for name in private]
+        words += [f"private {conf_word(name)}" for name in private]
         value = " ".join(words) or "up"
         section.sysrc(f"ifconfig_{rc_name(switch.name)}", value)
         if clone == switch.name:
@@ -228,7 +229,7 @@ def plan_bridges(plan: HostPlan, ctx: HostContext) -> None:
         for position, address in enumerate(addresses[1:]):
             if position == 0:
                 section.note("FreeBSD 15 refuses addresses on bridge members: the bridge carries them")
-            section.sysrc(f"ifconfig_{rc_name(switch.name)}_alias{position}", f"inet {address}")
+            section.sysrc(f"ifconfig_{rc_name(switch.name)}_alias{position}", f"inet {conf_word(address)}")
             now.append(command_line("ifconfig", switch.name, "inet", address, "alias"))
     for command in now:
         section.run(command)

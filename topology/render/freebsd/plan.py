@@ -20,6 +20,7 @@ _PUNCT = str.maketrans({".": "_", "-": "_", "/": "_", "+": "_"})
 # The one rc.conf file jailnet owns: the script's sysrc lines and the deploy write the same file, read by
 # rc(8) after /etc/rc.conf (rc.conf(5) rc_conf_files), so an administrator's own rc.conf stays theirs.
 RC_FILE = "/etc/rc.conf.local"
+NAME_MAX, PATH_MAX = 255, 1024  # sys/syslimits.h
 
 # Characters that need no quoting in sh (the set Python's shlex.quote leaves bare).
 _SHELL_SAFE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
@@ -27,6 +28,7 @@ _SHELL_SAFE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
 # and rc(8) sources the file: a value must not contain what sh interprets inside double quotes, a quote of
 # either kind, or a control character (a newline would end the assignment).
 _RC_UNSAFE = re.compile(r"[\x00-\x1f\x7f\"'$`\\]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _RC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # A word written into a configuration file (pf.conf, dnsmasq.conf, jail.conf, pot.conf, vm-bhyve's
 # files): no white space, quote, shell metacharacter or control character, so it cannot end the line
@@ -47,11 +49,11 @@ def _excerpt(value: str) -> str:
 def q(value: object) -> str:
     """One shell word for ``value``: bare when it needs no quoting, else in single quotes (``'\''`` for a ').
 
-    A value starting with ``-`` would be read as an option whatever its quoting, and sh cannot carry NUL:
-    both are refused.
+    A value starting with ``-`` would be read as an option whatever its quoting, sh cannot carry NUL, and a
+    line break inside an argument only makes the script misleading to read: all are refused.
     """
     text = str(value)
-    if text.startswith("-") or "\x00" in text:
+    if text.startswith("-") or _CONTROL.search(text):
         raise UnsafeValueError(f"{_excerpt(text)} cannot be passed safely as a command argument")
     if _SHELL_SAFE.fullmatch(text):
         return text
@@ -106,6 +108,25 @@ def conf_word(value: object) -> str:
     if not _CONF_WORD.fullmatch(text) or text.startswith("-"):
         raise UnsafeValueError(f"{_excerpt(text)} cannot be written into a configuration file safely")
     return text
+
+
+def comment_lines(text: str) -> list[str]:
+    """``text`` as ``#`` comment lines (sh, rc.conf, pf.conf, dnsmasq.conf, jail.conf): every line break in it
+    starts a new ``#`` line, so no value in a comment can end the comment and become a command or directive."""
+    return [f"# {line}".rstrip() for line in (text.splitlines() or [""])]
+
+
+def managed_path(path: str) -> str:
+    """``path`` checked as the absolute path of a managed file: plain words, no ``..``, no empty component."""
+    parts = path.split("/")
+    if (
+        not path.startswith("/")
+        or any(p in ("", ".", "..") or len(p) > NAME_MAX for p in parts[1:])
+        or len(path) >= PATH_MAX
+        or not _CONF_WORD.fullmatch(path)
+    ):
+        raise UnsafeValueError(f"{_excerpt(path)} is not a safe path for a managed file")
+    return path
 
 
 def rc_name(interface: str) -> str:
@@ -194,12 +215,12 @@ class Section:
 
     def file(self, path: str, content: str, mode: str = "0644") -> None:
         """Write a managed file here (the deploy pushes the same content)."""
-        self.plan.files[path] = ManagedFile(path, content, mode)
+        self.plan.files[path] = ManagedFile(managed_path(path), content, mode)
         self.steps.append(WriteFile(path))
 
     def managed(self, path: str, content: str, note: str, mode: str = "0644") -> None:
         """A managed file the commands of this section produce themselves; the script only mentions it."""
-        self.plan.files[path] = ManagedFile(path, content, mode)
+        self.plan.files[path] = ManagedFile(managed_path(path), content, mode)
         self.steps.append(Note(f"{note} ({path}, also a managed file)"))
 
 

@@ -12,8 +12,8 @@ from .files import render_files
 from .firewall import plan_firewall
 from .jails import iocage_package, plan_jail_setup, plan_jails
 from .network import plan_bridges, plan_interfaces, plan_routes, plan_vxlan
-from .plan import Flag, HostPlan
-from .script import comment_lines, render_script
+from .plan import Flag, HostPlan, comment_lines
+from .script import render_script
 from .vms import plan_dhcp, plan_vm_bhyve, plan_vms
 
 # The order of the script: the network first (interfaces, VXLAN, routes, bridges), then what uses it.

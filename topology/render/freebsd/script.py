@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .plan import Command, HostPlan, Note, Sysrc, WriteFile, q, rc_assignment, rc_value
+from .plan import Command, HostPlan, Note, Sysrc, WriteFile, comment_lines, q, rc_assignment, rc_value
 
 
 def _heredoc(path: str, content: str, mode: str) -> list[str]:
@@ -20,12 +20,6 @@ def _sysrc(step: Sysrc) -> str:
     if step.append:
         return f"sysrc -f {q(step.file)} '{step.name}=${{{step.name}}} {rc_value(step.value)}'"
     return f"sysrc -f {q(step.file)} {rc_assignment(step.name, step.value, append=False)}"
-
-
-def comment_lines(text: str) -> list[str]:
-    """``text`` as sh comment lines: every line break of it starts a new ``#`` line, so no value in a
-    comment can end the comment and become a command."""
-    return [f"# {line}".rstrip() for line in (text.splitlines() or [""])]
 
 
 def render_script(plan: HostPlan, banner: tuple[str, ...] = ()) -> str:
