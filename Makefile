@@ -8,7 +8,7 @@ SHELL := /bin/bash
 # Debian packages the app and its tests need (installed by `make system-deps` when run as root).
 # chromium: the browser tests (tests/e2e); the rest: the lab (a sshd per lab host, DHCP, nftables NAT and
 # firewalls, namespaces, ping, a DHCP client in VM namespaces; tcpdump for looking at lab traffic).
-DEBIAN_PACKAGES := chromium openssh-server openssh-client dnsmasq-base nftables iproute2 iputils-ping busybox tcpdump
+DEBIAN_PACKAGES := chromium openssh-server openssh-client dnsmasq-base nftables iproute2 iputils-ping busybox tcpdump shellcheck dash
 
 # The first Python >= 3.11 on PATH (override: make PYTHON=/usr/bin/python3.12 ...).
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
