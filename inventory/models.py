@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from topology.models.base import BaseModel
+from core.models.base import BaseModel
 
 from .choices import CredentialKind
 from .crypto import decrypt_secret, encrypt_secret

@@ -20,21 +20,27 @@ from collections.abc import Callable
 from functools import cache
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.utils.deconstruct import deconstructible
 
 
 @deconstructible
-class FullMatchValidator:
-    """Accept a text only when all of it matches ``pattern`` (no trailing newline, no control character)."""
+class FullMatchValidator(RegexValidator):
+    """Accept a text only when all of it matches ``pattern`` (no trailing newline, no control character).
+
+    A :class:`RegexValidator` (so the API schema and the designer's field list carry the pattern, anchored
+    ``^(?:...)$`` for JavaScript), but checked with ``fullmatch``: Django's ``search`` with ``$`` would
+    accept a value with a newline at its end.
+    """
 
     def __init__(self, pattern: str, message: str, max_length: int | None = None):
+        super().__init__(f"^(?:{pattern})$", message, code="invalid")
         self.pattern = pattern
-        self.message = message
         self.max_length = max_length
-        self._regex = re.compile(pattern)
+        self._full = re.compile(pattern)
 
-    def __call__(self, value: str) -> None:
-        if not isinstance(value, str) or not self._regex.fullmatch(value):
+    def __call__(self, value: object) -> None:
+        if not isinstance(value, str) or not self._full.fullmatch(value):
             raise ValidationError(f"{_excerpt(value)} is not allowed: {self.message}", code="invalid")
         if self.max_length is not None and len(value) > self.max_length:
             raise ValidationError(f"{_excerpt(value)} is longer than {self.max_length} characters.", code="max_length")
@@ -74,13 +80,6 @@ validate_jail_nic_name = FullMatchValidator(r"vnet[0-9]{1,4}", "vnet0, vnet1 ...
 validate_segment_name = FullMatchValidator(
     r"[A-Za-z0-9][A-Za-z0-9_.-]*", "letters, digits, '_', '.' and '-', starting with a letter or digit.", 64
 )
-# FreeBSD interface names: IFNAMSIZ is 16 including the terminating NUL.
-IFNAMSIZ = 16
-validate_interface_name = FullMatchValidator(
-    r"[A-Za-z][A-Za-z0-9_.-]*", "an interface name: a letter, then letters, digits, '_', '.', '-'.", IFNAMSIZ - 1
-)
-# A switch's own name; vm-bhyve prefixes standard switches with "vm-", which must still fit IFNAMSIZ.
-validate_switch_name = validate_interface_name
 # RFC 952/1123 host names, dotted (a DHCP reservation's name, dnsmasq dhcp-host)
 validate_dns_name = FullMatchValidator(
     r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*",
@@ -115,13 +114,14 @@ validate_iso = FullMatchValidator(
 validate_lease_time = FullMatchValidator(r"[0-9]{1,7}[smhdw]?|infinite", "a lease time such as 12h, 45m or infinite.")
 # Written into rc.conf as ifconfig_<if>_descr: letters, digits and plain punctuation, no quote, $, `, \ or #
 validate_description = FullMatchValidator(
-    r"[A-Za-z0-9 _.,:;/()@+=-]*", "letters, digits, spaces and _ . , : ; / ( ) @ + = - only.", 64
+    r"[A-Za-z0-9 _.,:;/()@+=-]+", "letters, digits, spaces and _ . , : ; / ( ) @ + = - only.", 64
 )
 # A pf rule's comment, written as '# ...' lines of pf.conf: printable text, no backslash (pf.conf would
 # continue the comment onto the rule's line); several lines are allowed.
-validate_rule_comment = FullMatchValidator(r"[^\x00-\x09\x0b-\x1f\x7f\\]*", "printable text without '\\'.", 200)
+validate_rule_comment = FullMatchValidator(r"[^\x00-\x09\x0b-\x1f\x7f\\]+", "printable text without '\\'.", 200)
+# (blank is allowed by the fields themselves; "+" keeps the pattern from also matching the empty text)
 # The design's own description: free text, never written to a host; no control characters but newlines and tabs.
-validate_free_text = FullMatchValidator(r"[^\x00-\x08\x0b-\x1f\x7f]*", "text without control characters.", 10000)
+validate_free_text = FullMatchValidator(r"[^\x00-\x08\x0b-\x1f\x7f]+", "text without control characters.", 10000)
 
 
 # --- addresses -------------------------------------------------------------------------------------
@@ -158,7 +158,23 @@ def validate_pf_network(value: str) -> None:
     validate_ipv4_network(value[1:] if value.startswith("!") else value)
 
 
-validate_mac = FullMatchValidator(r"[0-9a-f]{2}(:[0-9a-f]{2}){5}", "a MAC address like 58:9c:fc:00:00:01 (lower case).")
+# FreeBSD interface names: IFNAMSIZ is 16 including the terminating NUL.
+IFNAMSIZ = 16
+_MAC = FullMatchValidator(r"[0-9a-f]{2}(:[0-9a-f]{2}){5}", "a MAC address like 58:9c:fc:00:00:01 (lower case).")
+_INTERFACE_NAME = FullMatchValidator(
+    r"[A-Za-z][A-Za-z0-9_.-]*", "an interface name: a letter, then letters, digits, '_', '.', '-'.", IFNAMSIZ - 1
+)
+
+
+# MACs and interface names are formats the designer checks with its own code (kinds_ts), hence functions.
+def validate_mac(value: str) -> None:
+    """Accept a MAC address written as six lower-case colon-separated octets."""
+    _MAC(value)
+
+
+def validate_interface_name(value: str) -> None:
+    """Accept a FreeBSD interface name: a letter, then letters, digits, ``_ . -``; at most 15 characters."""
+    _INTERFACE_NAME(value)
 
 
 # --- the design format's string fields -------------------------------------------------------------
@@ -174,7 +190,7 @@ def snapshot_validators() -> dict[tuple[type, str], Validator]:
     """
     from . import snapshot as s
 
-    name = validate_interface_name
+    name = validate_switch_name = validate_interface_name
     return {
         (s.DesignSnapshot, "name"): validate_design_name,
         (s.DesignSnapshot, "description"): validate_free_text,

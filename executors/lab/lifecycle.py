@@ -362,9 +362,9 @@ def script_failures(
         if line.startswith(RUN_MARK):
             current = []
         elif line.startswith(FILE_MARK):
-            _, index, status = line.split()
+            _, file_index, status = line.split()
             message = " ".join(current[-3:]).strip()
-            fatal = f"{where}: writing {files[int(index)].path} failed ({status}): {message}".rstrip(": ")
+            fatal = f"{where}: writing {files[int(file_index)].path} failed ({status}): {message}".rstrip(": ")
         elif line.startswith(STEP_MARK):
             _, first, status, may_fail = line.split()
             index = int(first)

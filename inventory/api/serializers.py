@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.api.serializers import JailnetModelSerializer
 from inventory.models import Credential, ManagedHost
-from topology.api.base import JailnetModelSerializer
 
 
 class CredentialSerializer(JailnetModelSerializer):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from core.api.viewsets import JailnetModelViewSet
 from inventory.models import Credential, ManagedHost
-from topology.api.base import JailnetModelViewSet
 
 from . import filtersets, serializers
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.services import ObjectInUse, VersionConflict, object_create, object_delete, object_update
 from inventory.models import Credential
 from topology.models import FirewallPolicy, Host, Interface, JailNic, PortRedirect, Switch, SwitchPort, VxlanMember
-from topology.services.objects import ObjectInUse, VersionConflict, object_create, object_delete, object_update
 
 
 def test_create_runs_model_validation(env):

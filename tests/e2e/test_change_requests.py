@@ -128,7 +128,8 @@ def test_design_history_diffs_revisions_and_restores_one(new_live_page, asgi_ser
     def two_revisions() -> Design:
         design = deployed_design(*team)
         JailNic.objects.filter(address="10.1.1.3/24").update(address="10.1.1.4/24")
-        deploy(Design.objects.get(pk=design.pk), *team, "second deploy")
+        author, approver, operator = team
+        deploy(Design.objects.get(pk=design.pk), author, approver, operator, "second deploy")
         return design
 
     design = in_thread(two_revisions)

@@ -8,7 +8,7 @@ from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from topology.audit import change_context
+from core.audit import change_context
 from topology.models import Design
 
 

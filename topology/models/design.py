@@ -3,8 +3,9 @@
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from core.models.base import BaseModel
+
 from ..validators import validate_design_name, validate_free_text
-from .base import BaseModel
 
 design_name_validator = validate_design_name
 

@@ -3,10 +3,11 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.models.base import BaseModel
+
 from ..choices import FirewallEngine, IpfwType, RuleAction, RuleDirection, RuleProtocol
 from ..fields import PfNetworkField, validate_ifname
 from ..validators import validate_rule_comment
-from .base import BaseModel
 
 
 class FirewallPolicy(BaseModel):

@@ -3,6 +3,8 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.models.base import BaseModel, CanvasPlacedModel
+
 from ..choices import HostRole, InterfaceKind
 from ..fields import InterfaceNameField, IPv4AddressField, IPv4InterfaceField, IPv4NetworkField, validate_ifname
 from ..validators import (
@@ -13,7 +15,6 @@ from ..validators import (
     validate_vm_dir,
     validate_zfs_pool,
 )
-from .base import BaseModel, CanvasPlacedModel
 
 hostname_validator = validate_host_name
 

@@ -3,10 +3,11 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.models.base import BaseModel, CanvasPlacedModel
+
 from ..choices import JailManager, JailType
 from ..fields import IPv4AddressField, IPv4InterfaceField, MacAddressField, validate_ifname
 from ..validators import validate_jail_name, validate_jail_nic_name, validate_release
-from .base import BaseModel, CanvasPlacedModel
 
 jail_name_validator = validate_jail_name
 

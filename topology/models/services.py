@@ -3,10 +3,11 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.models.base import BaseModel
+
 from ..choices import NatEngine, Protocol
 from ..fields import IPv4AddressField, IPv4NetworkField, MacAddressField, validate_ifname
 from ..validators import validate_dns_name, validate_lease_time
-from .base import BaseModel
 
 port_validators = [MinValueValidator(1), MaxValueValidator(65535)]
 

@@ -3,9 +3,10 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.models.base import BaseModel, CanvasPlacedModel
+
 from ..fields import IPv4AddressField, IPv4InterfaceField, MacAddressField
 from ..validators import validate_guest, validate_iso, validate_size, validate_vm_name
-from .base import BaseModel, CanvasPlacedModel
 
 
 class VirtualMachine(CanvasPlacedModel):

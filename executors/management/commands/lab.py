@@ -12,6 +12,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.audit import change_context
+from core.models import ChangeSource
 from executors.lab import lifecycle
 from executors.lab.lifecycle import LabError, LabNotPermitted
 from executors.lab.services import (
@@ -22,8 +24,6 @@ from executors.lab.services import (
     lab_stop,
 )
 from executors.models import Lab
-from topology.audit import change_context
-from topology.models import ChangeSource
 
 
 class Command(BaseCommand):
