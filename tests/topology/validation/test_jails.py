@@ -149,3 +149,13 @@ def test_pot_vnet_jail_on_a_plain_bridge_is_an_error():
     finding = assert_finding(broken, "JN510", "error", "pothost/jails/vnetpot1/nics/vnet0")
     assert "pot-bridge" in finding.message
     assert_no_finding(design, "JN510")
+
+
+def test_pot_network_changes_need_the_pot_destroyed_before_a_re_run():
+    from topology import snapshot as s
+
+    from .factories import assert_finding
+
+    host = s.Host(name="h", jails=(s.Jail(name="p", manager="pot", addresses=(s.JailAddress(None, "10.0.0.3"),)),))
+    finding = assert_finding(s.DesignSnapshot(name="v", hosts=(host,)), "JN511", "info", "h/jails/p")
+    assert "pot destroy -p p" in finding.message

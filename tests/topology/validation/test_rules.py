@@ -35,7 +35,8 @@ def test_article_designs_are_valid_without_findings():
     for design in (vxlan_design(), services_design()):
         report = validate(design)
         assert report.is_valid
-        assert report.findings == ()
+        # the only finding: the re-run hint for pots (JN511), which every design with a pot gets
+        assert [f.code for f in report.findings if f.code != "JN511"] == []
 
 
 def test_report_sorts_errors_first_then_by_code_and_path():

@@ -238,3 +238,24 @@ def pot_vnet_jail(index: DesignIndex) -> Iterator[Issue]:
                         "pot-bridge",
                         (refs.jail_nic_ref(host, jail, nic),),
                     )
+
+
+@rule(
+    "JN511",
+    Severity.INFO,
+    "Re-running the script does not rebuild a pot",
+    "The script creates a pot only when it does not exist (``pot create`` fails on an existing one), and pot "
+    "has no command to change a pot's network type or address afterwards. After changing a pot's addresses "
+    "or network, destroy it (``pot destroy -p NAME``) before running the script, or the pot keeps its old "
+    "network. iocage jails are updated in place (``iocage set``) and need a restart to use the new values; "
+    "jail.conf jails read their configuration at the next ``service jail restart NAME``.",
+)
+def pot_rerun(index: DesignIndex) -> Iterator[Issue]:
+    for hi in index.host_indexes():
+        for jail in hi.host.jails:
+            if jail.manager == "pot" and (jail.nics or jail.addresses):
+                yield Issue(
+                    f"{hi.name} pot {jail.name}: a changed address or network needs `pot destroy -p {jail.name}` "
+                    "before the script runs again",
+                    (refs.jail_ref(hi.host, jail),),
+                )
