@@ -176,3 +176,41 @@ def test_pot_is_created_once():
         "pot create -p web -b 12.1 -N public-bridge -i 10.192.0.3",
         "fi",
     )
+
+
+def test_dhcp_on_a_private_switch_behind_default_block_pf_is_passed_on_the_bridge():
+    host = s.Host(
+        name="h",
+        interfaces=(s.Interface(name="em0", address="192.168.0.2/24"),),
+        switches=(s.Switch(name="lan", address="10.0.0.1/24", private=True),),
+        vms=(s.VirtualMachine(name="guest", nics=(s.VmNic(switch="lan", dhcp=True),)),),
+        jails=(s.Jail(name="j", type="vnet", nics=(s.JailNic(name="vnet0", switch="lan", dhcp=True),)),),
+        dhcp=(s.DhcpService(switch="lan", range_start="10.0.0.10", range_end="10.0.0.20"),),
+        firewall=s.FirewallPolicy(default_block=True),
+    )
+    config = _render(host)
+    pf = file_content(config, "/etc/pf.conf")
+    # if_bridge(4) filters every member (pfil_member=1): a default block drops the epair's and tap's DHCP
+    assert_in_order(pf, "block", "pass quick on lan")
+    assert file_content(config, "/etc/sysctl.conf.local").splitlines()[1:] == [
+        "net.link.bridge.pfil_member=0",
+        "net.link.bridge.pfil_bridge=1",
+    ]
+    assert_in_order(
+        config.script,
+        "sysctl net.link.bridge.pfil_member=0 net.link.bridge.pfil_bridge=1",
+        "if service pf status >/dev/null 2>&1; then service pf reload; else service pf start; fi",
+    )
+
+
+def test_no_bridge_sysctls_without_default_block():
+    host = s.Host(
+        name="h",
+        interfaces=(s.Interface(name="em0", address="192.168.0.2/24"),),
+        switches=(s.Switch(name="lan", address="10.0.0.1/24"),),
+        jails=(s.Jail(name="j", type="vnet", nics=(s.JailNic(name="vnet0", switch="lan", address="10.0.0.5/24"),)),),
+        firewall=s.FirewallPolicy(),
+    )
+    config = _render(host)
+    assert config.file("/etc/sysctl.conf.local") is None
+    assert_no_line(file_content(config, "/etc/pf.conf"), "pass quick on lan")

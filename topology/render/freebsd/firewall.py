@@ -114,6 +114,14 @@ def pf_conf(
     for line in translation or ():
         body.append(_translate(line, addresses))
     body += _filter_lines(policy, addresses, antispoof_for or [])
+    switches = filtered_switches(ctx) if ctx is not None and policy.default_block else []
+    if switches:
+        body += [
+            "",
+            "# traffic within the switches (jails, VMs, DHCP and DNS from dnsmasq): filtered once, on the bridge",
+            "# (net.link.bridge.pfil_bridge=1, pfil_member=0 in /etc/sysctl.conf.local)",
+            *(f"pass quick on {conf_word(name)}" for name in switches),
+        ]
     macros = []
     if ext_if and any("$ext_if" in line for line in body):
         macros.append(f'ext_if="{conf_word(ext_if)}"')
@@ -227,6 +235,24 @@ def uses_pot_anchors(ctx: HostContext) -> bool:
     )
 
 
+BRIDGE_SYSCTLS = {"net.link.bridge.pfil_member": "0", "net.link.bridge.pfil_bridge": "1"}
+
+
+def filtered_switches(ctx: HostContext) -> list[str]:
+    """Bridges (our own and vm-bhyve's) with members, when the host's pf blocks by default.
+
+    if_bridge(4) runs pf on every member interface by default (pfil_member=1): with a default ``block`` the
+    epairs and taps of jails and VMs drop everything, DHCP requests to dnsmasq too. The host filters on the
+    bridge interface instead (pfil_bridge=1, pfil_member=0) and passes the switch's own traffic there.
+    """
+    policy = ctx.host.firewall
+    if policy is None or policy.engine != "pf" or not policy.default_block:
+        return []
+    used = {n.switch for j in ctx.host.jails for n in j.nics} | {n.switch for v in ctx.host.vms for n in v.nics}
+    used |= set(ctx.members_by_switch) | {s.name for s in ctx.host.switches if s.ports}
+    return [s.interface_name for s in ctx.host.switches if s.kind in ("bridge", "vm-switch") and s.name in used]
+
+
 def plan_firewall(plan: HostPlan, ctx: HostContext) -> None:
     """The host's pf (pf.conf) or ipfw/natd, and IP forwarding."""
     host = ctx.host
@@ -267,6 +293,11 @@ def plan_firewall(plan: HostPlan, ctx: HostContext) -> None:
         )
         if engine == "pf" and host.firewall and host.firewall.default_block:
             section.note("Warning: pf blocks by default; keep a console open in case the SSH session drops.")
+        if filtered_switches(ctx):
+            section.note("pf filters bridged traffic on the bridges, not on every jail's and VM's member interface")
+            sysctls = "".join(f"{name}={value}\n" for name, value in BRIDGE_SYSCTLS.items())
+            section.file("/etc/sysctl.conf.local", "# if_bridge(4): filter on the bridge, once\n" + sysctls)
+            section.cmd("sysctl", *(f"{name}={value}" for name, value in BRIDGE_SYSCTLS.items()))
         section.file("/etc/pf.conf", content)
         section.enable("pf")
         # rc.d/pf's start flushes everything (pfctl -F all), states too: on a re-run, with pf already
