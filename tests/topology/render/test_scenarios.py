@@ -150,7 +150,7 @@ def test_s06_iocage_vnet_jail_on_a_vm_bhyve_standard_switch_with_nat():
         config.script,
         'sysrc -f /etc/rc.conf.local vm_enable="YES"',
         'sysrc -f /etc/rc.conf.local vm_dir="zfs:zroot/vms"',
-        "zfs create zroot/vms",
+        "zfs create -p zroot/vms",
         "vm init",
         "vm switch create -a 10.1.1.1/24 services",
         'iocage create -r 12.1-RELEASE -n vnetcage interfaces="vnet0:vm-services" ip4_addr="vnet0|10.1.1.2/24" '

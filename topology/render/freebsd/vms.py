@@ -67,7 +67,7 @@ def plan_vm_bhyve(plan: HostPlan, ctx: HostContext) -> None:
     section.enable("vm")
     section.sysrc("vm_dir", host.vm_dir)
     if host.vm_dir.startswith("zfs:"):
-        section.cmd("zfs", "create", host.vm_dir.removeprefix("zfs:"))
+        section.cmd("zfs", "create", Flag("-p"), host.vm_dir.removeprefix("zfs:"))  # -p: no error on a re-run
     section.run("vm init")
     manual = manual_switches(ctx)
     for switch in host.switches:
