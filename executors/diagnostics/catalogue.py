@@ -125,6 +125,10 @@ CAPTURE = (
     Parameter("format", ParamKind.CAPTURE_FORMAT, required=False, help="text (streamed lines) or pcap (a file)"),
 )
 F, L = Target.FREEBSD, Target.LAB
+CAPTURE_TEMPLATE: Template = (
+    "timeout", "-s", "INT", "{seconds}", "tcpdump", "-n", "-l", "-i", "{interface}", "-c", "{packets}", "-s",
+    "{snaplen}", Optional_(("--", "{filter}")),
+)  # fmt: skip
 
 CATALOGUE: tuple[Diagnostic, ...] = (
     Diagnostic(
@@ -159,7 +163,8 @@ CATALOGUE: tuple[Diagnostic, ...] = (
     Diagnostic(
         "capture", "Packet capture",
         "tcpdump on an interface, bounded by packets, seconds and bytes; stoppable; text lines or a pcap file.",
-        freebsd=("tcpdump",), lab=("tcpdump",),  # built by build_capture_argv (bounds and format)
+        # Shown as is; build_capture_argv builds it (pcap format: -U -w - instead of -l).
+        freebsd=CAPTURE_TEMPLATE, lab=CAPTURE_TEMPLATE,
         parameters=CAPTURE, parsers={F: "tcpdump", L: "tcpdump"}, streams=True, in_jail=True, article=True,
     ),
     Diagnostic(
@@ -188,8 +193,8 @@ CATALOGUE: tuple[Diagnostic, ...] = (
     ),
     Diagnostic(
         "pf-nat", "pf translation rules", "nat and rdr rules loaded in pf (optionally of one anchor).",
-        freebsd=("pfctl", "-s", "nat", Optional_(("-a", "{anchor}"))), lab=("nft", "-j", "list", "ruleset"),
-        parameters=(ANCHOR,), parsers={F: "pfctl-nat", L: "nft-nat-json"}, in_jail=True,
+        freebsd=("pfctl", "-s", "nat", Optional_(("-a", "{anchor}"))), lab=("nft", "list", "ruleset"),
+        parameters=(ANCHOR,), parsers={F: "pfctl-nat", L: "nft-nat"}, in_jail=True,
     ),
     Diagnostic(
         "pf-rules", "pf filter rules", "Filter rules loaded in pf (optionally of one anchor).",

@@ -18,7 +18,7 @@ from executors.diagnostics.context import parameter_context
 from executors.diagnostics.params import HostFacts, UnsafeParameter, remote_command
 from executors.diagnostics.parsers import PARSERS
 
-from .support import s10
+from .support import ROOT, s10
 
 F, L = Target.FREEBSD, Target.LAB
 
@@ -50,12 +50,24 @@ def test_every_entry_names_existing_parsers_and_mutating_ones_need_operator_and_
     }  # fmt: skip
 
 
+def test_the_documentation_lists_every_diagnostic_and_parser():
+    text = (ROOT / "docs" / "diagnostics.md").read_text()
+    for entry in CATALOGUE:
+        assert f"| `{entry.id}` |" in text, entry.id
+    for name in PARSERS:
+        assert f"`{name}`" in text, name
+
+
 def test_catalogue_for_the_ui_shows_capture_defaults_and_bounds():
     capture = next(d for d in catalogue_as_dicts() if d["id"] == "capture")
     packets = next(p for p in capture["parameters"] if p["name"] == "packets")  # type: ignore[union-attr]
     assert packets == {"name": "packets", "kind": "packets", "required": False, "help": "", "default": 1000,
                        "minimum": 1, "maximum": 100000, "unit": "packets"}  # fmt: skip
-    assert capture["freebsd"] == "tcpdump" and capture["streams"] is True
+    assert (
+        capture["freebsd"]
+        == "timeout -s INT {seconds} tcpdump -n -l -i {interface} -c {packets} -s {snaplen} [-- {filter}]"
+    )
+    assert capture["streams"] is True
 
 
 @pytest.mark.parametrize(
@@ -95,7 +107,7 @@ def test_freebsd_argv_is_what_the_article_types(freebsd_b, diagnostic, values, a
         ("vxlan-ftable", {"vni": 111}, ("bridge", "-j", "fdb", "show", "dev", "vxlan111")),
         ("vxlan-flush", {"interface": "vxlan111"}, ("bridge", "fdb", "flush", "dev", "vxlan111", "self", "dynamic")),
         ("arp-flush", {}, ("ip", "-4", "neigh", "flush", "all")),
-        ("pf-nat", {}, ("nft", "-j", "list", "ruleset")),
+        ("pf-nat", {}, ("nft", "list", "ruleset")),
         ("jails", {}, ("ip", "-j", "netns", "list")),
     ],
 )

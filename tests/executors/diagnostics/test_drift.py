@@ -174,7 +174,7 @@ def test_what_was_not_collected_is_not_compared():
 def test_real_lab_hosts_as_brought_up_have_no_drift(host):  # type: ignore[no-untyped-def]
     collected = {
         "interfaces": lab_output(host, "ip-addr.json"), "multicast-memberships": lab_output(host, "ip-maddr.json"),
-        "pf-nat": lab_output(host, "nft-ruleset.json"), "jails": lab_output(host, "ip-netns.json"),
+        "pf-nat": lab_output(host, "nft-ruleset.txt"), "jails": lab_output(host, "ip-netns.json"),
     }  # fmt: skip
     assert drift_of_host(s10(), host, Target.LAB, collected) == []
 
@@ -186,7 +186,7 @@ def test_a_lab_bridge_member_removed_gives_exactly_that_finding():
     del epair["linkinfo"]["info_slave_kind"]
     collected = {
         "interfaces": json.dumps(links), "multicast-memberships": lab_output("jailhost-b", "ip-maddr.json"),
-        "pf-nat": lab_output("jailhost-b", "nft-ruleset.json"), "jails": lab_output("jailhost-b", "ip-netns.json"),
+        "pf-nat": lab_output("jailhost-b", "nft-ruleset.txt"), "jails": lab_output("jailhost-b", "ip-netns.json"),
     }  # fmt: skip
     assert [(f.code, f.message, f.ref.path) for f in drift_of_host(s10(), "jailhost-b", Target.LAB, collected)] == [
         ("member-missing", "switch111 member epair0a is missing", "jailhost-b/jails/vnetjail-b/nics/vnet0")
