@@ -21,7 +21,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 import yaml
 
 from . import snapshot as s
-from .validators import snapshot_value_errors
+from .allowlists import snapshot_value_errors
 
 FORMAT = "jailnet-design/1"
 

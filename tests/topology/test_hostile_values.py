@@ -20,17 +20,17 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from topology import snapshot as s
-from topology.design_io import _ENUMS, document_from_snapshot, dump_document
-from topology.render.freebsd import UnsafeValueError, render_design
-from topology.services.designs import design_import_document
-from topology.validation import validate
-from topology.validators import (
+from topology.allowlists import (
     snapshot_validators,
     validate_description,
     validate_free_text,
     validate_rule_comment,
     value_errors,
 )
+from topology.design_io import _ENUMS, document_from_snapshot, dump_document
+from topology.render.freebsd import UnsafeValueError, render_design
+from topology.services.designs import design_import_document
+from topology.validation import validate
 
 from .render.sandbox import run_script, sandbox_available
 
@@ -88,11 +88,11 @@ def _string_fields() -> list[tuple[type, str]]:
                 item = get_args(tp)[0]
                 if item is str:
                     seen.append((cls, f.name))
-                elif dataclasses.is_dataclass(item):
+                elif isinstance(item, type) and dataclasses.is_dataclass(item):
                     walk(item)
             elif tp is str:
                 seen.append((cls, f.name))
-            elif dataclasses.is_dataclass(tp):
+            elif isinstance(tp, type) and dataclasses.is_dataclass(tp):
                 walk(tp)
 
     walk(s.DesignSnapshot)

@@ -94,10 +94,11 @@ def run_script(script: str, *, directories: Iterable[str] = (), timeout: float =
         )
         log = (root / "argv.log").read_text()
         argv = [record.split("\x1f") for record in log.split("\x1e") if record]
-        files = {}
-        for path in sorted(set(root.rglob("*")) - before):
-            if path.is_file() or path.is_symlink():
-                files["/" + str(path.relative_to(root))] = path.read_text(errors="replace") if path.is_file() else ""
+        files: dict[str, str] = {}
+        for created in sorted(set(root.rglob("*")) - before):
+            if created.is_file() or created.is_symlink():
+                text = created.read_text(errors="replace") if created.is_file() else ""
+                files["/" + str(created.relative_to(root))] = text
         return Run(argv=argv, stderr=proc.stderr, returncode=proc.returncode, files=files)
 
 

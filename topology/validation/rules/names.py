@@ -396,13 +396,13 @@ _KINDS = {
     "Value outside its allow-list",
     "Every value that reaches a shell command or a configuration file on a host — names, releases, ZFS "
     "pools and datasets, paths, URLs, descriptions, host names, lease times, sizes, MACs, addresses — must "
-    "match its allow-list in full (``topology/validators.py``): no quote, ``$``, backtick, backslash, "
+    "match its allow-list in full (``topology/allowlists.py``): no quote, ``$``, backtick, backslash, "
     "semicolon, newline or other control character where the value does not need one. The API and the "
     "importer refuse such values; this rule reports them in designs stored before the lists existed, and "
     "``design render`` refuses to render them.",
 )
 def values_outside_allow_list(index: DesignIndex) -> Iterator[Issue]:
-    from ...validators import snapshot_value_errors
+    from ...allowlists import snapshot_value_errors
 
     for where, message, obj in snapshot_value_errors(index.snapshot):
         ref = ObjectRef(_KINDS.get(type(obj).__name__, "design"), where, getattr(obj, "id", None))
