@@ -563,9 +563,11 @@ def _nodes(snapshot, lid, host_netns, effective, lan_of_iface, uplinks, guests, 
     tunnels: dict[tuple[str, str], TunnelEnd] = {}
     for h in snapshot.hosts:
         node = Node(name=h.name, kind="host", host=h.name, netns=host_netns[h.name], forwards=host_forwards(h))
-        node.firewall = firewall_of(
-            h.firewall, lambda name, host=h.name: effective.get((host, name), name), h.name, notes
-        )
+
+        def effective_name(name: str, host: str = h.name) -> str:
+            return effective.get((host, name), name)
+
+        node.firewall = firewall_of(h.firewall, effective_name, h.name, notes)
         addrs: dict[str, list[IPv4Interface]] = {}
         domains: dict[str, str] = {}
         for i in h.interfaces:
