@@ -29,6 +29,7 @@ from .params import (
     check_interface,
     check_jail,
     check_pf_anchor,
+    check_pf_table,
     check_tcpdump_filter,
     check_vni,
     check_vxlan_interface,
@@ -207,6 +208,10 @@ CATALOGUE: tuple[Diagnostic, ...] = (
         parsers={F: "pfctl-state"}, in_jail=True,
     ),
     Diagnostic(
+        "pf-info", "pf status", "Whether pf is enabled, its counters and limits (shown raw).",
+        freebsd=("pfctl", "-s", "info"), lab=None, parsers={}, in_jail=True,
+    ),
+    Diagnostic(
         "jails", "Running jails", "Running jails with their JID, name, hostname, path and first IPv4 address.",
         freebsd=("jls", "-q", "-n", "jid", "name", "host.hostname", "path", "ip4.addr"),
         lab=("ip", "-j", "netns", "list"),  # a lab VNET jail is a network namespace
@@ -243,6 +248,14 @@ def diagnostic(diagnostic_id: str) -> Diagnostic:
         return BY_ID[diagnostic_id]
     except KeyError:
         raise NotAvailable(f"no diagnostic called {diagnostic_id!r}") from None
+
+
+PF_SHOW = {"nat": "pf-nat", "rules": "pf-rules", "state": "pf-state", "info": "pf-info"}
+
+
+def pf_diagnostic(table: object) -> str:
+    """The catalogue entry showing pf's ``table`` (``pfctl -s nat|rules|state|info``), the table checked first."""
+    return PF_SHOW[check_pf_table(table)]
 
 
 def _check(parameter: Parameter, value: object, context: ParameterContext) -> str:

@@ -13,6 +13,7 @@ from executors.diagnostics.catalogue import (
     Target,
     build_argv,
     catalogue_as_dicts,
+    pf_diagnostic,
 )
 from executors.diagnostics.context import parameter_context
 from executors.diagnostics.params import HostFacts, UnsafeParameter, remote_command
@@ -46,8 +47,19 @@ def test_every_entry_names_existing_parsers_and_mutating_ones_need_operator_and_
     assert [d.id for d in CATALOGUE if d.streams] == ["capture"]
     # Only what the lab does not emulate has no lab equivalent.
     assert {d.id for d in CATALOGUE if d.lab is None} == {
-        "interface-group", "pf-state", "vm-switches", "iocage-jails", "pot-jails"
+        "interface-group", "pf-state", "pf-info", "vm-switches", "iocage-jails", "pot-jails"
     }  # fmt: skip
+
+
+def test_a_pf_table_selects_its_entry_and_nothing_else_passes():
+    assert [pf_diagnostic(t) for t in ("nat", "rules", "state", "info")] == [
+        "pf-nat",
+        "pf-rules",
+        "pf-state",
+        "pf-info",
+    ]
+    with pytest.raises(UnsafeParameter, match="must be one of nat, rules, state, info"):
+        pf_diagnostic("nat -F all")
 
 
 def test_the_documentation_lists_every_diagnostic_and_parser():
