@@ -61,13 +61,13 @@ class Parameter:
 
 
 @dataclass(frozen=True, slots=True)
-class Optional_:
+class WhenGiven:
     """Template elements included only when every parameter they name was given (``-a {anchor}``)."""
 
     elements: tuple[str, ...]
 
 
-Template = tuple[str | Optional_, ...]
+Template = tuple[str | WhenGiven, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +128,7 @@ CAPTURE = (
 F, L = Target.FREEBSD, Target.LAB
 CAPTURE_TEMPLATE: Template = (
     "timeout", "-s", "INT", "{seconds}", "tcpdump", "-n", "-l", "-i", "{interface}", "-c", "{packets}", "-s",
-    "{snaplen}", Optional_(("--", "{filter}")),
+    "{snaplen}", WhenGiven(("--", "{filter}")),
 )  # fmt: skip
 
 CATALOGUE: tuple[Diagnostic, ...] = (
@@ -157,8 +157,8 @@ CATALOGUE: tuple[Diagnostic, ...] = (
     Diagnostic(
         "multicast-memberships", "Multicast memberships",
         "Groups joined per interface: a multicast VXLAN joins its group on its underlay interface.",
-        freebsd=("ifmcstat", Optional_(("-i", "{interface}"))),
-        lab=("ip", "-j", "maddr", "show", Optional_(("dev", "{interface}"))),
+        freebsd=("ifmcstat", WhenGiven(("-i", "{interface}"))),
+        lab=("ip", "-j", "maddr", "show", WhenGiven(("dev", "{interface}"))),
         parameters=(OPTIONAL_IFACE,), parsers={F: "ifmcstat", L: "ip-maddr-json"}, in_jail=True, article=True,
     ),
     Diagnostic(
@@ -194,12 +194,12 @@ CATALOGUE: tuple[Diagnostic, ...] = (
     ),
     Diagnostic(
         "pf-nat", "pf translation rules", "nat and rdr rules loaded in pf (optionally of one anchor).",
-        freebsd=("pfctl", "-s", "nat", Optional_(("-a", "{anchor}"))), lab=("nft", "list", "ruleset"),
+        freebsd=("pfctl", "-s", "nat", WhenGiven(("-a", "{anchor}"))), lab=("nft", "list", "ruleset"),
         parameters=(ANCHOR,), parsers={F: "pfctl-nat", L: "nft-nat"}, in_jail=True,
     ),
     Diagnostic(
         "pf-rules", "pf filter rules", "Filter rules loaded in pf (optionally of one anchor).",
-        freebsd=("pfctl", "-s", "rules", Optional_(("-a", "{anchor}"))), lab=("nft", "list", "ruleset"),
+        freebsd=("pfctl", "-s", "rules", WhenGiven(("-a", "{anchor}"))), lab=("nft", "list", "ruleset"),
         parameters=(ANCHOR,), parsers={F: "pfctl-rules", L: None}, in_jail=True,
     ),
     Diagnostic(
@@ -318,7 +318,7 @@ def build_argv(
         checked["unit"] = str(context.vxlan_units[checked["interface"]])
     argv: list[str] = []
     for element in template:
-        if isinstance(element, Optional_):
+        if isinstance(element, WhenGiven):
             try:
                 argv += [e.format_map(checked) for e in element.elements]
             except KeyError:
@@ -424,5 +424,5 @@ def _shown(template: Template | None) -> str | None:
         return None
     words = []
     for element in template:
-        words.append(f"[{' '.join(element.elements)}]" if isinstance(element, Optional_) else element)
+        words.append(f"[{' '.join(element.elements)}]" if isinstance(element, WhenGiven) else element)
     return " ".join(words)

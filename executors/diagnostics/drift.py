@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -19,12 +19,24 @@ from typing import Any
 from topology import snapshot as s
 
 from .catalogue import BY_ID, Target
-from .expected import ExpectedHost, ExpectedInterface, ExpectedMember, ExpectedNat, Owner, normalise_network
+from .expected import (
+    ExpectedHost,
+    ExpectedInterface,
+    ExpectedMember,
+    ExpectedNat,
+    Owner,
+    expected_host,
+    normalise_network,
+)
 from .parsers import PARSERS
 from .records import InterfaceAddress, InterfaceRecord, JailRecord, MulticastMembership, NatRule, Parsed, RawLine
 
 # The diagnostics "Check drift" runs on a host, in this order (catalogue ids).
 DRIFT_DIAGNOSTICS: tuple[str, ...] = ("interfaces", "multicast-memberships", "pf-nat", "jails")
+
+
+# How the comparisons report a finding: code, message, design object (and a severity, error by default).
+Add = Callable[..., None]
 
 
 class DriftSeverity(StrEnum):
@@ -176,7 +188,7 @@ def _managed_kind(record: InterfaceRecord) -> str | None:
     return None
 
 
-def _compare_interface(wanted: ExpectedInterface, record: InterfaceRecord, add: Any) -> None:
+def _compare_interface(wanted: ExpectedInterface, record: InterfaceRecord, add: Add) -> None:
     name = wanted.name
     have = _ipv4(record.addresses)
     want: dict[str, int] = {}
@@ -217,7 +229,7 @@ def _compare_interface(wanted: ExpectedInterface, record: InterfaceRecord, add: 
             wanted.ref)  # fmt: skip
 
 
-def _compare_members(expected: ExpectedHost, observed: dict[str, InterfaceRecord], add: Any) -> None:
+def _compare_members(expected: ExpectedHost, observed: dict[str, InterfaceRecord], add: Add) -> None:
     jail_names = frozenset(j.name for j in expected.jails)
     wanted_by_bridge: dict[str, list[ExpectedMember]] = {}
     for expected_member in expected.members:
@@ -274,7 +286,7 @@ def _nat_matches(wanted: ExpectedNat, rule: NatRule) -> bool:
     )
 
 
-def _compare_nat(wanted: Sequence[ExpectedNat], rules: Sequence[NatRule], add: Any, host_ref: s.ObjectRef) -> None:
+def _compare_nat(wanted: Sequence[ExpectedNat], rules: Sequence[NatRule], add: Add, host_ref: s.ObjectRef) -> None:
     remaining = [r for r in rules if r.action in ("nat", "rdr", "nat-anchor")]
     for item in wanted:
         match = next((r for r in remaining if _nat_matches(item, r)), None)
@@ -299,8 +311,6 @@ def drift_of_host(
     snapshot: s.DesignSnapshot, host_name: str, target: Target, outputs: Mapping[str, str]
 ) -> list[DriftFinding]:
     """Drift of one host from the raw outputs of :data:`DRIFT_DIAGNOSTICS` (the whole pipeline, pure)."""
-    from .expected import expected_host
-
     expected = expected_host(snapshot, host_name, target)
     # Every lab's namespaces are visible from any lab host; only this host's jails are looked for by name.
     return drift(expected, host_state(target, outputs))

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from topology import snapshot as s
 from topology.render.freebsd.context import HostContext, address_of, members_by_host
 from topology.render.freebsd.firewall import redirect_target
-from topology.render.lab.network import LabNetwork, build_network, iface
+from topology.render.lab.model import LabNetwork, Node, iface
+from topology.render.lab.network import build_network
 
 from .catalogue import Target
 
@@ -362,9 +363,9 @@ def _expected_lab(snapshot: s.DesignSnapshot, host: s.Host, net: LabNetwork) -> 
     )
 
 
-def _resolvable(host: s.Host, node: object) -> list[s.PortRedirect]:
+def _resolvable(host: s.Host, node: Node) -> list[s.PortRedirect]:
     """The redirects the lab realised, in order (those whose target it could resolve)."""
-    redirects = getattr(node, "redirects", [])
+    redirects = node.redirects
     if len(redirects) == len(host.redirects):
         return list(host.redirects)
     # Unresolvable targets were left out by the lab model: pair by (interface, protocol, external port).
