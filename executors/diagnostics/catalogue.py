@@ -33,6 +33,7 @@ from .params import (
     check_tcpdump_filter,
     check_vni,
     check_vxlan_interface,
+    remote_command,
 )
 
 
@@ -326,6 +327,19 @@ def build_argv(
         else:
             argv.append(element.format_map(checked))
     return _in_jail(entry, target, tuple(argv), context, jail)
+
+
+def build_command(
+    diagnostic_id: str,
+    target: Target,
+    values: Mapping[str, object],
+    context: ParameterContext,
+    *,
+    jail: str | None = None,
+) -> tuple[tuple[str, ...], str]:
+    """The checked argv and the exact command line an SSH exec request carries for it (see ``remote_command``)."""
+    argv = build_argv(diagnostic_id, target, values, context, jail=jail)
+    return argv, remote_command(argv)
 
 
 def build_capture_argv(

@@ -12,6 +12,7 @@ from executors.diagnostics.catalogue import (
     Role,
     Target,
     build_argv,
+    build_command,
     catalogue_as_dicts,
     pf_diagnostic,
 )
@@ -160,6 +161,12 @@ def test_what_a_target_lacks_is_not_available_and_typos_are_refused(freebsd_b, l
 def test_host_facts_widen_the_known_names():
     context = parameter_context(s10(), "jailhost-b", F, HostFacts(interfaces=frozenset({"vnet0.12"})))
     assert build_argv("interface", F, {"interface": "vnet0.12"}, context) == ("ifconfig", "vnet0.12")
+
+
+def test_the_ssh_command_line_of_a_capture_keeps_the_filter_one_word(freebsd_b):  # type: ignore[no-untyped-def]
+    argv, line = build_command("capture", F, {"interface": "em0", "filter": "udp and port 4789"}, freebsd_b)
+    assert line == "timeout -s INT 30 tcpdump -n -l -i em0 -c 1000 -s 2048 -- 'udp and port 4789'"
+    assert argv[-1] == "udp and port 4789"
 
 
 def test_remote_command_gives_sh_back_exactly_the_argv():
