@@ -49,6 +49,9 @@ class ExpectedInterface:
     vxlan: ExpectedVxlan | None
     ref: s.ObjectRef
     managed: bool = True  # created by the design (bridge, vxlan, vlan, clone): a missing one is drift
+    # An interface a tool names at run time, found by one of its groups and its address instead: pot's bridge
+    # is the ``bridgeN`` in group ``pot`` whose address is POT_GATEWAY.
+    located_by: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +191,8 @@ def _expected_freebsd(snapshot: s.DesignSnapshot, host: s.Host) -> ExpectedHost:
     for w in host.switches:
         name = w.interface_name
         ref = _ref("switch", f"{base}/switches/{w.name}", w.id)
-        interfaces.append(ExpectedInterface(name, tuple(addresses.get(name, [])), w.mtu, None, ref))
+        located = ("pot", address_of(w.address) or "") if w.kind == "pot-bridge" and w.address else None
+        interfaces.append(ExpectedInterface(name, tuple(addresses.get(name, [])), w.mtu, None, ref, located_by=located))
         for p in w.ports:
             members.append(ExpectedMember(name, p.interface, None, p.private, ref))
     memberships: list[ExpectedMembership] = []
