@@ -131,3 +131,16 @@ def test_frontend_field_list_carries_the_model_validators() -> None:
     assert nic["mac"]["formats"] == ["mac"]
     assert "jail" not in nic, "owners are set by where an object is drawn"
     assert kinds["jail-nic"]["ownerKinds"] == {"jail": "jail"}
+
+
+@pytest.mark.parametrize("kind", DECLARATIONS, ids=lambda k: k.name)
+def test_document_enumerations_are_the_model_choices(kind) -> None:
+    from topology.design_io import _ENUMS
+
+    for attr in kind.snapshot_fields:
+        mapping = kind.mapping(attr)
+        if not isinstance(mapping, Column) or attr == "id":
+            continue
+        choices = kind.model._meta.get_field(mapping.model_field).choices
+        if choices:
+            assert _ENUMS.get((kind.snapshot, attr)) == tuple(value for value, _ in choices), f"{kind.name}.{attr}"
