@@ -31,6 +31,9 @@ else:  # the embedded default: generated once, kept in var/secrets.json
     SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or _secrets["django_secret_key"]
     CREDENTIAL_ENCRYPTION_KEY = os.environ.get("JAILNET_CREDENTIAL_KEY") or _secrets["credential_key"]
 
+# Network namespace the controller opens management SSH connections in ("" = its own): a management VRF.
+SSH_MANAGEMENT_NETNS = os.environ.get("JAILNET_SSH_MANAGEMENT_NETNS", "")
+
 DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 ALLOWED_HOSTS = [
     h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h

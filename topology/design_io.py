@@ -21,6 +21,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 import yaml
 
 from . import snapshot as s
+from .allowlists import snapshot_value_errors
 
 FORMAT = "jailnet-design/1"
 
@@ -46,16 +47,22 @@ def excerpt(value: Any) -> str:
 
 
 class DocumentError(ValueError):
-    """A design document that cannot be read; ``errors`` lists each problem with its location.
+    """A design document that cannot be read: ``errors`` lists each problem with its location, ``fields``
+    the values refused by their allow-lists, keyed by location (``hosts[jailhost].jails[www].release``).
 
-    At most ``MAX_REPORTED_ERRORS`` are kept (a last line says how many more there were).
+    At most ``MAX_REPORTED_ERRORS`` errors are kept (a last line says how many more there were).
     """
 
-    def __init__(self, errors: list[str]):
+    def __init__(self, errors: list[str], fields: dict[str, list[str]] | None = None):
         if len(errors) > MAX_REPORTED_ERRORS:
             errors = [*errors[:MAX_REPORTED_ERRORS], f"... and {len(errors) - MAX_REPORTED_ERRORS} more problems"]
-        super().__init__("; ".join(errors))
+        fields = fields or {}
+        if len(fields) > MAX_REPORTED_ERRORS:
+            fields = dict(list(fields.items())[:MAX_REPORTED_ERRORS])
+        self.fields = fields
         self.errors = errors
+        every = errors + [f"{where}: {message}" for where, messages in self.fields.items() for message in messages]
+        super().__init__("; ".join(every))
 
 
 # --- reading ----------------------------------------------------------------------------------------
@@ -250,8 +257,12 @@ def snapshot_from_document(doc: dict[str, Any]) -> s.DesignSnapshot:
                 known = ", ".join(s.HOST_TOOLS)
                 errors.append(f"hosts.{excerpt(host.name)[1:-1]}.tools: unknown tool {excerpt(tool)} (known: {known})")
     errors.extend(_enum_errors(snap))
-    if errors:
-        raise DocumentError(errors)
+    # values outside their allow-lists, keyed by their location like the importer's field errors
+    fields: dict[str, list[str]] = {}
+    for where, message, _ in snapshot_value_errors(snap):
+        fields.setdefault(where.removeprefix("design."), []).append(message)
+    if errors or fields:
+        raise DocumentError(errors, fields)
     return snap
 
 

@@ -854,6 +854,40 @@ export interface paths {
         patch: operations["managed_hosts_partial_update"];
         trace?: never;
     };
+    "/api/managed-hosts/{id}/pin-key/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Pin the host key: confirm the offered one by its fingerprint, or a pasted key (a re-pin needs a reason). */
+        post: operations["managed_hosts_pin_key_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/managed-hosts/{id}/test-connection/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Test the connection and record what was found on the host. */
+        post: operations["managed_hosts_test_connection_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/": {
         parameters: {
             query?: never;
@@ -1498,6 +1532,17 @@ export interface components {
             last_updated?: string | null;
             in_use_by?: components["schemas"]["InUseBy"][];
         };
+        /** @description What a test connection found. ``offered_fingerprint``: a key waits for confirmation (or changed). */
+        ContactResult: {
+            /** @description Logged in and facts gathered */
+            ok: boolean;
+            host_key_state: string;
+            offered_fingerprint: string;
+            facts: {
+                [key: string]: unknown;
+            };
+            error: string;
+        };
         /** @description An SSH password or private key. The secret is accepted on create/update and never returned. */
         Credential: {
             readonly id: number;
@@ -1856,6 +1901,26 @@ export interface components {
             /** @description [{path, content, mode}] (derived, read-only) */
             files?: unknown;
         };
+        /** @description Confirm the offered key by typing or pasting its fingerprint, or pin a public key got out of band. */
+        HostKeyPinRequest: {
+            /** @default  */
+            fingerprint: string;
+            /** @default  */
+            public_key: string;
+            /**
+             * @description Required to replace a pinned key
+             * @default
+             */
+            reason: string;
+        };
+        /**
+         * @description * `unknown` - Not contacted yet
+         *     * `offered` - Fingerprint waits for confirmation
+         *     * `pinned` - Pinned
+         *     * `changed` - Host key changed: connections stopped
+         * @enum {string}
+         */
+        HostKeyStateEnum: "unknown" | "offered" | "pinned" | "changed";
         /** @description A FreeBSD machine of a design, with the tools it has installed. */
         HostRequest: {
             /** @description Incremented by every change. Send the version you read with PUT/PATCH; a stale one is refused with 409. Ignored on create. */
@@ -2177,7 +2242,13 @@ export interface components {
             username: string;
             password: string;
         };
-        /** @description A real machine reachable over SSH. Its host key and facts are recorded by the tool, read-only here. */
+        /**
+         * @description A real machine reachable over SSH. Its host key, key state and facts are recorded by the tool, read-only.
+         *
+         *     ``host_key_fingerprint`` is the pinned key's; ``offered_fingerprint`` the key the host offered at the last
+         *     contact when it is not the pinned one (first contact: waits for confirmation; ``changed``: connections are
+         *     stopped until an operator re-pins).
+         */
         ManagedHost: {
             readonly id: number;
             /** Format: uri */
@@ -2195,14 +2266,32 @@ export interface components {
             ssh_port?: number;
             credential?: components["schemas"]["BriefObject"] | null;
             freebsd_release?: string;
-            /** @description Pinned SSH host key (OpenSSH format), recorded at first contact */
+            /** @description Pinned SSH host key (OpenSSH format), confirmed by an operator */
             readonly host_key: string;
+            readonly host_key_state: components["schemas"]["HostKeyStateEnum"];
+            /** @description SHA256 fingerprint of the pinned key */
+            readonly host_key_fingerprint: string;
             /** Format: date-time */
             readonly host_key_pinned_at: string | null;
+            /** @description Key offered at the last contact that is not (yet) the pinned one */
+            readonly offered_host_key: string;
+            /** @description SHA256 fingerprint of the key the host offered that is not pinned (empty when none) */
+            readonly offered_fingerprint: string;
             /** @description Discovered from the host, read-only */
             readonly facts: unknown;
+            /** Format: date-time */
+            readonly facts_gathered_at: string | null;
+            /** Format: date-time */
+            readonly last_contact_at: string | null;
+            readonly last_contact_error: string;
         };
-        /** @description A real machine reachable over SSH. Its host key and facts are recorded by the tool, read-only here. */
+        /**
+         * @description A real machine reachable over SSH. Its host key, key state and facts are recorded by the tool, read-only.
+         *
+         *     ``host_key_fingerprint`` is the pinned key's; ``offered_fingerprint`` the key the host offered at the last
+         *     contact when it is not the pinned one (first contact: waits for confirmation; ``changed``: connections are
+         *     stopped until an operator re-pins).
+         */
         ManagedHostRequest: {
             /** @description Incremented by every change. Send the version you read with PUT/PATCH; a stale one is refused with 409. Ignored on create. */
             version?: number;
@@ -2818,7 +2907,13 @@ export interface components {
             allow_raw_sockets?: boolean;
             devfs_ruleset?: number | null;
         };
-        /** @description A real machine reachable over SSH. Its host key and facts are recorded by the tool, read-only here. */
+        /**
+         * @description A real machine reachable over SSH. Its host key, key state and facts are recorded by the tool, read-only.
+         *
+         *     ``host_key_fingerprint`` is the pinned key's; ``offered_fingerprint`` the key the host offered at the last
+         *     contact when it is not the pinned one (first contact: waits for confirmation; ``changed``: connections are
+         *     stopped until an operator re-pins).
+         */
         PatchedManagedHostRequest: {
             /** @description Incremented by every change. Send the version you read with PUT/PATCH; a stale one is refused with 409. Ignored on create. */
             version?: number;
@@ -4960,15 +5055,13 @@ export interface operations {
                     "application/json": components["schemas"]["RenderedHost"][];
                 };
             };
-            /** @description Invalid input: field name to list of messages (or detail) */
+            /** @description A value the renderer refuses to write (see JN117) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
             403: {
@@ -8777,6 +8870,129 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ManagedHost"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Stale version, the object is still in use, or a state that forbids this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    managed_hosts_pin_key_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this managed host. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["HostKeyPinRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagedHost"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Stale version, the object is still in use, or a state that forbids this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    managed_hosts_test_connection_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactResult"];
                 };
             };
             /** @description Invalid input: field name to list of messages (or detail) */
