@@ -20,8 +20,11 @@ def _flush_may_empty_the_audit_history():
     ``jailnet_audit_maintenance`` on SQLite. Only the test flush turns it on, around its own statements.
     """
     # Through the backends' base modules: importing an operations module first is a circular import.
-    from django.db.backends.postgresql.base import DatabaseOperations as PostgresOperations
-    from django.db.backends.sqlite3.base import DatabaseOperations as SqliteOperations
+    from django.db.backends.postgresql import base as postgres_base
+    from django.db.backends.sqlite3 import base as sqlite_base
+
+    PostgresOperations = postgres_base.DatabaseWrapper.ops_class
+    SqliteOperations = sqlite_base.DatabaseWrapper.ops_class
 
     sqlite_flush, postgres_flush = SqliteOperations.sql_flush, PostgresOperations.sql_flush
 

@@ -64,7 +64,7 @@ def test_each_entry_links_to_the_one_before_and_the_chain_verifies(capsys):
     with change_context(source="api"):
         design_import_document(document_text=DOC)  # bulk entries
     host = Host.objects.get()
-    host.description = "edited"
+    host.default_router = "192.168.0.254"
     host.save()  # a single entry
     entries = list(AuditEntry.objects.order_by("id"))
     assert len(entries) > 5

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('topology', '0008_change_request_contributors'),
+        ('topology', '0009_change_request_contributors'),
     ]
 
     operations = [
