@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 
 import pytest
@@ -181,3 +182,23 @@ def test_remote_command_gives_sh_back_exactly_the_argv():
 def test_remote_command_refuses_what_csh_or_a_newline_would_change(element):  # type: ignore[no-untyped-def]
     with pytest.raises(UnsafeParameter, match="control character or '!'"):
         remote_command(["echo", element])
+
+
+def test_a_renamed_vxlan_interface_is_read_through_its_clone_unit():
+    """vxlan(4)'s sysctl tree is numbered by the clone unit, which a rename keeps (``vxblue`` cloned as vxlan0)."""
+    snapshot = s10()
+    segments = tuple(
+        dataclasses.replace(
+            seg,
+            members=tuple(
+                dataclasses.replace(m, interface_name="vxblue") if m.host == "gateway" and seg.vni == 222 else m
+                for m in seg.members
+            ),
+        )
+        for seg in snapshot.vxlan_segments
+    )
+    context = parameter_context(dataclasses.replace(snapshot, vxlan_segments=segments), "gateway", F)
+    assert build_argv("vxlan-ftable", F, {"vni": 222}, context) == ("sysctl", "net.link.vxlan.0.ftable.dump")
+    assert build_argv("vxlan-ftable", F, {"interface": "vxlan111"}, context) == (
+        "sysctl", "net.link.vxlan.111.ftable.dump"
+    )  # fmt: skip
