@@ -17,11 +17,11 @@ from executors.diagnostics.catalogue import (
     catalogue_as_dicts,
     pf_diagnostic,
 )
-from executors.diagnostics.context import parameter_context
+from executors.diagnostics.context import host_facts, parameter_context
 from executors.diagnostics.params import HostFacts, UnsafeParameter, remote_command
 from executors.diagnostics.parsers import PARSERS
 
-from .support import ROOT, s10
+from .support import ROOT, freebsd, s10
 
 F, L = Target.FREEBSD, Target.LAB
 
@@ -162,6 +162,17 @@ def test_what_a_target_lacks_is_not_available_and_typos_are_refused(freebsd_b, l
 def test_host_facts_widen_the_known_names():
     context = parameter_context(s10(), "jailhost-b", F, HostFacts(interfaces=frozenset({"vnet0.12"})))
     assert build_argv("interface", F, {"interface": "vnet0.12"}, context) == ("ifconfig", "vnet0.12")
+
+
+def test_facts_gathered_from_a_hosts_own_output():
+    interfaces = PARSERS["ifconfig"](freebsd("s10-jailhost-b-ifconfig.txt")).records
+    jails = PARSERS["jls"](freebsd("reference-jls-n.txt")).records
+    facts = host_facts(interfaces, jails)
+    assert {"vnet0.12", "tap0", "lo0"} <= facts.interfaces
+    assert {"vm-switch", "vm-port", "viid-3f2a9@", "epair"} <= facts.groups
+    context = parameter_context(s10(), "jailhost-b", F, facts)
+    assert build_argv("interface-group", F, {"group": "viid-3f2a9@"}, context) == ("ifconfig", "-g", "viid-3f2a9@")
+    assert build_argv("arp", F, {}, context, jail="web") == ("jexec", "web", "arp", "-an")  # running, not designed
 
 
 def test_the_ssh_command_line_of_a_capture_keeps_the_filter_one_word(freebsd_b):  # type: ignore[no-untyped-def]
