@@ -74,7 +74,9 @@ def test_the_documentation_lists_every_diagnostic_and_parser():
 
 def test_catalogue_for_the_ui_shows_capture_defaults_and_bounds():
     capture = next(d for d in catalogue_as_dicts() if d["id"] == "capture")
-    packets = next(p for p in capture["parameters"] if p["name"] == "packets")  # type: ignore[union-attr]
+    parameters = capture["parameters"]
+    assert isinstance(parameters, list)
+    packets = next(p for p in parameters if p["name"] == "packets")
     assert packets == {"name": "packets", "kind": "packets", "required": False, "help": "", "default": 1000,
                        "minimum": 1, "maximum": 100000, "unit": "packets"}  # fmt: skip
     assert (
