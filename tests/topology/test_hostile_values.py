@@ -320,7 +320,9 @@ def test_hostile_values_rendered_without_validation_cannot_inject(cls, name):
             assert not [path for path in run.files if "pwned" in path], (value, sorted(run.files))
             assert set(run.files) == written, (value, sorted(set(run.files) ^ written))
             for path in written:
-                assert run.files[path].rstrip("\n") == config.file(path).content.rstrip("\n"), (value, path)
+                managed = config.file(path)
+                assert managed is not None, (value, path)
+                assert run.files[path].rstrip("\n") == managed.content.rstrip("\n"), (value, path)
 
 
 @pytest.mark.skipif(not sandbox_available(), reason="needs user namespaces, chroot and dash")

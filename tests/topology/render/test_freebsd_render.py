@@ -226,7 +226,8 @@ def test_jail_conf_vnet_jail_uses_epairs_on_its_bridge():
     assert_in_order(
         helper, "a=$(ifconfig epair create)", 'ifconfig "$host_side" mtu "$mtu"', 'ifconfig "$bridge" addm "$host_side"'
     )
-    assert config.file("/usr/local/sbin/jailnet-epair").mode == "0755"
+    epair_helper = config.file("/usr/local/sbin/jailnet-epair")
+    assert epair_helper is not None and epair_helper.mode == "0755"
     # the address and default route come up with the jail's own /etc/rc, before its services
     assert file_content(config, "/usr/local/jails/db/etc/rc.conf.local").splitlines()[1:] == [
         f'ifconfig_{jail_side}_name="vnet0"',
