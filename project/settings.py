@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "inventory",
     "topology",
     "executors",
+    "executors.deploy",
 ]
 
 MIDDLEWARE = [
