@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -56,8 +56,14 @@ class DeploymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [RolePermission]
     write_action = "deploy"
 
+    @extend_schema(parameters=[OpenApiParameter("change_request", int, description="Only this request's")])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
     def get_queryset(self) -> QuerySet[Deployment]:
-        return Deployment.objects.prefetch_related("hosts").order_by("-created", "-id")
+        queryset = Deployment.objects.prefetch_related("hosts").order_by("-created", "-id")
+        wanted = self.request.query_params.get("change_request", "")
+        return queryset.filter(change_request_id=int(wanted)) if wanted.isdigit() else queryset
 
     @extend_schema(request=DeploymentCreateSerializer, responses={201: DeploymentSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -4673,6 +4673,8 @@ export interface operations {
     deployments_list: {
         parameters: {
             query?: {
+                /** @description Only this request's */
+                change_request?: number;
                 /** @description Number of results to return per page. */
                 limit?: number;
                 /** @description The initial index from which to return the results. */
