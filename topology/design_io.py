@@ -21,16 +21,20 @@ from typing import Any, get_args, get_origin, get_type_hints
 import yaml
 
 from . import snapshot as s
+from .allowlists import snapshot_value_errors
 
 FORMAT = "jailnet-design/1"
 
 
 class DocumentError(ValueError):
-    """A design document that cannot be read; ``errors`` lists each problem with its location."""
+    """A design document that cannot be read: ``errors`` lists each problem with its location, ``fields``
+    the values refused by their allow-lists, keyed by location (``hosts[jailhost].jails[www].release``)."""
 
-    def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors))
+    def __init__(self, errors: list[str], fields: dict[str, list[str]] | None = None):
+        self.fields = fields or {}
         self.errors = errors
+        every = errors + [f"{where}: {message}" for where, messages in self.fields.items() for message in messages]
+        super().__init__("; ".join(every))
 
 
 # --- reading ----------------------------------------------------------------------------------------
@@ -151,8 +155,12 @@ def snapshot_from_document(doc: dict[str, Any]) -> s.DesignSnapshot:
             if tool not in s.HOST_TOOLS:
                 errors.append(f"hosts.{host.name}.tools: unknown tool '{tool}' (known: {', '.join(s.HOST_TOOLS)})")
     errors.extend(_enum_errors(snap))
-    if errors:
-        raise DocumentError(errors)
+    # values outside their allow-lists, keyed by their location like the importer's field errors
+    fields: dict[str, list[str]] = {}
+    for where, message, _ in snapshot_value_errors(snap):
+        fields.setdefault(where.removeprefix("design."), []).append(message)
+    if errors or fields:
+        raise DocumentError(errors, fields)
     return snap
 
 

@@ -94,7 +94,7 @@ def test_a_deploy_runs_in_the_worker_and_the_request_follows_then_a_redeploy_is_
 
     host_type = ContentType.objects.get_for_model(DeploymentHost)
     entries = AuditEntry.objects.filter(object_type=host_type, design_id=design_with_lab.pk)
-    assert {(e.host_name, e.after["outcome"]) for e in entries} >= {(h, "deployed") for h in HOSTS}
+    assert {(e.host_name, (e.after or {}).get("outcome")) for e in entries} >= {(h, "deployed") for h in HOSTS}
     assert all(e.user_name == "operator" and e.source == "task" for e in entries)
     assert Deployment.objects.filter(design_id=design_with_lab.pk).count() == 2
 

@@ -34,7 +34,7 @@ from topology.models import (
     VxlanMember,
     VxlanSegment,
 )
-from topology.render.freebsd import render_design, render_host
+from topology.render.freebsd import UnsafeValueError, render_design, render_host
 from topology.selectors import design_snapshot
 from topology.services.designs import design_import_document
 from topology.snapshot import DesignSnapshot
@@ -239,19 +239,24 @@ class DesignViewSet(JailnetModelViewSet):
     @extend_schema(
         summary="Render a design per host",
         parameters=[RENDER_HOST_PARAMETER],
-        responses={200: s.RenderedHostSerializer(many=True), 403: DetailSerializer, 404: DetailSerializer},
+        responses={
+            200: s.RenderedHostSerializer(many=True),
+            400: OpenApiResponse(DetailSerializer, description="A value the renderer refuses to write (see JN117)"),
+            403: DetailSerializer,
+            404: DetailSerializer,
+        },
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def render(self, request: Request, pk: str | None = None) -> Response:
         """The FreeBSD configuration of every host (or of ``?host=``): operator script and managed files."""
         snapshot = _snapshot(self.get_object())
         host_name = request.query_params.get("host")
-        if host_name:
-            if snapshot.host(host_name) is None:
-                raise exceptions.NotFound(f"The design has no host named '{host_name}'.")
-            configs = [render_host(snapshot, host_name)]
-        else:
-            configs = list(render_design(snapshot).values())
+        if host_name and snapshot.host(host_name) is None:
+            raise exceptions.NotFound(f"The design has no host named '{host_name}'.")
+        try:
+            configs = [render_host(snapshot, host_name)] if host_name else list(render_design(snapshot).values())
+        except UnsafeValueError as exc:  # a value stored before the allow-lists existed; JN117 says where
+            raise exceptions.ValidationError({"detail": str(exc)}) from exc
         return Response(s.RenderedHostSerializer(configs, many=True).data)
 
     @extend_schema(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 
@@ -99,7 +99,7 @@ def _deployed_hosts(revision: Revision | None) -> dict[str, dict[str, Any]]:
 
 def _freeze_into(cr: ChangeRequest) -> None:
     """Snapshot the design now, validate and render it, diff against the base revision; store all of it."""
-    from topology.render.freebsd import render_design
+    from topology.render.freebsd import UnsafeValueError, render_design
     from topology.validation import validate
 
     snapshot = design_snapshot(design=cr.design)
@@ -111,7 +111,11 @@ def _freeze_into(cr: ChangeRequest) -> None:
     cr.base_revision = latest_revision(cr.design)
     cr.required_approvals = cr.design.required_approvals
     cr.stale = False
-    frozen = freeze_hosts(render_design(snapshot), _deployed_hosts(cr.base_revision))
+    try:
+        rendered = render_design(snapshot)
+    except UnsafeValueError as exc:  # a value stored before the allow-lists existed; JN117 says where
+        raise ValidationError({"design": [f"cannot be rendered: {exc}"]}) from exc
+    frozen = freeze_hosts(rendered, _deployed_hosts(cr.base_revision))
     if cr.pk is not None:
         ChangeRequestHost.objects.filter(change_request=cr).delete()
     cr.save()

@@ -33,7 +33,7 @@ def design_import_document(*, document_text: str, user: Any = None) -> tuple[m.D
     try:
         snap = snapshot_from_document(load_document(document_text))
     except DocumentError as exc:
-        raise ValidationError({"document": exc.errors}) from exc
+        raise ValidationError({**exc.fields, **({"document": exc.errors} if exc.errors else {})}) from exc
     return design_import_snapshot(snapshot=snap, user=user)
 
 

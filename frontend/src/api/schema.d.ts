@@ -5232,15 +5232,13 @@ export interface operations {
                     "application/json": components["schemas"]["RenderedHost"][];
                 };
             };
-            /** @description Invalid input: field name to list of messages (or detail) */
+            /** @description A value the renderer refuses to write (see JN117) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
             403: {

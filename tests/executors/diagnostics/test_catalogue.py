@@ -12,7 +12,9 @@ from executors.diagnostics.catalogue import (
     Role,
     Target,
     build_argv,
+    build_command,
     catalogue_as_dicts,
+    pf_diagnostic,
 )
 from executors.diagnostics.context import parameter_context
 from executors.diagnostics.params import HostFacts, UnsafeParameter, remote_command
@@ -46,8 +48,19 @@ def test_every_entry_names_existing_parsers_and_mutating_ones_need_operator_and_
     assert [d.id for d in CATALOGUE if d.streams] == ["capture"]
     # Only what the lab does not emulate has no lab equivalent.
     assert {d.id for d in CATALOGUE if d.lab is None} == {
-        "interface-group", "pf-state", "vm-switches", "iocage-jails", "pot-jails"
+        "interface-group", "pf-state", "pf-info", "vm-switches", "iocage-jails", "pot-jails"
     }  # fmt: skip
+
+
+def test_a_pf_table_selects_its_entry_and_nothing_else_passes():
+    assert [pf_diagnostic(t) for t in ("nat", "rules", "state", "info")] == [
+        "pf-nat",
+        "pf-rules",
+        "pf-state",
+        "pf-info",
+    ]
+    with pytest.raises(UnsafeParameter, match="must be one of nat, rules, state, info"):
+        pf_diagnostic("nat -F all")
 
 
 def test_the_documentation_lists_every_diagnostic_and_parser():
@@ -60,7 +73,9 @@ def test_the_documentation_lists_every_diagnostic_and_parser():
 
 def test_catalogue_for_the_ui_shows_capture_defaults_and_bounds():
     capture = next(d for d in catalogue_as_dicts() if d["id"] == "capture")
-    packets = next(p for p in capture["parameters"] if p["name"] == "packets")  # type: ignore[union-attr]
+    parameters = capture["parameters"]
+    assert isinstance(parameters, list)
+    packets = next(p for p in parameters if p["name"] == "packets")
     assert packets == {"name": "packets", "kind": "packets", "required": False, "help": "", "default": 1000,
                        "minimum": 1, "maximum": 100000, "unit": "packets"}  # fmt: skip
     assert (
@@ -148,6 +163,12 @@ def test_what_a_target_lacks_is_not_available_and_typos_are_refused(freebsd_b, l
 def test_host_facts_widen_the_known_names():
     context = parameter_context(s10(), "jailhost-b", F, HostFacts(interfaces=frozenset({"vnet0.12"})))
     assert build_argv("interface", F, {"interface": "vnet0.12"}, context) == ("ifconfig", "vnet0.12")
+
+
+def test_the_ssh_command_line_of_a_capture_keeps_the_filter_one_word(freebsd_b):  # type: ignore[no-untyped-def]
+    argv, line = build_command("capture", F, {"interface": "em0", "filter": "udp and port 4789"}, freebsd_b)
+    assert line == "timeout -s INT 30 tcpdump -n -l -i em0 -c 1000 -s 2048 -- 'udp and port 4789'"
+    assert argv[-1] == "udp and port 4789"
 
 
 def test_remote_command_gives_sh_back_exactly_the_argv():

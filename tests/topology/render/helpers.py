@@ -25,9 +25,9 @@ def rendered(stem: str) -> dict[str, HostConfig]:
 
 
 def assert_lines(text: str, *expected: str) -> None:
-    """Each expected line appears as a whole line of ``text``."""
-    lines = set(text.splitlines())
-    missing = [line for line in expected if line not in lines]
+    """Each expected line appears as a whole line of ``text`` (indentation aside)."""
+    lines = {line.strip() for line in text.splitlines()}
+    missing = [line for line in expected if line.strip() not in lines]
     assert not missing, f"missing lines: {missing}\n--- in ---\n{text}"
 
 
@@ -38,12 +38,12 @@ def assert_no_line(text: str, *unexpected: str) -> None:
 
 
 def assert_in_order(text: str, *expected: str) -> None:
-    """The expected lines appear as whole lines, in this order."""
-    lines = text.splitlines()
+    """The expected lines appear as whole lines (indentation aside), in this order."""
+    lines = [line.strip() for line in text.splitlines()]
     positions = []
     for line in expected:
-        assert line in lines, f"missing line: {line!r}\n--- in ---\n{text}"
-        positions.append(lines.index(line))
+        assert line.strip() in lines, f"missing line: {line!r}\n--- in ---\n{text}"
+        positions.append(lines.index(line.strip()))
     assert positions == sorted(positions), f"out of order: {expected}"
 
 
