@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('topology', '0007_auditentry_to_core'),
+        ('topology', '0008_value_allow_lists'),
     ]
 
     operations = [
