@@ -231,6 +231,41 @@ export interface paths {
         patch: operations["credentials_partial_update"];
         trace?: never;
     };
+    "/api/deployments/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Deployments of change requests. */
+        get: operations["deployments_list"];
+        put?: never;
+        /** @description Deployments of change requests. */
+        post: operations["deployments_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Deployments of change requests. */
+        get: operations["deployments_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/designs/": {
         parameters: {
             query?: never;
@@ -854,6 +889,40 @@ export interface paths {
         patch: operations["managed_hosts_partial_update"];
         trace?: never;
     };
+    "/api/managed-hosts/{id}/pin-key/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Pin the host key: confirm the offered one by its fingerprint, or a pasted key (a re-pin needs a reason). */
+        post: operations["managed_hosts_pin_key_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/managed-hosts/{id}/test-connection/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Test the connection and record what was found on the host. */
+        post: operations["managed_hosts_test_connection_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/": {
         parameters: {
             query?: never;
@@ -1429,6 +1498,8 @@ export interface components {
             /** Format: date-time */
             readonly last_updated: string;
             readonly validation: unknown;
+            /** @description Who changed the design since its last deployment, up to the freeze: none of them may approve */
+            readonly contributors: string[];
             readonly hosts: components["schemas"]["HostSummary"][];
             readonly approvals: components["schemas"]["Approval"][];
             readonly transitions: components["schemas"]["Transition"][];
@@ -1448,11 +1519,12 @@ export interface components {
          *     * `rejected` - Rejected
          *     * `deploying` - Deploying
          *     * `deployed` - Deployed
+         *     * `partly_deployed` - Partly deployed
          *     * `failed` - Failed
          *     * `rolled_back` - Rolled back
          * @enum {string}
          */
-        ChangeRequestStateEnum: "draft" | "submitted" | "changes_requested" | "approved" | "rejected" | "deploying" | "deployed" | "failed" | "rolled_back";
+        ChangeRequestStateEnum: "draft" | "submitted" | "changes_requested" | "approved" | "rejected" | "deploying" | "deployed" | "partly_deployed" | "failed" | "rolled_back";
         /** @description One cell of the reachability matrix: expected and measured. */
         CheckCell: {
             source: string;
@@ -1495,6 +1567,17 @@ export interface components {
             /** Format: date-time */
             last_updated?: string | null;
             in_use_by?: components["schemas"]["InUseBy"][];
+        };
+        /** @description What a test connection found. ``offered_fingerprint``: a key waits for confirmation (or changed). */
+        ContactResult: {
+            /** @description Logged in and facts gathered */
+            ok: boolean;
+            host_key_state: string;
+            offered_fingerprint: string;
+            facts: {
+                [key: string]: unknown;
+            };
+            error: string;
         };
         /** @description An SSH password or private key. The secret is accepted on create/update and never returned. */
         Credential: {
@@ -1543,6 +1626,62 @@ export interface components {
          * @enum {string}
          */
         DecisionEnum: "approve" | "request_changes" | "reject";
+        /** @description A deployment and its hosts. */
+        Deployment: {
+            readonly id: number;
+            readonly change_request: number;
+            readonly design_id: number;
+            readonly design_name: string;
+            readonly target: components["schemas"]["TargetEnum"];
+            /** @description Dead-man timer: rolled back unless confirmed */
+            readonly confirm_seconds: number;
+            readonly state: components["schemas"]["DeploymentStateEnum"];
+            readonly message: string;
+            /** @description The verification after the deploy (lab check) */
+            readonly verify: unknown;
+            readonly requested_by_name: string;
+            /** Format: date-time */
+            readonly created: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            readonly hosts: components["schemas"]["DeploymentHost"][];
+        };
+        /** @description What to deploy where: an approved change request, to the design's lab or its registered hosts. */
+        DeploymentCreateRequest: {
+            change_request: number;
+            /** @default inventory */
+            target: components["schemas"]["TargetEnum"];
+            /** @default 120 */
+            confirm_seconds: number;
+        };
+        /** @description One host of a deployment: outcome, why, what the apply changed, how long each step took. */
+        DeploymentHost: {
+            readonly id: number;
+            readonly host_name: string;
+            readonly managed_host: number | null;
+            readonly digest: string;
+            readonly outcome: components["schemas"]["OutcomeEnum"];
+            readonly reason: string;
+            readonly changes: unknown;
+            readonly timings: unknown;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `deployed` - Deployed
+         *     * `partly_deployed` - Partly deployed
+         *     * `failed` - Failed
+         *     * `rolled_back` - Rolled back
+         *     * `interrupted` - Interrupted
+         * @enum {string}
+         */
+        DeploymentStateEnum: "queued" | "running" | "deployed" | "partly_deployed" | "failed" | "rolled_back" | "interrupted";
         /** @description A design: a named network workspace. */
         Design: {
             readonly id: number;
@@ -1854,6 +1993,26 @@ export interface components {
             /** @description [{path, content, mode}] (derived, read-only) */
             files?: unknown;
         };
+        /** @description Confirm the offered key by typing or pasting its fingerprint, or pin a public key got out of band. */
+        HostKeyPinRequest: {
+            /** @default  */
+            fingerprint: string;
+            /** @default  */
+            public_key: string;
+            /**
+             * @description Required to replace a pinned key
+             * @default
+             */
+            reason: string;
+        };
+        /**
+         * @description * `unknown` - Not contacted yet
+         *     * `offered` - Fingerprint waits for confirmation
+         *     * `pinned` - Pinned
+         *     * `changed` - Host key changed: connections stopped
+         * @enum {string}
+         */
+        HostKeyStateEnum: "unknown" | "offered" | "pinned" | "changed";
         /** @description A FreeBSD machine of a design, with the tools it has installed. */
         HostRequest: {
             /** @description Incremented by every change. Send the version you read with PUT/PATCH; a stale one is refused with 409. Ignored on create. */
@@ -2168,11 +2327,20 @@ export interface components {
         LoginError: {
             detail: string;
         };
+        LoginLockedOut: {
+            detail: string;
+        };
         LoginRequest: {
             username: string;
             password: string;
         };
-        /** @description A real machine reachable over SSH. Its host key and facts are recorded by the tool, read-only here. */
+        /**
+         * @description A real machine reachable over SSH. Its host key, key state and facts are recorded by the tool, read-only.
+         *
+         *     ``host_key_fingerprint`` is the pinned key's; ``offered_fingerprint`` the key the host offered at the last
+         *     contact when it is not the pinned one (first contact: waits for confirmation; ``changed``: connections are
+         *     stopped until an operator re-pins).
+         */
         ManagedHost: {
             readonly id: number;
             /** Format: uri */
@@ -2190,14 +2358,32 @@ export interface components {
             ssh_port?: number;
             credential?: components["schemas"]["BriefObject"] | null;
             freebsd_release?: string;
-            /** @description Pinned SSH host key (OpenSSH format), recorded at first contact */
+            /** @description Pinned SSH host key (OpenSSH format), confirmed by an operator */
             readonly host_key: string;
+            readonly host_key_state: components["schemas"]["HostKeyStateEnum"];
+            /** @description SHA256 fingerprint of the pinned key */
+            readonly host_key_fingerprint: string;
             /** Format: date-time */
             readonly host_key_pinned_at: string | null;
+            /** @description Key offered at the last contact that is not (yet) the pinned one */
+            readonly offered_host_key: string;
+            /** @description SHA256 fingerprint of the key the host offered that is not pinned (empty when none) */
+            readonly offered_fingerprint: string;
             /** @description Discovered from the host, read-only */
             readonly facts: unknown;
+            /** Format: date-time */
+            readonly facts_gathered_at: string | null;
+            /** Format: date-time */
+            readonly last_contact_at: string | null;
+            readonly last_contact_error: string;
         };
-        /** @description A real machine reachable over SSH. Its host key and facts are recorded by the tool, read-only here. */
+        /**
+         * @description A real machine reachable over SSH. Its host key, key state and facts are recorded by the tool, read-only.
+         *
+         *     ``host_key_fingerprint`` is the pinned key's; ``offered_fingerprint`` the key the host offered at the last
+         *     contact when it is not the pinned one (first contact: waits for confirmation; ``changed``: connections are
+         *     stopped until an operator re-pins).
+         */
         ManagedHostRequest: {
             /** @description Incremented by every change. Send the version you read with PUT/PATCH; a stale one is refused with 409. Ignored on create. */
             version?: number;
@@ -2267,6 +2453,17 @@ export interface components {
             source?: string;
             engine?: components["schemas"]["OutboundNatEngineEnum"];
         };
+        /**
+         * @description * `pending` - Pending
+         *     * `running` - Running
+         *     * `deployed` - Deployed
+         *     * `unchanged` - Unchanged
+         *     * `failed` - Failed (nothing applied)
+         *     * `rolled_back` - Rolled back
+         *     * `unreachable` - Unreachable
+         * @enum {string}
+         */
+        OutcomeEnum: "pending" | "running" | "deployed" | "unchanged" | "failed" | "rolled_back" | "unreachable";
         PaginatedAuditEntryList: {
             /** @example 123 */
             count: number;
@@ -2326,6 +2523,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Credential"][];
+        };
+        PaginatedDeploymentList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["Deployment"][];
         };
         PaginatedDesignList: {
             /** @example 123 */
@@ -2813,7 +3025,13 @@ export interface components {
             allow_raw_sockets?: boolean;
             devfs_ruleset?: number | null;
         };
-        /** @description A real machine reachable over SSH. Its host key and facts are recorded by the tool, read-only here. */
+        /**
+         * @description A real machine reachable over SSH. Its host key, key state and facts are recorded by the tool, read-only.
+         *
+         *     ``host_key_fingerprint`` is the pinned key's; ``offered_fingerprint`` the key the host offered at the last
+         *     contact when it is not the pinned one (first contact: waits for confirmation; ``changed``: connections are
+         *     stopped until an operator re-pins).
+         */
         PatchedManagedHostRequest: {
             /** @description Incremented by every change. Send the version you read with PUT/PATCH; a stale one is refused with 409. Ignored on create. */
             version?: number;
@@ -3161,6 +3379,12 @@ export interface components {
             /** @description Mark every jail and VM member private */
             private?: boolean;
         };
+        /**
+         * @description * `lab` - The design's lab
+         *     * `inventory` - Registered hosts
+         * @enum {string}
+         */
+        TargetEnum: "lab" | "inventory";
         Transition: {
             from_state: string;
             to_state: string;
@@ -3456,6 +3680,17 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEntry"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -3574,10 +3809,11 @@ export interface operations {
                  *     * `rejected` - Rejected
                  *     * `deploying` - Deploying
                  *     * `deployed` - Deployed
+                 *     * `partly_deployed` - Partly deployed
                  *     * `failed` - Failed
                  *     * `rolled_back` - Rolled back
                  */
-                state?: ("approved" | "changes_requested" | "deployed" | "deploying" | "draft" | "failed" | "rejected" | "rolled_back" | "submitted")[];
+                state?: ("approved" | "changes_requested" | "deployed" | "deploying" | "draft" | "failed" | "partly_deployed" | "rejected" | "rolled_back" | "submitted")[];
                 /** @description Waiting for my review */
                 waiting_for_me?: boolean;
             };
@@ -3680,6 +3916,17 @@ export interface operations {
                     "application/json": components["schemas"]["ChangeRequestDetail"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -3722,10 +3969,11 @@ export interface operations {
                  *     * `rejected` - Rejected
                  *     * `deploying` - Deploying
                  *     * `deployed` - Deployed
+                 *     * `partly_deployed` - Partly deployed
                  *     * `failed` - Failed
                  *     * `rolled_back` - Rolled back
                  */
-                state?: ("approved" | "changes_requested" | "deployed" | "deploying" | "draft" | "failed" | "rejected" | "rolled_back" | "submitted")[];
+                state?: ("approved" | "changes_requested" | "deployed" | "deploying" | "draft" | "failed" | "partly_deployed" | "rejected" | "rolled_back" | "submitted")[];
                 /** @description Waiting for my review */
                 waiting_for_me?: boolean;
             };
@@ -3919,6 +4167,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HostDiff"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -4239,6 +4498,17 @@ export interface operations {
                     "application/json": components["schemas"]["Credential"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -4449,6 +4719,139 @@ export interface operations {
             };
         };
     };
+    deployments_list: {
+        parameters: {
+            query?: {
+                /** @description Only this request's */
+                change_request?: number;
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedDeploymentList"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    deployments_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeploymentCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["DeploymentCreateRequest"];
+                "multipart/form-data": components["schemas"]["DeploymentCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    deployments_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this deployment. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
     designs_list: {
         parameters: {
             query?: {
@@ -4558,6 +4961,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Design"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -4793,6 +5207,17 @@ export interface operations {
                     };
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4833,6 +5258,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DesignGraph"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -4878,15 +5314,13 @@ export interface operations {
                     "application/json": components["schemas"]["RenderedHost"][];
                 };
             };
-            /** @description Invalid input: field name to list of messages (or detail) */
+            /** @description A value the renderer refuses to write (see JN117) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
             403: {
@@ -4925,6 +5359,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationReport"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             403: {
@@ -5111,6 +5556,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DhcpService"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -5438,6 +5894,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DhcpStaticLease"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -5769,6 +6236,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FirewallPolicy"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -6114,6 +6592,17 @@ export interface operations {
                     "application/json": components["schemas"]["FirewallRule"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -6440,6 +6929,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Host"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -6776,6 +7276,17 @@ export interface operations {
                     "application/json": components["schemas"]["Interface"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -7101,6 +7612,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JailAddress"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -7430,6 +7952,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JailNic"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -7768,6 +8301,17 @@ export interface operations {
                     "application/json": components["schemas"]["Jail"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -8044,6 +8588,17 @@ export interface operations {
                     "application/json": components["schemas"]["LabDetail"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -8202,6 +8757,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LabCheckReport"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -8382,6 +8948,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ManagedHost"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -8594,6 +9171,129 @@ export interface operations {
             };
         };
     };
+    managed_hosts_pin_key_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this managed host. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["HostKeyPinRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagedHost"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Stale version, the object is still in use, or a state that forbids this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    managed_hosts_test_connection_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactResult"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Stale version, the object is still in use, or a state that forbids this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
     me_retrieve: {
         parameters: {
             query?: never;
@@ -8609,6 +9309,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -8741,6 +9452,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OutboundNat"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -9078,6 +9800,17 @@ export interface operations {
                     "application/json": components["schemas"]["PortRedirect"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -9357,6 +10090,17 @@ export interface operations {
                     "application/json": components["schemas"]["RevisionDetail"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -9398,6 +10142,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RevisionDiff"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -9497,6 +10252,17 @@ export interface operations {
                     "application/json": components["schemas"]["CsrfToken"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -9545,6 +10311,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CsrfError"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginLockedOut"];
                 };
             };
         };
@@ -9700,6 +10474,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StaticRoute"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -10031,6 +10816,17 @@ export interface operations {
                     "application/json": components["schemas"]["SwitchPort"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -10360,6 +11156,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Switch"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -10729,6 +11536,17 @@ export interface operations {
                     "application/json": components["schemas"]["VmNic"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -11053,6 +11871,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VirtualMachine"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -11384,6 +12213,17 @@ export interface operations {
                     "application/json": components["schemas"]["VxlanMember"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -11711,6 +12551,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VxlanSegment"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
