@@ -37,7 +37,9 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 
-M = TypeVar("M", bound=models.Model)
+from .models.base import BaseModel
+
+M = TypeVar("M", bound=BaseModel)
 User = AbstractBaseUser | AnonymousUser | None
 
 RelationCheck = Callable[[Any], dict[str, list[str]]]
@@ -50,17 +52,18 @@ __all__ = [
     "object_update",
     "register_relation_check",
     "relation_errors",
+    "versioned",
 ]
 
 
 class VersionConflict(Exception):
     """A write based on a stale ``version``: somebody else changed the object in the meantime."""
 
-    def __init__(self, *, instance: models.Model, expected_version: int):
+    def __init__(self, *, instance: BaseModel, expected_version: int):
         self.instance = instance
         self.expected_version = expected_version
-        self.current_version: int = instance.version  # type: ignore[attr-defined]
-        self.last_updated: datetime | None = getattr(instance, "last_updated", None)
+        self.current_version: int = instance.version
+        self.last_updated: datetime | None = instance.last_updated
         super().__init__(
             f"{instance._meta.verbose_name} '{instance}' was changed by someone else: you sent version "
             f"{expected_version}, the current version is {self.current_version}. Reload it and apply your change again."
@@ -87,6 +90,13 @@ class ObjectInUse(Exception):
 
 
 # --- cross-object checks ----------------------------------------------------------------------------
+
+
+def versioned(obj: models.Model) -> BaseModel:
+    """``obj`` as a versioned object; TypeError for a model the object services cannot write (no ``version``)."""
+    if not isinstance(obj, BaseModel):
+        raise TypeError(f"{type(obj).__name__} is not a BaseModel: the object services write versioned objects only")
+    return obj
 
 
 # Cross-object rules per model, registered by the apps when Django starts (AppConfig.ready).
@@ -158,8 +168,8 @@ def _lock_current(instance: M) -> M:
     return type(instance)._default_manager.select_for_update().get(pk=instance.pk)
 
 
-def _check_version(current: models.Model, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != current.version:  # type: ignore[attr-defined]
+def _check_version(current: BaseModel, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != current.version:
         raise VersionConflict(instance=current, expected_version=expected_version)
 
 
@@ -194,13 +204,13 @@ def object_update(*, instance: M, data: Mapping[str, Any], user: User = None, ex
         setattr(instance, field.attname, getattr(current, field.attname))
     _apply(instance, data)
     _validate(instance)
-    instance.version = current.version + 1  # type: ignore[attr-defined]
+    instance.version = current.version + 1
     instance.save()
     return instance
 
 
 @transaction.atomic
-def object_delete(*, instance: models.Model, user: User = None, expected_version: int | None = None) -> None:
+def object_delete(*, instance: BaseModel, user: User = None, expected_version: int | None = None) -> None:
     """Delete ``instance`` and what it owns (cascade); refuse a stale version or an object still referred to.
 
     Raises ``VersionConflict`` or ``ObjectInUse``.

@@ -10,7 +10,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from core.admin import ServiceModelAdmin, ServiceModelForm
-from core.services import object_create, object_update
+from core.services import object_create, object_update, versioned
 
 from .models import Credential, ManagedHost
 
@@ -66,7 +66,7 @@ class CredentialAdmin(ServiceModelAdmin):
         if form.cleaned_data.get("secret"):
             data["secret"] = form.cleaned_data["secret"]
         if change:
-            object_update(instance=obj, data=data, user=request.user)
+            object_update(instance=versioned(obj), data=data, user=request.user)
         else:
             obj.pk = object_create(model=Credential, data=data, user=request.user).pk
 

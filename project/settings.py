@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "inventory",
     "topology",
     "executors",
+    "executors.deploy",
 ]
 
 MIDDLEWARE = [

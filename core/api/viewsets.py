@@ -32,6 +32,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from core.models.base import BaseModel
 from core.services import ObjectInUse, VersionConflict, object_create, object_delete, object_update
 from project.parsers import SafeJSONParser
 from project.roles import user_can
@@ -123,6 +124,14 @@ class JailnetModelViewSet(
     """CRUD of one model through the object services; see the module docstring for the rules."""
 
     write_action = "edit_design"
+
+    @property
+    def model(self) -> type[BaseModel]:
+        """The model this viewset writes (a versioned model: the object services need ``version``)."""
+        model = super().model
+        if not issubclass(model, BaseModel):
+            raise TypeError(f"{model.__name__} is not a BaseModel: JailnetModelViewSet writes versioned models only")
+        return model
 
     def _reread(self, instance: models.Model) -> models.Model:
         """The saved object loaded with the viewset's relations, for the response."""

@@ -3,11 +3,12 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import hosts, views
+from . import deployments, hosts, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("labs", views.LabViewSet, basename="lab")
+router.register("deployments", deployments.DeploymentViewSet, basename="deployment")
 
 urlpatterns = [
     path(

@@ -32,6 +32,7 @@ from topology.render.freebsd import UnsafeValueError, render_design
 from topology.services.designs import design_import_document
 from topology.validation import validate
 
+from .render.helpers import file_content
 from .render.sandbox import run_script, sandbox_available
 
 HOSTILE = (
@@ -320,9 +321,7 @@ def test_hostile_values_rendered_without_validation_cannot_inject(cls, name):
             assert not [path for path in run.files if "pwned" in path], (value, sorted(run.files))
             assert set(run.files) == written, (value, sorted(set(run.files) ^ written))
             for path in written:
-                managed = config.file(path)
-                assert managed is not None, (value, path)
-                assert run.files[path].rstrip("\n") == managed.content.rstrip("\n"), (value, path)
+                assert run.files[path].rstrip("\n") == file_content(config, path).rstrip("\n"), (value, path)
 
 
 @pytest.mark.skipif(not sandbox_available(), reason="needs user namespaces, chroot and dash")

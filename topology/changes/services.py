@@ -317,11 +317,12 @@ def deployment_start(*, change_request: ChangeRequest, user: Any) -> ChangeReque
 
 @transaction.atomic
 def deployment_finish(*, change_request: ChangeRequest, user: Any, outcome: str, reason: str = "") -> ChangeRequest:
-    """Record how a deployment ended: ``deployed`` (a new revision), ``failed`` or ``rolled_back``."""
+    """Record how a deployment ended: ``deployed`` (a new revision), ``partly_deployed`` (some hosts have it, no
+    revision: the design is not deployed as a whole), ``failed`` or ``rolled_back``."""
     cr = _locked(change_request)
     if cr.state != State.DEPLOYING:
         raise ChangeRequestConflict(f"this request is not deploying; it is {cr.get_state_display().lower()}")
-    if outcome not in (State.DEPLOYED, State.FAILED, State.ROLLED_BACK):
+    if outcome not in (State.DEPLOYED, State.PARTLY_DEPLOYED, State.FAILED, State.ROLLED_BACK):
         raise ChangeRequestConflict(f"unknown outcome '{outcome}'")
     before = _snapshot(cr)
     if outcome == State.DEPLOYED:

@@ -16,6 +16,7 @@ class ChangeRequestState(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     DEPLOYING = "deploying", "Deploying"
     DEPLOYED = "deployed", "Deployed"
+    PARTLY_DEPLOYED = "partly_deployed", "Partly deployed"
     FAILED = "failed", "Failed"
     ROLLED_BACK = "rolled_back", "Rolled back"
 

@@ -231,6 +231,41 @@ export interface paths {
         patch: operations["credentials_partial_update"];
         trace?: never;
     };
+    "/api/deployments/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Deployments of change requests. */
+        get: operations["deployments_list"];
+        put?: never;
+        /** @description Deployments of change requests. */
+        post: operations["deployments_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Deployments of change requests. */
+        get: operations["deployments_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/designs/": {
         parameters: {
             query?: never;
@@ -1484,11 +1519,12 @@ export interface components {
          *     * `rejected` - Rejected
          *     * `deploying` - Deploying
          *     * `deployed` - Deployed
+         *     * `partly_deployed` - Partly deployed
          *     * `failed` - Failed
          *     * `rolled_back` - Rolled back
          * @enum {string}
          */
-        ChangeRequestStateEnum: "draft" | "submitted" | "changes_requested" | "approved" | "rejected" | "deploying" | "deployed" | "failed" | "rolled_back";
+        ChangeRequestStateEnum: "draft" | "submitted" | "changes_requested" | "approved" | "rejected" | "deploying" | "deployed" | "partly_deployed" | "failed" | "rolled_back";
         /** @description One cell of the reachability matrix: expected and measured. */
         CheckCell: {
             source: string;
@@ -1590,6 +1626,62 @@ export interface components {
          * @enum {string}
          */
         DecisionEnum: "approve" | "request_changes" | "reject";
+        /** @description A deployment and its hosts. */
+        Deployment: {
+            readonly id: number;
+            readonly change_request: number;
+            readonly design_id: number;
+            readonly design_name: string;
+            readonly target: components["schemas"]["TargetEnum"];
+            /** @description Dead-man timer: rolled back unless confirmed */
+            readonly confirm_seconds: number;
+            readonly state: components["schemas"]["DeploymentStateEnum"];
+            readonly message: string;
+            /** @description The verification after the deploy (lab check) */
+            readonly verify: unknown;
+            readonly requested_by_name: string;
+            /** Format: date-time */
+            readonly created: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            readonly hosts: components["schemas"]["DeploymentHost"][];
+        };
+        /** @description What to deploy where: an approved change request, to the design's lab or its registered hosts. */
+        DeploymentCreateRequest: {
+            change_request: number;
+            /** @default inventory */
+            target: components["schemas"]["TargetEnum"];
+            /** @default 120 */
+            confirm_seconds: number;
+        };
+        /** @description One host of a deployment: outcome, why, what the apply changed, how long each step took. */
+        DeploymentHost: {
+            readonly id: number;
+            readonly host_name: string;
+            readonly managed_host: number | null;
+            readonly digest: string;
+            readonly outcome: components["schemas"]["OutcomeEnum"];
+            readonly reason: string;
+            readonly changes: unknown;
+            readonly timings: unknown;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `deployed` - Deployed
+         *     * `partly_deployed` - Partly deployed
+         *     * `failed` - Failed
+         *     * `rolled_back` - Rolled back
+         *     * `interrupted` - Interrupted
+         * @enum {string}
+         */
+        DeploymentStateEnum: "queued" | "running" | "deployed" | "partly_deployed" | "failed" | "rolled_back" | "interrupted";
         /** @description A design: a named network workspace. */
         Design: {
             readonly id: number;
@@ -2361,6 +2453,17 @@ export interface components {
             source?: string;
             engine?: components["schemas"]["OutboundNatEngineEnum"];
         };
+        /**
+         * @description * `pending` - Pending
+         *     * `running` - Running
+         *     * `deployed` - Deployed
+         *     * `unchanged` - Unchanged
+         *     * `failed` - Failed (nothing applied)
+         *     * `rolled_back` - Rolled back
+         *     * `unreachable` - Unreachable
+         * @enum {string}
+         */
+        OutcomeEnum: "pending" | "running" | "deployed" | "unchanged" | "failed" | "rolled_back" | "unreachable";
         PaginatedAuditEntryList: {
             /** @example 123 */
             count: number;
@@ -2420,6 +2523,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Credential"][];
+        };
+        PaginatedDeploymentList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["Deployment"][];
         };
         PaginatedDesignList: {
             /** @example 123 */
@@ -3261,6 +3379,12 @@ export interface components {
             /** @description Mark every jail and VM member private */
             private?: boolean;
         };
+        /**
+         * @description * `lab` - The design's lab
+         *     * `inventory` - Registered hosts
+         * @enum {string}
+         */
+        TargetEnum: "lab" | "inventory";
         Transition: {
             from_state: string;
             to_state: string;
@@ -3685,10 +3809,11 @@ export interface operations {
                  *     * `rejected` - Rejected
                  *     * `deploying` - Deploying
                  *     * `deployed` - Deployed
+                 *     * `partly_deployed` - Partly deployed
                  *     * `failed` - Failed
                  *     * `rolled_back` - Rolled back
                  */
-                state?: ("approved" | "changes_requested" | "deployed" | "deploying" | "draft" | "failed" | "rejected" | "rolled_back" | "submitted")[];
+                state?: ("approved" | "changes_requested" | "deployed" | "deploying" | "draft" | "failed" | "partly_deployed" | "rejected" | "rolled_back" | "submitted")[];
                 /** @description Waiting for my review */
                 waiting_for_me?: boolean;
             };
@@ -3844,10 +3969,11 @@ export interface operations {
                  *     * `rejected` - Rejected
                  *     * `deploying` - Deploying
                  *     * `deployed` - Deployed
+                 *     * `partly_deployed` - Partly deployed
                  *     * `failed` - Failed
                  *     * `rolled_back` - Rolled back
                  */
-                state?: ("approved" | "changes_requested" | "deployed" | "deploying" | "draft" | "failed" | "rejected" | "rolled_back" | "submitted")[];
+                state?: ("approved" | "changes_requested" | "deployed" | "deploying" | "draft" | "failed" | "partly_deployed" | "rejected" | "rolled_back" | "submitted")[];
                 /** @description Waiting for my review */
                 waiting_for_me?: boolean;
             };
@@ -4589,6 +4715,139 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    deployments_list: {
+        parameters: {
+            query?: {
+                /** @description Only this request's */
+                change_request?: number;
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedDeploymentList"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    deployments_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeploymentCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["DeploymentCreateRequest"];
+                "multipart/form-data": components["schemas"]["DeploymentCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    deployments_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this deployment. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
         };

@@ -8,6 +8,7 @@ import { useNotificationStore } from '../store/notificationStore';
 import { canEditDesigns, useSessionStore } from '../store/sessionStore';
 import { Header } from './Header';
 import { SideBySideDiff } from './SideBySideDiff';
+import { DeploymentPanel } from './DeploymentPanel';
 
 function errorText(error: unknown): string {
   if (error instanceof ApiError) {
@@ -194,11 +195,6 @@ export function ChangeRequestPage({ requestId }: { requestId: number }) {
             {canEditDesigns(me) && <button disabled={busy} onClick={() => void act(() => changeRequestsApi.refresh(request.id))}>Refresh from the design</button>}
           </div>
         )}
-        {request.state === 'deploying' && (
-          <div className="banner info" data-testid="deploying-banner">
-            Deploying has been requested. The deployment itself (over SSH, with automatic rollback) is not part of this version yet: the request stays <em>deploying</em>.
-          </div>
-        )}
 
         <div className="cr-actions" data-testid="cr-actions">
           {canSubmit(me, request) && (
@@ -220,12 +216,7 @@ export function ChangeRequestPage({ requestId }: { requestId: number }) {
           {isAuthor && isApprover && request.state === 'submitted' && (
             <p className="muted" data-testid="author-note">You wrote this request: someone else reviews it.</p>
           )}
-          {canDeploy(me, request) && (
-            <div>
-              <button className="primary" disabled={busy} onClick={() => void act(() => changeRequestsApi.deploy(request.id))}>Deploy</button>{' '}
-              <span className="hint">Moves the request to “deploying”; the deployment itself comes in a later version.</span>
-            </div>
-          )}
+          <DeploymentPanel requestId={request.id} canDeploy={canDeploy(me, request)} onChanged={load} />
           {actionError && <div className="form-error" role="alert" data-testid="action-error">{actionError}</div>}
         </div>
 

@@ -3,7 +3,8 @@ import type { Query } from '../api/client';
 import { allows } from './roles';
 
 export const CHANGE_REQUEST_STATES = [
-  'draft', 'submitted', 'approved', 'changes_requested', 'rejected', 'deploying', 'deployed', 'failed', 'rolled_back',
+  'draft', 'submitted', 'approved', 'changes_requested', 'rejected', 'deploying', 'deployed', 'partly_deployed', 'failed',
+  'rolled_back',
 ] as const;
 export type ChangeRequestState = (typeof CHANGE_REQUEST_STATES)[number];
 

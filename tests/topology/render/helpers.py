@@ -7,7 +7,7 @@ from pathlib import Path
 
 from topology.design_io import load_document, snapshot_from_document
 from topology.render.freebsd import render_design
-from topology.render.types import HostConfig
+from topology.render.types import HostConfig, ManagedFile
 from topology.snapshot import DesignSnapshot
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "examples"
@@ -47,8 +47,13 @@ def assert_in_order(text: str, *expected: str) -> None:
     assert positions == sorted(positions), f"out of order: {expected}"
 
 
-def file_content(config: HostConfig, path: str) -> str:
-    """The content of a managed file (fails when the file is missing)."""
+def managed_file(config: HostConfig, path: str) -> ManagedFile:
+    """A managed file of the host (fails when the file is missing)."""
     managed = config.file(path)
     assert managed is not None, f"{path} not among {[f.path for f in config.files]}"
-    return managed.content
+    return managed
+
+
+def file_content(config: HostConfig, path: str) -> str:
+    """The content of a managed file (fails when the file is missing)."""
+    return managed_file(config, path).content

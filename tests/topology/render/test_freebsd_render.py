@@ -19,7 +19,7 @@ from topology.render.freebsd.plan import UnsafeValueError, q, rc_name, sh_quote
 from topology.render.freebsd.render import build_plan
 from topology.render.freebsd.script import render_script
 
-from .helpers import EXAMPLES_DIR, assert_in_order, assert_lines, assert_no_line, example, file_content
+from .helpers import EXAMPLES_DIR, assert_in_order, assert_lines, assert_no_line, example, file_content, managed_file
 
 EXAMPLES = sorted(p.stem for p in EXAMPLES_DIR.glob("s*.yaml"))
 
@@ -226,8 +226,7 @@ def test_jail_conf_vnet_jail_uses_epairs_on_its_bridge():
     assert_in_order(
         helper, "a=$(ifconfig epair create)", 'ifconfig "$host_side" mtu "$mtu"', 'ifconfig "$bridge" addm "$host_side"'
     )
-    epair_helper = config.file("/usr/local/sbin/jailnet-epair")
-    assert epair_helper is not None and epair_helper.mode == "0755"
+    assert managed_file(config, "/usr/local/sbin/jailnet-epair").mode == "0755"
     # the address and default route come up with the jail's own /etc/rc, before its services
     assert file_content(config, "/usr/local/jails/db/etc/rc.conf.local").splitlines()[1:] == [
         f'ifconfig_{jail_side}_name="vnet0"',
