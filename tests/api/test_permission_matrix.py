@@ -75,6 +75,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/api/labs/{id}/down/"): "deploy",
     ("POST", "/api/managed-hosts/{id}/pin-key/"): "edit_inventory",
     ("POST", "/api/managed-hosts/{id}/test-connection/"): "edit_inventory",
+    ("GET", "/api/deployments/"): "read",
+    ("GET", "/api/deployments/{id}/"): "read",
+    ("POST", "/api/deployments/"): "deploy",
     ("GET", "/api/me/"): LOGGED_IN,
     ("GET", "/api/session/"): PUBLIC,
     ("POST", "/api/session/"): PUBLIC,
@@ -88,6 +91,7 @@ OUTSIDE_EFFECTS = {
     ("POST", "/api/labs/{id}/down/"),
     ("POST", "/api/managed-hosts/{id}/pin-key/"),
     ("POST", "/api/managed-hosts/{id}/test-connection/"),
+    ("POST", "/api/deployments/"),  # SSH to the design's hosts
 }
 CALLERS = (*ROLES, "no-role", "anonymous")
 
