@@ -84,10 +84,15 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("DELETE", "/api/session/"): PUBLIC,
 }
 # Effects outside the database: only refused roles call these here.
+# (a lab brought up or down as root; an SSH connection to a registered host's address).
 OUTSIDE_EFFECTS = {
-    ("POST", "/api/labs/up/"), ("POST", "/api/labs/{id}/check/"), ("POST", "/api/labs/{id}/down/"),
-    ("POST", "/api/managed-hosts/{id}/test-connection/"),  # contacts the host
-}  # fmt: skip
+    ("POST", "/api/labs/up/"),
+    ("POST", "/api/labs/{id}/check/"),
+    ("POST", "/api/labs/{id}/down/"),
+    ("POST", "/api/managed-hosts/{id}/pin-key/"),
+    ("POST", "/api/managed-hosts/{id}/test-connection/"),
+    ("POST", "/api/deployments/"),  # SSH to the design's hosts
+}
 CALLERS = (*ROLES, "no-role", "anonymous")
 
 
