@@ -9,3 +9,7 @@ class ExecutorsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "executors"
     verbose_name = "Executors"
+
+    def ready(self) -> None:
+        # Workers announce themselves and reap stale jobs (Celery signals; nothing happens in the web process).
+        from . import workers  # noqa: F401

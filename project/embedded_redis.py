@@ -93,8 +93,8 @@ def _answers_ping(port: int) -> bool:
         return False
 
 
-def _start_once(data_dir: Path, log_path: Path, timeout: float) -> EmbeddedRedis:
-    port = free_loopback_port()
+def _start_once(data_dir: Path, log_path: Path, timeout: float, port: int | None = None) -> EmbeddedRedis:
+    port = port or free_loopback_port()
     args = [
         str(get_binary_path()),
         "--port", str(port),
@@ -126,8 +126,11 @@ def _start_once(data_dir: Path, log_path: Path, timeout: float) -> EmbeddedRedis
     raise EmbeddedRedisError(f"valkey-server did not answer PING on port {port} within {timeout:.0f} s")
 
 
-def start_embedded_redis(*, log_path: Path | None = None, timeout: float = 10.0, attempts: int = 3) -> EmbeddedRedis:
-    """Start a Valkey server on a free loopback port and wait until it answers ``PING``.
+def start_embedded_redis(
+    *, log_path: Path | None = None, timeout: float = 10.0, attempts: int = 3, port: int | None = None
+) -> EmbeddedRedis:
+    """Start a Valkey server on a free loopback port (or ``port``: a restart where clients expect it) and wait
+    until it answers ``PING``.
 
     A port picked as free can be taken by another process before the server binds it (two test
     workers starting at once), so a server that exits at start is retried on a new port.
@@ -137,7 +140,7 @@ def start_embedded_redis(*, log_path: Path | None = None, timeout: float = 10.0,
     error: EmbeddedRedisError | None = None
     for _ in range(attempts):
         try:
-            return _start_once(data_dir, log_path, timeout)
+            return _start_once(data_dir, log_path, timeout, port)
         except EmbeddedRedisError as exc:
             error = exc
     log_tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""

@@ -64,6 +64,7 @@ _DESIGN_PATH: dict[str, tuple[str, ...]] = {
     "DhcpStaticLease": ("service", "host", "design"),
     "FirewallRule": ("policy",),
     "Lab": ("design",),  # recorded explicitly (record_operation), not by signals
+    "Job": ("design",),  # recorded explicitly by the job services
 }
 
 
