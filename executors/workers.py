@@ -29,11 +29,16 @@ def _redis() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
 
 
+def _presence_key(queue: str, name: str) -> str:
+    return f"{PRESENCE_PREFIX}{queue}:{name}"
+
+
 def hosts_workers() -> list[dict[str, Any]]:
     """Workers of the host-work queue alive in the last ``PRESENCE_TTL`` seconds (empty when Redis is away)."""
     try:
         client = _redis()
-        keys = sorted(client.scan_iter(match=PRESENCE_PREFIX + "*", count=100))
+        pattern = _presence_key(settings.JAILNET_HOSTS_QUEUE, "*")
+        keys = sorted(client.scan_iter(match=pattern, count=100))
         values = client.mget(keys) if keys else []
     except redis.RedisError:
         return []
@@ -69,7 +74,7 @@ def _announce(name: str, queues: list[str], stop: threading.Event) -> None:
     while True:
         try:
             if settings.JAILNET_HOSTS_QUEUE in queues:
-                _redis().set(PRESENCE_PREFIX + name, value, ex=PRESENCE_TTL)
+                _redis().set(_presence_key(settings.JAILNET_HOSTS_QUEUE, name), value, ex=PRESENCE_TTL)
             close_old_connections()
             jobs_reap()
         except Exception:  # Redis or the database away for a moment: try again next round

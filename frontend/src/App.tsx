@@ -8,6 +8,7 @@ import { ChangeRequestPage } from './components/ChangeRequestPage';
 import { AuditPage } from './components/AuditPage';
 import { DesignHistory } from './components/DesignHistory';
 import { LabPage } from './pages/LabPage';
+import { JobsPage } from './pages/JobsPage';
 import { useNotifications } from './components/Notifications';
 import { useSessionStore } from './store/sessionStore';
 import { SESSION_ENDED_EVENT } from './api/client';
@@ -24,13 +25,17 @@ export type Route =
   | { page: 'changeRequests' }
   | { page: 'changeRequest'; requestId: number }
   | { page: 'audit' }
-  | { page: 'lab'; designId?: number };
+  | { page: 'lab'; designId?: number }
+  | { page: 'jobs'; jobId?: number };
 
 /** The page a location hash names. */
 export function routeOf(hash: string): Route {
   let m = hash.match(/^#\/designs\/(\d+)\/lab/);
   if (m) return { page: 'lab', designId: Number(m[1]) };
   if (hash.startsWith('#/lab')) return { page: 'lab' };
+  m = hash.match(/^#\/jobs\/(\d+)/);
+  if (m) return { page: 'jobs', jobId: Number(m[1]) };
+  if (hash.startsWith('#/jobs')) return { page: 'jobs' };
   m = hash.match(/^#\/designs\/(\d+)\/history/);
   if (m) return { page: 'history', designId: Number(m[1]) };
   m = hash.match(/^#\/designs\/(\d+)/);
@@ -42,7 +47,8 @@ export function routeOf(hash: string): Route {
   return { page: 'designs' };
 }
 
-/** Routes: `#/` designs, `#/designs/<id>` the designer, `…/history` its revisions, `#/change-requests[/<id>]`, `#/audit`. */
+/** Routes: `#/` designs, `#/designs/<id>` the designer, `…/history` its revisions, `#/change-requests[/<id>]`, `#/audit`,
+ * `#/lab`, `#/designs/<id>/lab`, `#/jobs[/<id>]`. */
 export function useRoute(): Route {
   const hash = useSyncExternalStore(subscribeHash, () => window.location.hash);
   return routeOf(hash);
@@ -77,6 +83,8 @@ export function App() {
       return <AuditPage />;
     case 'lab':
       return <LabPage designId={route.designId} />;
+    case 'jobs':
+      return <JobsPage key={route.jobId ?? 'list'} jobId={route.jobId} />;
     default:
       return <DesignList />;
   }

@@ -4,6 +4,7 @@
  * `GET /api/labs/{id}/` (`executors.lab.lifecycle.lab_status`), which the schema does not describe.
  */
 import { ApiError, listAll, request } from './client';
+import type { Job } from './jobApi';
 import type { Schemas } from './types';
 
 export type LabState = Schemas['LabStateEnum'];
@@ -27,6 +28,10 @@ export interface LabLive {
   started: string | number | null;
   error: string | null;
   recorded_state: LabState;
+  /** Content hash of the design the running lab was built from. */
+  built_from: string;
+  /** The design changed since the lab was brought up: a check would measure the old design. */
+  design_changed: boolean;
 }
 
 export interface LabDetail extends Lab {
@@ -36,9 +41,10 @@ export interface LabDetail extends Lab {
 export const labApi = {
   list: () => listAll<Lab>('/api/labs/'),
   get: (id: number) => request<LabDetail>('GET', `/api/labs/${id}/`),
-  up: (design: number) => request<Lab>('POST', '/api/labs/up/', { design }),
-  /** Measures the matrix now; the answer is also kept as the lab's last check. */
-  check: (id: number) => request<CheckReport>('POST', `/api/labs/${id}/check/`),
+  /** Starts a job bringing the lab up (202); follow it with `JobView`. 409: another job holds the design. */
+  up: (design: number) => request<Job>('POST', '/api/labs/up/', { design }),
+  /** Starts a job measuring the matrix; its result is kept as the lab's last check. */
+  check: (id: number) => request<Job>('POST', `/api/labs/${id}/check/`, {}),
   /** The lab's last check, or null when none is kept (not checked since the lab was brought up). */
   lastCheck: async (id: number): Promise<CheckReport | null> => {
     try {
@@ -48,5 +54,5 @@ export const labApi = {
       throw error;
     }
   },
-  down: (id: number) => request<Lab>('POST', `/api/labs/${id}/down/`),
+  down: (id: number) => request<Job>('POST', `/api/labs/${id}/down/`),
 };

@@ -9,6 +9,7 @@ const SECTIONS = [
   { href: '#/change-requests', label: 'Change requests', match: (hash: string) => hash.startsWith('#/change-requests') },
   { href: '#/audit', label: 'Audit', match: (hash: string) => hash.startsWith('#/audit') },
   { href: '#/lab', label: 'Lab', match: (hash: string) => /^#\/(lab|designs\/\d+\/lab)/.test(hash) },
+  { href: '#/jobs', label: 'Jobs', match: (hash: string) => hash.startsWith('#/jobs') },
 ];
 
 /** The top bar: product name, the sections, page-specific controls, notifications, the user with their roles, and logout.
