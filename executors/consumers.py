@@ -231,23 +231,32 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(event)
 
     async def job_forward(self, message: dict[str, Any]) -> None:
-        """A stored batch of a followed job: send the part this socket has not sent, reading any gap back."""
+        """A stored batch of a followed job: send the part this socket has not sent, reading any gap back.
+
+        The message carries the frame already encoded (once, by the job's log): in the usual case, a batch right
+        after what this socket sent, it goes out as it is.
+        """
         event = message["event"]
         job_id = event["job"]
         if job_id not in self.followed:
             return
-        chunks = event.get("chunks") or []
-        if chunks:
-            first = chunks[0]["seq"]
-            if first > self.followed[job_id] + 1:  # batches were dropped for this socket: read them back
-                await self._catch_up(job_id, upto=first - 1)
-            fresh = [c for c in chunks if c["seq"] > self.followed[job_id]]
-            if fresh:
-                self.followed[job_id] = fresh[-1]["seq"]
-        else:
-            fresh = []
-        if fresh or event.get("steps"):
-            await self.send_json({"type": "job.output", "job": job_id, "chunks": fresh, "steps": event.get("steps")})
+        first, last = event.get("first"), event.get("last")
+        sent = self.followed[job_id]
+        if first is None or first == sent + 1:
+            if last is not None:
+                self.followed[job_id] = last
+            await self.send(text_data=event["text"])
+            return
+        if last <= sent:
+            return  # sent already (during a catch-up)
+        if first > sent + 1:  # batches were dropped for this socket: read them back
+            await self._catch_up(job_id, upto=first - 1)
+        frame = json.loads(event["text"])
+        frame["chunks"] = [c for c in frame["chunks"] if c["seq"] > self.followed[job_id]]
+        if frame["chunks"]:
+            self.followed[job_id] = frame["chunks"][-1]["seq"]
+        if frame["chunks"] or frame.get("steps"):
+            await self.send_json(frame)
 
     @database_sync_to_async
     def _design_exists(self, design_id: int) -> bool:

@@ -94,7 +94,13 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "jailnet.sqlite3"),
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # WAL: readers (a websocket catching up on a job's output) and the one writer (the job's log) do not
+            # block each other; synchronous=NORMAL is durable at each checkpoint and safe against corruption.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
             # A file, not Django's in-memory default: a Celery worker started by the tests (another process)
             # must see the test database. One name per test process, so concurrent runs do not collide;
             # pytest-xdist appends its worker id, Django deletes the file when the run ends.

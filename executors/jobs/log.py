@@ -14,6 +14,7 @@ whether someone asked to cancel it: :attr:`JobLog.cancelled` is set, and operati
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import queue
 import threading
@@ -33,9 +34,12 @@ from .events import job_group
 log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL = 0.1  # seconds: the longest a line waits before it is stored and sent
-MAX_BATCH = 64 * 1024  # bytes of output per batch (and per message to the clients)
+MAX_BATCH = 64 * 1024  # bytes of output that make a batch (and the most one message to the clients carries)
+MAX_TRANSACTION = 1024 * 1024  # bytes stored per transaction when the writer is behind (one commit, many batches)
 HEARTBEAT_INTERVAL = 2.0  # seconds between heartbeats when the job writes nothing
-QUEUE_LIMIT = 20_000  # writes waiting for the writer; a producer faster than the database then waits
+# Bytes written and not yet taken by the writer. A producer faster than the database then waits (and with it the
+# SSH channel, and the command on the host): memory stays bounded and a line's wait stays short.
+QUEUE_LIMIT_BYTES = 1024 * 1024
 
 Echo = Callable[[str, str, str], None]  # (host, stream, data) of each stored chunk, in order (the CLI prints it)
 
@@ -69,7 +73,9 @@ class JobLog:
         self.job_id = job_id
         self.echo = echo
         self.cancelled = threading.Event()
-        self._queue: queue.Queue[Any] = queue.Queue(QUEUE_LIMIT)
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._queued_bytes = 0
+        self._space = threading.Condition()
         self._next_seq = first_seq
         self._steps: dict[str, _Step] = {}
         self._thread = threading.Thread(target=self._run, name=f"job-{job_id}-log", daemon=True)
@@ -80,8 +86,15 @@ class JobLog:
 
     def write(self, data: str, *, host: str = "", stream: str = OutputStream.STDOUT) -> None:
         """Append ``data`` (text, newlines included) to the output of ``host``'s ``stream``."""
-        if data:
-            self._queue.put(("out", host, str(stream), data, time.time()))
+        if not data:
+            return
+        with self._space:
+            while self._queued_bytes > 0 and self._queued_bytes + len(data) > QUEUE_LIMIT_BYTES:
+                if not self._thread.is_alive():  # the writer failed: keep the job going, unbounded
+                    break
+                self._space.wait(0.5)
+            self._queued_bytes += len(data)
+        self._queue.put(("out", host, str(stream), data, time.time()))
 
     def line(self, text: str, *, host: str = "", stream: str = OutputStream.STEP) -> None:
         """Append one line (a message of the job itself by default: what it is doing, how it went)."""
@@ -160,8 +173,11 @@ class JobLog:
                     stop = True
                 elif item[0] == "out":
                     _, host, stream, data, produced = item
+                    with self._space:
+                        self._queued_bytes -= len(data)
+                        self._space.notify_all()
                     last = chunks[-1] if chunks else None
-                    if last is None or (last.host, last.stream) != (host, stream) or last.size >= MAX_BATCH:
+                    if last is None or (last.host, last.stream) != (host, stream) or last.size + len(data) > MAX_BATCH:
                         last = _Chunk(host, stream, produced)
                         chunks.append(last)
                     last.parts.append(data)
@@ -172,7 +188,9 @@ class JobLog:
                     _, name, values = item
                     steps.setdefault(name, {}).update(values)
                     deadline = deadline or time.monotonic() + FLUSH_INTERVAL
-                if stop or size >= MAX_BATCH:
+                # Behind the producer: store up to MAX_TRANSACTION in one commit (one fsync for many batches).
+                full = size >= (MAX_TRANSACTION if not self._queue.empty() else MAX_BATCH)
+                if stop or full:
                     break
                 try:
                     item = self._queue.get_nowait()
@@ -227,15 +245,20 @@ class JobLog:
         if self.echo is not None:
             for chunk_row in rows:
                 self.echo(chunk_row.host, chunk_row.stream, chunk_row.data)
-        if rows or step_rows:
-            self._publish(
-                {
-                    "type": "job.update",
-                    "job": self.job_id,
-                    "chunks": [r.as_event() for r in rows],
-                    "steps": [step_event(row) for row in step_rows],
-                }
-            )
+        # Sent after the commit, in messages of at most about MAX_BATCH bytes: a client's queue holds a bounded
+        # number of messages, so each must stay small.
+        messages: list[list[JobOutput]] = [[]]
+        size = 0
+        for chunk_row in rows:
+            if messages[-1] and size + len(chunk_row.data) > MAX_BATCH:
+                messages.append([])
+                size = 0
+            messages[-1].append(chunk_row)
+            size += len(chunk_row.data)
+        for index, batch in enumerate(messages):
+            steps_now = [step_event(row) for row in step_rows] if index == 0 else []
+            if batch or steps_now:
+                self._publish(output_message(self.job_id, [r.as_event() for r in batch], steps_now))
 
     def _publish(self, event: dict[str, Any]) -> None:
         layer = get_channel_layer()
@@ -247,6 +270,18 @@ class JobLog:
             )
         except Exception:  # stored already: followers read it back by sequence number once Redis is back
             log.warning("job %s: could not publish output batch", self.job_id, exc_info=True)
+
+
+def output_message(job_id: int, chunks: list[dict[str, Any]], steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """The group message of a stored batch: the frame clients get, encoded once here (not once per client), and
+    the sequence numbers it holds, so that a socket that is not exactly at ``first - 1`` can tell what to do."""
+    frame = {"type": "job.output", "job": job_id, "chunks": chunks, "steps": steps}
+    return {
+        "job": job_id,
+        "first": chunks[0]["seq"] if chunks else None,
+        "last": chunks[-1]["seq"] if chunks else None,
+        "text": json.dumps(frame, separators=(",", ":")),
+    }
 
 
 def step_event(step: JobStep) -> dict[str, Any]:

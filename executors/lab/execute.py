@@ -20,6 +20,9 @@ from .hosts import Lab
 
 PID_MARK = "@@jailnet-pid "
 READ_SIZE = 64 * 1024
+# The SSH window: how much output may be in flight before the command on the host waits. Small enough that a line's
+# wait behind others stays short when the job's log is the slower side; big enough to keep the channel busy.
+WINDOW = 512 * 1024
 
 
 class ExecCancelled(Exception):
@@ -56,7 +59,7 @@ async def _run(
         # setsid -w: a new session whose id is the shell's pid (printed first), and the exit status of the command.
         wrapper = f"echo {PID_MARK}$$; exec {shlex.join(argv)}"
         command = shlex.join(["setsid", "-w", "sh", "-c", wrapper])
-        process = await session.conn.create_process(command, encoding="utf-8", errors="replace")
+        process = await session.conn.create_process(command, encoding="utf-8", errors="replace", window=WINDOW)
         process.stdin.write_eof()
         first = await asyncio.wait_for(process.stdout.readline(), 10)
         if not first.startswith(PID_MARK):

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from executors.jobs.events import job_group
-from executors.jobs.log import JobLog
+from executors.jobs.log import JobLog, output_message
 from executors.jobs.services import JobConflict, job_cancel, job_create, job_start, jobs_reap
 from executors.models import Job, JobKind, JobOutput, JobState
 from topology.audit import change_context
@@ -167,7 +167,7 @@ def test_follower_gets_stored_output_after_since_then_live_and_reads_dropped_bat
             {"seq": 6, "host": "h1", "stream": "stdout", "data": "live 5\n", "t": 0.0},
         ]
         await get_channel_layer().group_send(
-            job_group(job.pk), {"type": "job.forward", "event": {"type": "job.update", "job": job.pk, "chunks": live}}
+            job_group(job.pk), {"type": "job.forward", "event": output_message(job.pk, live, [])}
         )
         first_live = await communicator.receive_json_from(timeout=5)
         # Then a batch starting at 9: 7 and 8 are read back from the database before it.
@@ -176,7 +176,7 @@ def test_follower_gets_stored_output_after_since_then_live_and_reads_dropped_bat
         )
         later = [{"seq": 9, "host": "h1", "stream": "stdout", "data": "live 9\n", "t": 0.0}]
         await get_channel_layer().group_send(
-            job_group(job.pk), {"type": "job.forward", "event": {"type": "job.update", "job": job.pk, "chunks": later}}
+            job_group(job.pk), {"type": "job.forward", "event": output_message(job.pk, later, [])}
         )
         gap = await communicator.receive_json_from(timeout=5)
         after_gap = await communicator.receive_json_from(timeout=5)
