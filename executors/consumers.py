@@ -43,7 +43,9 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_INTERVAL = 25.0
 SESSION_CHECK_INTERVAL = 2.0
-REPLAY_PAGE = 500  # stored chunks read per query while catching up
+# Stored chunks read (and sent as one frame) per query while catching up: a chunk holds at most about 64 KiB, so a
+# frame stays around 1 MiB however far behind the socket is.
+REPLAY_PAGE = 16
 MAX_FOLLOWED_JOBS = 50
 ENDED_STATES = ("succeeded", "failed", "cancelled", "interrupted")
 
