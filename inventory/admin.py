@@ -6,10 +6,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
-from topology.admin import ServiceModelAdmin, ServiceModelForm
-from topology.services.objects import object_create, object_update
+from core.admin import ServiceModelAdmin, ServiceModelForm
+from core.services import object_create, object_update
 
 from .models import Credential, ManagedHost
 
@@ -29,7 +30,8 @@ class CredentialForm(ServiceModelForm):
         fields = ("name", "kind", "username")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.instance.pk is None and not cleaned.get("secret"):
             self.add_error("secret", "A new credential needs its secret.")
         return cleaned
@@ -51,7 +53,7 @@ class CredentialAdmin(ServiceModelAdmin):
         """Whether an encrypted secret is stored."""
         return bool(obj.encrypted_secret)
 
-    def save_model(self, request: HttpRequest, obj: Credential, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
         data = {name: form.cleaned_data[name] for name in ("name", "kind", "username")}
         if form.cleaned_data.get("secret"):
             data["secret"] = form.cleaned_data["secret"]

@@ -31,6 +31,9 @@ else:  # the embedded default: generated once, kept in var/secrets.json
     SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or _secrets["django_secret_key"]
     CREDENTIAL_ENCRYPTION_KEY = os.environ.get("JAILNET_CREDENTIAL_KEY") or _secrets["credential_key"]
 
+# Network namespace the controller opens management SSH connections in ("" = its own): a management VRF.
+SSH_MANAGEMENT_NETNS = os.environ.get("JAILNET_SSH_MANAGEMENT_NETNS", "")
+
 DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 ALLOWED_HOSTS = [
     h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h
@@ -49,6 +52,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "channels",
+    "core",
     "inventory",
     "topology",
     "executors",
@@ -61,7 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "topology.middleware.ChangeContextMiddleware",
+    "core.middleware.ChangeContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -194,7 +198,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "project.pagination.StandardPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "topology.api.base.JailnetAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.JailnetAutoSchema",
     "EXCEPTION_HANDLER": "project.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -4,13 +4,17 @@ from django.apps import AppConfig
 
 
 class TopologyConfig(AppConfig):
-    """Designs of FreeBSD virtual networks: model, validation, rendering, design as code, audit history."""
+    """Designs of FreeBSD virtual networks: model, validation, rendering, design as code, change requests."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "topology"
     verbose_name = "Topology"
 
     def ready(self) -> None:
-        from .audit import connect_audit_signals
+        from .auditing import connect_auditing
+        from .changes.receivers import connect_receivers
+        from .services.relations import register_relation_checks
 
-        connect_audit_signals()
+        connect_auditing()
+        connect_receivers()
+        register_relation_checks()

@@ -10,19 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.filtersets import IdFilter, JailnetFilterSet
+from core.api.serializers import DetailSerializer
+from core.api.viewsets import JailnetReadOnlyModelViewSet
 from project.permissions import RolePermission
-from topology.api.base import DetailSerializer, IdFilter, JailnetFilterSet
 
-from ..jobs.selectors import job_log_text, job_output_after, jobs_visible_to
+from ..jobs.selectors import job_log_text, job_output_after
 from ..jobs.services import JobNotCancellable, job_cancel, jobs_reap
 from ..models import Job, JobKind, JobState
 from ..workers import jobs_availability
@@ -52,17 +53,17 @@ class OutputQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=MAX_OUTPUT_PAGE, default=500)
 
 
-class JobViewSet(viewsets.ReadOnlyModelViewSet):
-    """Jobs: operations on hosts run by a worker, with per-host steps and numbered output."""
+class JobViewSet(JailnetReadOnlyModelViewSet):
+    """Jobs: operations on hosts run by a worker, with per-host steps and numbered output (who may read a
+    job: whoever may read its design, the base class's rule)."""
 
+    queryset = Job.objects.all()
     serializer_class = JobSerializer
     permission_classes = [RolePermission]
     filterset_class = JobFilterSet
+    prefetch_related_fields = ("steps",)
     ordering_fields = ["created", "id"]
     write_action = "deploy"
-
-    def get_queryset(self) -> QuerySet[Job]:
-        return jobs_visible_to(user=self.request.user).prefetch_related("steps")
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         jobs_reap()  # a job whose worker was killed reads "interrupted" even when no worker is left to reap it

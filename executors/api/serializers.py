@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ..models import Job, JobStep, Lab, OutputStream
+from ..models import Job, JobStep, Lab, LabState, OutputStream
 
 
 class LabSerializer(serializers.ModelSerializer):
@@ -25,6 +25,35 @@ class LabSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class LabLiveSerializer(serializers.Serializer):
+    """What is really on the machine for a lab (namespaces present, processes alive), next to the recorded state."""
+
+    design = serializers.CharField()
+    lab_id = serializers.CharField()
+    state = serializers.CharField(help_text="What the lab's state file says (``down`` when nothing is there)")
+    namespaces_expected = serializers.IntegerField()
+    namespaces_present = serializers.IntegerField()
+    processes = serializers.IntegerField()
+    sshd_alive = serializers.IntegerField()
+    started = serializers.CharField(allow_null=True, help_text="When the lab was brought up (ISO 8601, UTC)")
+    error = serializers.CharField(allow_null=True)
+    recorded_state = serializers.ChoiceField(choices=LabState.choices, help_text="The state on the lab's row")
+    built_from = serializers.CharField(help_text="Content hash of the design the running lab was built from")
+    design_changed = serializers.BooleanField(
+        help_text="The design changed since the lab was brought up: a check would measure the old design"
+    )
+
+
+class LabDetailSerializer(LabSerializer):
+    """One lab with what is really on the machine (``live``)."""
+
+    live = LabLiveSerializer(read_only=True)
+
+    class Meta(LabSerializer.Meta):
+        fields = [*LabSerializer.Meta.fields, "live"]
+        read_only_fields = fields
+
+
 class LabUpSerializer(serializers.Serializer):
     """Which design to bring up."""
 
@@ -42,7 +71,8 @@ class LabCheckSerializer(serializers.Serializer):
 class CheckCellSerializer(serializers.Serializer):
     """One cell of the reachability matrix: expected and measured."""
 
-    source = serializers.CharField()
+    # A field named like Field.source: DRF's serializer metaclass moves declared fields out of the class attributes.
+    source = serializers.CharField()  # type: ignore[assignment]
     target = serializers.CharField()
     address = serializers.CharField()
     protocol = serializers.ChoiceField(choices=["icmp", "tcp"])

@@ -17,14 +17,22 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.serializers import DetailSerializer
 from project.permissions import RolePermission
-from topology.api.base import DetailSerializer
 from topology.models import Design
 
 from ..jobs.services import JobConflict, job_create
 from ..lab.services import lab_current_status
 from ..models import JobKind, Lab
-from .serializers import JobSerializer, LabCheckReportSerializer, LabCheckSerializer, LabSerializer, LabUpSerializer
+from .serializers import (
+    JobSerializer,
+    LabCheckReportSerializer,
+    LabCheckSerializer,
+    LabDetailSerializer,
+    LabLiveSerializer,
+    LabSerializer,
+    LabUpSerializer,
+)
 
 JOB_STARTED = {
     202: OpenApiResponse(
@@ -60,10 +68,11 @@ class LabViewSet(viewsets.ReadOnlyModelViewSet):
         queryset = super().get_queryset()
         return queryset if self.action == "report" else queryset.defer("check_cells")
 
+    @extend_schema(responses={200: LabDetailSerializer})
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         lab = self.get_object()
         data = dict(LabSerializer(lab, context={"request": request}).data)
-        data["live"] = lab_current_status(design=lab.design)
+        data["live"] = LabLiveSerializer(lab_current_status(design=lab.design)).data
         return Response(data)
 
     @extend_schema(request=LabUpSerializer, responses=JOB_STARTED)

@@ -17,7 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from topology.audit import current_change_context, record_operation, serialize_for_audit
+from core.audit import current_change_context, record_operation, serialize_for_audit
 from topology.models import Design
 
 from ..models import Job, JobKind, JobState

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from topology.audit import record_operation, serialize_for_audit
+from core.audit import record_operation, serialize_for_audit
 from topology.changes.freeze import content_hash
 from topology.models import Design
 from topology.render.lab import lab_id

@@ -46,6 +46,10 @@ class HostKeyChangedError(SshError):
     """The host offered a key other than the pinned one: possibly an impostor, never connect silently."""
 
 
+class HostKeyNotConfirmedError(SshError):
+    """No key is pinned for the host and its store does not trust on first use: an operator confirms first."""
+
+
 class SshTimeout(SshError):
     """A connection or command did not finish in time."""
 
@@ -81,6 +85,18 @@ class SshTarget:
     def key_id(self) -> str:
         """The id the host key is pinned under."""
         return self.target_id or f"{self.host}:{self.port}"
+
+
+class _KeyRecordingClient(asyncssh.SSHClient):
+    """Keeps the host key a server offered when it is not the pinned one, so that the operator can be shown
+    the fingerprint the host now presents (asyncssh asks this only for keys outside the trusted set)."""
+
+    def __init__(self, seen: list[asyncssh.SSHKey]) -> None:
+        self._seen = seen
+
+    def validate_host_public_key(self, host: str, addr: str, port: int, key: asyncssh.SSHKey) -> bool:
+        self._seen.append(key)
+        return False
 
 
 @dataclass(frozen=True)
@@ -161,8 +177,34 @@ class SshTransport:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(conn.wait_closed(), 5)
 
+    async def scan_host_key(self, target: SshTarget) -> str:
+        """The host key ``target`` offers (OpenSSH public key line), from a key exchange only.
+
+        No user name, key or password is sent: this is the first contact an operator confirms from.
+        """
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                if target.sock_factory is not None:
+                    sock = await asyncio.to_thread(target.sock_factory)
+                    sock.setblocking(False)
+                    key = await asyncssh.get_server_host_key(sock=sock, config=None)
+                else:
+                    key = await asyncssh.get_server_host_key(target.host, target.port, config=None)
+        except TimeoutError as exc:
+            raise SshTimeout(f"connecting to {target.key_id} took more than {self.connect_timeout:g}s") from exc
+        except (OSError, asyncssh.Error) as exc:
+            raise SshError(f"cannot connect to {target.key_id} ({target.host}:{target.port}): {exc}") from exc
+        if key is None:
+            raise SshError(f"{target.key_id} offered no host key")
+        return key.export_public_key("openssh").decode().strip()
+
     async def _open(self, target: SshTarget) -> asyncssh.SSHClientConnection:
         pinned = await self._store("get", target.key_id)
+        if not pinned and not getattr(self.host_keys, "trust_on_first_use", True):
+            raise HostKeyNotConfirmedError(
+                f"the host key of {target.key_id} is not confirmed: test the connection and confirm its fingerprint "
+                "first; no credential was sent"
+            )
         if pinned:
             try:
                 known_hosts: Any = ([asyncssh.import_public_key(pinned)], [], [])
@@ -179,6 +221,8 @@ class SshTransport:
             "config": None,
             "preferred_auth": "publickey" if target.private_key else "password,keyboard-interactive",
         }
+        offered: list[asyncssh.SSHKey] = []
+        options["client_factory"] = lambda: _KeyRecordingClient(offered)
         try:
             async with asyncio.timeout(self.connect_timeout):
                 if target.sock_factory is not None:
@@ -188,10 +232,14 @@ class SshTransport:
                 else:
                     conn = await asyncssh.connect(target.host, target.port, **options)
         except asyncssh.HostKeyNotVerifiable as exc:
+            now_offered = offered[-1].export_public_key("openssh").decode().strip() if offered else ""
+            if now_offered and hasattr(self.host_keys, "mismatch"):
+                await self._store("mismatch", target.key_id, now_offered)
+            seen = f" (the host now offers {_fingerprint(now_offered)})" if now_offered else ""
             raise HostKeyChangedError(
                 f"host key of {target.key_id} ({target.host}:{target.port}) does not match the pinned key "
-                f"{_fingerprint(pinned)}; refusing to connect. If the host was reinstalled, clear the pinned key "
-                "after checking the new one out of band."
+                f"{_fingerprint(pinned)}{seen}; refusing to connect, no credential was sent. If the host was "
+                "reinstalled, check the new key out of band and re-pin it."
             ) from exc
         except TimeoutError as exc:
             raise SshTimeout(f"connecting to {target.key_id} took more than {self.connect_timeout:g}s") from exc
@@ -378,6 +426,7 @@ __all__ = [
     "CommandResult",
     "CommandStream",
     "HostKeyChangedError",
+    "HostKeyNotConfirmedError",
     "SshError",
     "SshSession",
     "SshTarget",

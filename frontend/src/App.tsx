@@ -9,6 +9,7 @@ import { AuditPage } from './components/AuditPage';
 import { DesignHistory } from './components/DesignHistory';
 import { LabPage } from './pages/LabPage';
 import { JobsPage } from './pages/JobsPage';
+import { InventoryPage } from './pages/InventoryPage';
 import { useNotifications } from './components/Notifications';
 import { useSessionStore } from './store/sessionStore';
 import { SESSION_ENDED_EVENT } from './api/client';
@@ -26,11 +27,16 @@ export type Route =
   | { page: 'changeRequest'; requestId: number }
   | { page: 'audit' }
   | { page: 'lab'; designId?: number }
-  | { page: 'jobs'; jobId?: number };
+  | { page: 'jobs'; jobId?: number }
+  | { page: 'inventory'; hostId?: number; creating?: boolean };
 
 /** The page a location hash names. */
 export function routeOf(hash: string): Route {
-  let m = hash.match(/^#\/designs\/(\d+)\/lab/);
+  if (hash.startsWith('#/inventory/new')) return { page: 'inventory', creating: true };
+  let m = hash.match(/^#\/inventory\/(\d+)/);
+  if (m) return { page: 'inventory', hostId: Number(m[1]) };
+  if (hash.startsWith('#/inventory')) return { page: 'inventory' };
+  m = hash.match(/^#\/designs\/(\d+)\/lab/);
   if (m) return { page: 'lab', designId: Number(m[1]) };
   if (hash.startsWith('#/lab')) return { page: 'lab' };
   m = hash.match(/^#\/jobs\/(\d+)/);
@@ -85,6 +91,8 @@ export function App() {
       return <LabPage designId={route.designId} />;
     case 'jobs':
       return <JobsPage key={route.jobId ?? 'list'} jobId={route.jobId} />;
+    case 'inventory':
+      return <InventoryPage key={`${route.hostId ?? ''}${route.creating ? 'new' : ''}`} hostId={route.hostId} creating={route.creating} />;
     default:
       return <DesignList />;
   }

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from core.api.filtersets import JailnetFilterSet, id_and_name
 from inventory.models import Credential, ManagedHost
-from topology.api.base import JailnetFilterSet
-from topology.api.filtersets import id_and_name
 
 
 class CredentialFilterSet(JailnetFilterSet):

@@ -14,7 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 
-from topology.models.audit import AuditEntry
+from core.models import AuditEntry
 
 from .conftest import Env
 

@@ -5,9 +5,16 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.services import ObjectInUse, VersionConflict, object_create, object_delete, object_update
 from inventory.models import Credential
+from tests.factories import (
+    JailNicFactory,
+    PortRedirectFactory,
+    SwitchPortFactory,
+    VlanInterfaceFactory,
+    VxlanMemberFactory,
+)
 from topology.models import FirewallPolicy, Host, Interface, JailNic, PortRedirect, Switch, SwitchPort, VxlanMember
-from topology.services.objects import ObjectInUse, VersionConflict, object_create, object_delete, object_update
 
 
 def test_create_runs_model_validation(env):
@@ -83,7 +90,7 @@ def test_cross_object_rules(env, model, data, field):
 
 
 def test_delete_of_an_object_in_use_lists_what_uses_it(env):
-    nic = JailNic.objects.create(jail=env.jail_a, switch=env.switch_a)
+    nic = JailNicFactory.create(jail=env.jail_a, switch=env.switch_a)
     with pytest.raises(ObjectInUse) as caught:
         object_delete(instance=env.switch_a)
     assert caught.value.blockers == [nic]
@@ -91,14 +98,12 @@ def test_delete_of_an_object_in_use_lists_what_uses_it(env):
 
 
 def test_deleting_a_host_deletes_what_it_holds_even_across_protected_references(env):
-    JailNic.objects.create(jail=env.jail_a, switch=env.switch_a)
-    SwitchPort.objects.create(switch=env.switch_a, interface=env.em0_a)
-    vlan = Interface.objects.create(host=env.host_a, name="em0.101", kind="vlan", parent=env.em0_a, vlan_tag=101)
-    Interface.objects.create(host=env.host_a, name="em0.101.7", kind="vlan", parent=vlan, vlan_tag=7)
-    PortRedirect.objects.create(
-        host=env.host_a, interface="em0", external_port=80, target_port=80, target_jail=env.jail_a
-    )
-    VxlanMember.objects.create(
+    JailNicFactory.create(jail=env.jail_a, switch=env.switch_a)
+    SwitchPortFactory.create(switch=env.switch_a, interface=env.em0_a)
+    vlan = VlanInterfaceFactory.create(host=env.host_a, parent=env.em0_a, vlan_tag=101)
+    VlanInterfaceFactory.create(host=env.host_a, parent=vlan, vlan_tag=7)
+    PortRedirectFactory.create(host=env.host_a, external_port=80, target_jail=env.jail_a)
+    VxlanMemberFactory.create(
         segment=env.segment, host=env.host_a, interface_name="vxlan1", underlay_interface=env.em0_a
     )
     object_delete(instance=env.host_a, expected_version=1)

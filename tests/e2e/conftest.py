@@ -17,10 +17,14 @@ import urllib.request
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST_INDEX = ROOT / "frontend" / "dist" / "index.html"
@@ -35,6 +39,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TIMEOUT_MS = 15_000
+T = TypeVar("T")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -111,7 +116,7 @@ class PageOpener:
     def __init__(self, browser, base_url: str) -> None:
         self.browser = browser
         self.base_url = base_url
-        self.contexts: list[object] = []
+        self.contexts: list[BrowserContext] = []
 
     def __call__(self, username: str | None = None):
         context = self.browser.new_context(viewport={"width": 1500, "height": 900})
@@ -246,15 +251,16 @@ def new_live_page(browser, asgi_server, transactional_db, request) -> Iterator[C
     opener.close(request)
 
 
-def in_thread(function: Callable[[], object]) -> object:
+def in_thread(function: Callable[[], T]) -> T:
     """Run ORM code off the Playwright thread: its event loop would stop signal handlers that use async_to_sync."""
-    result: dict[str, object] = {}
+    values: list[T] = []
+    errors: list[BaseException] = []
 
     def run() -> None:
         try:
-            result["value"] = function()
+            values.append(function())
         except BaseException as exc:  # re-raised in the test's thread
-            result["error"] = exc
+            errors.append(exc)
         finally:
             from django.db import connection
 
@@ -263,9 +269,9 @@ def in_thread(function: Callable[[], object]) -> object:
     thread = threading.Thread(target=run)
     thread.start()
     thread.join()
-    if "error" in result:
-        raise result["error"]  # type: ignore[misc]
-    return result.get("value")
+    if errors:
+        raise errors[0]
+    return values[0]
 
 
 def login(page, username: str) -> None:

@@ -74,7 +74,7 @@ def test_task_for_a_missing_design_fails_in_the_worker(celery_worker):
 
 @pytest.mark.django_db(transaction=True)
 def test_changes_made_by_a_task_are_audited_with_the_user_it_runs_for(celery_worker, make_user):
-    from topology.models import AuditEntry
+    from core.models import AuditEntry
 
     olga = make_user("olga", "designer")
     result = design_import_task.delay(DESIGN.replace("worker-render", "worker-import"), user_id=olga.pk)

@@ -12,12 +12,13 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.utils import timezone
 
+from core.audit import change_context
+from core.models import AuditEntry
 from executors.jobs.events import job_group
 from executors.jobs.log import JobLog, output_message
 from executors.jobs.services import JobConflict, job_cancel, job_create, job_start, jobs_reap
 from executors.models import Job, JobKind, JobOutput, JobState
-from topology.audit import change_context
-from topology.models import AuditEntry, Design
+from topology.models import Design
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

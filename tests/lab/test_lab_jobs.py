@@ -18,6 +18,7 @@ from channels.testing import WebsocketCommunicator
 from django.core.management import call_command
 from django.test import Client
 
+from core.audit import change_context
 from executors.jobs.services import job_create
 from executors.lab import netns
 from executors.lab.lifecycle import leftovers
@@ -26,7 +27,6 @@ from project.celery import app as celery_app
 from project.embedded_redis import start_embedded_redis
 from project.settings import channel_layers_for
 from tests.executors.conftest import _point_app_at, start_worker
-from topology.audit import change_context
 from topology.models import Design, Host
 from topology.render.lab import lab_id
 from topology.services.designs import design_import_document

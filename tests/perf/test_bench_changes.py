@@ -16,9 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.models import AuditEntry
 from tests.perf.synthetic import synthetic_design
 from topology.changes.services import change_request_create
-from topology.models import AuditEntry, Design
+from topology.models import Design
 from topology.services.designs import design_import_snapshot
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db(transaction=True)]

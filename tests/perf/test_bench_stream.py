@@ -33,7 +33,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from websockets.typing import Origin
 
+from core.audit import change_context
 from executors.jobs.services import job_create
 from executors.lab.lifecycle import leftovers
 from executors.models import Job, JobKind, JobOutput
@@ -41,7 +43,6 @@ from project.embedded_redis import exit_with_parent, free_loopback_port, stop_pr
 from tests.executors.conftest import database_url
 from tests.lab.documents import S7
 from tests.lab.support import needs_lab, unique_name
-from topology.audit import change_context
 from topology.services.designs import design_import_document
 
 pytestmark = [pytest.mark.perf, needs_lab, pytest.mark.django_db(transaction=True)]
@@ -178,7 +179,7 @@ async def follow(url: str, cookie: str, job_id: int, result: ClientResult, *, sl
     ws_url = url.replace("http://", "ws://") + "/ws/events/"
     partial = ""
     async with websockets.connect(
-        ws_url, origin=url, additional_headers={"Cookie": cookie}, max_size=None, max_queue=4
+        ws_url, origin=Origin(url), additional_headers={"Cookie": cookie}, max_size=None, max_queue=4
     ) as socket:
         await socket.send(json.dumps({"action": "follow", "job": job_id, "since": 0}))
         result.started = time.time()

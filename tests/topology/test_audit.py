@@ -7,9 +7,10 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 
+from core.audit import change_context
+from core.models import AuditEntry
 from inventory.models import Credential
-from topology.audit import change_context
-from topology.models import AuditEntry, Design, JailNic
+from topology.models import Design, JailNic
 from topology.services.designs import design_import_document
 
 DOC = """\
@@ -147,9 +148,9 @@ def test_admin_shows_history_but_cannot_change_it(make_user, client):
     admin_user.save()
     Design.objects.create(name="seen")
     client.force_login(admin_user)
-    listing = client.get("/admin/topology/auditentry/")
+    listing = client.get("/admin/core/auditentry/")
     assert listing.status_code == 200
     assert b"seen" in listing.content
     entry = AuditEntry.objects.filter(object_type__model="design").first()
-    assert client.post(f"/admin/topology/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.post(f"/admin/core/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()

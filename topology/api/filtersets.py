@@ -9,6 +9,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q, QuerySet
 
+from core.api.filtersets import IdFilter, JailnetFilterSet, id_and_name
 from topology.models import (
     Design,
     DhcpService,
@@ -30,13 +31,6 @@ from topology.models import (
     VxlanMember,
     VxlanSegment,
 )
-
-from .base import IdFilter, JailnetFilterSet
-
-
-def id_and_name(path: str) -> tuple[IdFilter, django_filters.CharFilter]:
-    """The ``<fk>_id`` / ``<fk>`` pair for the relation at ``path`` (e.g. ``jail__host``)."""
-    return IdFilter(field_name=f"{path}__id"), django_filters.CharFilter(field_name=f"{path}__name")
 
 
 class DesignFilterSet(JailnetFilterSet):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.db import models
 from rest_framework import serializers
 
+from core.api.serializers import JailnetModelSerializer
 from topology.models import (
     Design,
     DhcpService,
@@ -26,12 +28,10 @@ from topology.models import (
     VxlanSegment,
 )
 
-from .base import JailnetModelSerializer
-
 COMMON = ("id", "url", "display", "version", "created", "last_updated")
 
 
-def fields_of(model: type, *, exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
+def fields_of(model: type[models.Model], *, exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
     """``COMMON`` followed by the model's own fields in declaration order (minus ``exclude``)."""
     own = [
         f.name

@@ -273,7 +273,7 @@ def deployment_finish(*, change_request: ChangeRequest, user: Any, outcome: str,
 def design_changed(design_id: int) -> None:
     """A design's content changed: its open requests become stale and their approvals void.
 
-    Called by the audit recorder in the transaction of the change itself.
+    Runs on ``design_content_changed`` (``topology/changes/receivers.py``), in the transaction of the change.
     """
     open_requests = ChangeRequest.objects.filter(design_id=design_id, state__in=OPEN_STATES, stale=False)
     ids = list(open_requests.values_list("pk", flat=True))

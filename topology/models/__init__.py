@@ -1,7 +1,5 @@
 """The design model: one module per concept."""
 
-from .audit import AuditAction, AuditEntry, ChangeSource
-from .base import BaseModel, CanvasPlacedModel
 from .changes import (
     OPEN_STATES,
     Approval,
@@ -26,16 +24,11 @@ from .vxlan import VxlanMember, VxlanSegment
 __all__ = [
     "OPEN_STATES",
     "Approval",
-    "AuditAction",
-    "AuditEntry",
-    "BaseModel",
-    "CanvasPlacedModel",
     "ChangeRequest",
     "ChangeRequestComment",
     "ChangeRequestHost",
     "ChangeRequestState",
     "ChangeRequestTransition",
-    "ChangeSource",
     "Design",
     "DhcpService",
     "DhcpStaticLease",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from .base import BaseModel
+from core.models.base import BaseModel
 
 
 class ChangeRequestState(models.TextChoices):

@@ -3,7 +3,7 @@
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
-from .base import BaseModel
+from core.models.base import BaseModel
 
 design_name_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9._-]*$", "Use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit."

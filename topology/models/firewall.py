@@ -3,9 +3,10 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.models.base import BaseModel
+
 from ..choices import FirewallEngine, IpfwType, RuleAction, RuleDirection, RuleProtocol
 from ..fields import PfNetworkField
-from .base import BaseModel
 
 
 class FirewallPolicy(BaseModel):

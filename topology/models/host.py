@@ -3,9 +3,10 @@
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from core.models.base import BaseModel, CanvasPlacedModel
+
 from ..choices import HostRole, InterfaceKind
 from ..fields import InterfaceNameField, IPv4AddressField, IPv4InterfaceField, IPv4NetworkField
-from .base import BaseModel, CanvasPlacedModel
 
 hostname_validator = RegexValidator(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$", "Use a host name like jailhost-a.")
 

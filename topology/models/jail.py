@@ -3,9 +3,10 @@
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from core.models.base import BaseModel, CanvasPlacedModel
+
 from ..choices import JailManager, JailType
 from ..fields import IPv4AddressField, IPv4InterfaceField, MacAddressField
-from .base import BaseModel, CanvasPlacedModel
 
 jail_name_validator = RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", "Letters, digits, '_' and '-'.")
 

@@ -3,9 +3,10 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.models.base import BaseModel
+
 from ..choices import NatEngine, Protocol
 from ..fields import IPv4AddressField, IPv4NetworkField, MacAddressField
-from .base import BaseModel
 
 port_validators = [MinValueValidator(1), MaxValueValidator(65535)]
 

@@ -3,9 +3,10 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.models.base import BaseModel, CanvasPlacedModel
+
 from ..choices import SwitchKind
 from ..fields import InterfaceNameField, IPv4InterfaceField
-from .base import BaseModel, CanvasPlacedModel
 
 
 class Switch(CanvasPlacedModel):

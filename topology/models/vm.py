@@ -3,8 +3,9 @@
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from core.models.base import BaseModel, CanvasPlacedModel
+
 from ..fields import IPv4AddressField, IPv4InterfaceField, MacAddressField
-from .base import BaseModel, CanvasPlacedModel
 
 
 class VirtualMachine(CanvasPlacedModel):

@@ -3,9 +3,10 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.models.base import BaseModel, CanvasPlacedModel
+
 from ..choices import VxlanMode
 from ..fields import InterfaceNameField, IPv4AddressField, IPv4InterfaceField, IPv4NetworkField
-from .base import BaseModel, CanvasPlacedModel
 
 
 class VxlanSegment(CanvasPlacedModel):

@@ -14,6 +14,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.audit import change_context
+from core.models import ChangeSource
 from executors.jobs.runner import job_run
 from executors.jobs.services import JobConflict, job_create
 from executors.lab import lifecycle
@@ -21,8 +23,6 @@ from executors.lab.check import cells_table
 from executors.lab.lifecycle import LabError, LabNotPermitted
 from executors.lab.services import design_by_name_or_document, lab_current_status
 from executors.models import Job, JobKind, JobState, Lab
-from topology.audit import change_context
-from topology.models import ChangeSource
 
 
 class Command(BaseCommand):

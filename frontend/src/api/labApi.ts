@@ -1,7 +1,6 @@
 /** The lab endpoints (`/api/labs/`): a design brought up on Linux network namespaces, and its reachability check.
  *
- * The shapes are generated from the OpenAPI schema (`executors/api/serializers.py`), except the `live` part of
- * `GET /api/labs/{id}/` (`executors.lab.lifecycle.lab_status`), which the schema does not describe.
+ * The shapes are generated from the OpenAPI schema (`executors/api/serializers.py`, `npm run gen:api`).
  */
 import { ApiError, listAll, request } from './client';
 import type { Job } from './jobApi';
@@ -17,26 +16,9 @@ export type CheckCell = Schemas['CheckCell'];
 export type CheckReport = Schemas['LabCheckReport'];
 
 /** What is really on the machine (namespaces present, processes alive), next to the recorded state. */
-export interface LabLive {
-  design: string;
-  lab_id: string;
-  state: string;
-  namespaces_expected: number;
-  namespaces_present: number;
-  processes: number;
-  sshd_alive: number;
-  started: string | number | null;
-  error: string | null;
-  recorded_state: LabState;
-  /** Content hash of the design the running lab was built from. */
-  built_from: string;
-  /** The design changed since the lab was brought up: a check would measure the old design. */
-  design_changed: boolean;
-}
-
-export interface LabDetail extends Lab {
-  live?: LabLive;
-}
+export type LabLive = Schemas['LabLive'];
+/** One lab with `live`, as `GET /api/labs/{id}/` answers. */
+export type LabDetail = Schemas['LabDetail'];
 
 export const labApi = {
   list: () => listAll<Lab>('/api/labs/'),

@@ -715,7 +715,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Jobs: operations on hosts run by a worker, with per-host steps and numbered output. */
+        /**
+         * @description Jobs: operations on hosts run by a worker, with per-host steps and numbered output (who may read a
+         *     job: whoever may read its design, the base class's rule).
+         */
         get: operations["jobs_list"];
         put?: never;
         post?: never;
@@ -732,7 +735,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Jobs: operations on hosts run by a worker, with per-host steps and numbered output. */
+        /**
+         * @description Jobs: operations on hosts run by a worker, with per-host steps and numbered output (who may read a
+         *     job: whoever may read its design, the base class's rule).
+         */
         get: operations["jobs_retrieve"];
         put?: never;
         post?: never;
@@ -955,6 +961,40 @@ export interface paths {
         head?: never;
         /** @description Machines reachable over SSH that design hosts are deployed to. */
         patch: operations["managed_hosts_partial_update"];
+        trace?: never;
+    };
+    "/api/managed-hosts/{id}/pin-key/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Pin the host key: confirm the offered one by its fingerprint, or a pasted key (a re-pin needs a reason). */
+        post: operations["managed_hosts_pin_key_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/managed-hosts/{id}/test-connection/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Test the connection and record what was found on the host. */
+        post: operations["managed_hosts_test_connection_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/me/": {
@@ -1599,6 +1639,17 @@ export interface components {
             last_updated?: string | null;
             in_use_by?: components["schemas"]["InUseBy"][];
         };
+        /** @description What a test connection found. ``offered_fingerprint``: a key waits for confirmation (or changed). */
+        ContactResult: {
+            /** @description Logged in and facts gathered */
+            ok: boolean;
+            host_key_state: string;
+            offered_fingerprint: string;
+            facts: {
+                [key: string]: unknown;
+            };
+            error: string;
+        };
         /** @description An SSH password or private key. The secret is accepted on create/update and never returned. */
         Credential: {
             readonly id: number;
@@ -1665,19 +1716,32 @@ export interface components {
             /** Format: int64 */
             required_approvals?: number;
         };
+        /** @description The answer of ``GET /api/designs/<id>/graph/``. */
         DesignGraph: {
             design: components["schemas"]["Design"];
-            objects: {
-                [key: string]: {
-                    [key: string]: unknown;
-                }[];
-            };
+            objects: components["schemas"]["DesignGraphObjects"];
             /** @description With `scope=overview`: per host id, how many jails, vms, switches and interfaces it holds. */
             counts?: {
-                [key: string]: {
-                    [key: string]: number;
-                };
+                [key: string]: components["schemas"]["HostCounts"];
             };
+        };
+        /** @description The objects of a design (or of some of its hosts), one list per kind. */
+        DesignGraphObjects: {
+            readonly hosts: components["schemas"]["Host"][];
+            readonly interfaces: components["schemas"]["Interface"][];
+            readonly switches: components["schemas"]["Switch"][];
+            readonly "switch-ports": components["schemas"]["SwitchPort"][];
+            readonly jails: components["schemas"]["Jail"][];
+            readonly "jail-nics": components["schemas"]["JailNic"][];
+            readonly "jail-addresses": components["schemas"]["JailAddress"][];
+            readonly vms: components["schemas"]["VirtualMachine"][];
+            readonly "vm-nics": components["schemas"]["VmNic"][];
+            readonly "vxlan-segments": components["schemas"]["VxlanSegment"][];
+            readonly "vxlan-members": components["schemas"]["VxlanMember"][];
+            readonly "dhcp-services": components["schemas"]["DhcpService"][];
+            readonly "dhcp-static-leases": components["schemas"]["DhcpStaticLease"][];
+            readonly "nat-rules": components["schemas"]["OutboundNat"][];
+            readonly "port-redirects": components["schemas"]["PortRedirect"][];
         };
         /** @description A design document (YAML text) to create or replace a design from. */
         DesignImportRequestRequest: {
@@ -1928,6 +1992,13 @@ export interface components {
             vm_dir?: string;
             managed_host?: components["schemas"]["BriefObject"] | null;
         };
+        /** @description What a collapsed host node summarizes: how many of each it holds. */
+        HostCounts: {
+            jails: number;
+            vms: number;
+            switches: number;
+            interfaces: number;
+        };
         HostDiff: {
             host_name: string;
             changed?: boolean;
@@ -1937,6 +2008,26 @@ export interface components {
             /** @description [{path, content, mode}] (derived, read-only) */
             files?: unknown;
         };
+        /** @description Confirm the offered key by typing or pasting its fingerprint, or pin a public key got out of band. */
+        HostKeyPinRequest: {
+            /** @default  */
+            fingerprint: string;
+            /** @default  */
+            public_key: string;
+            /**
+             * @description Required to replace a pinned key
+             * @default
+             */
+            reason: string;
+        };
+        /**
+         * @description * `unknown` - Not contacted yet
+         *     * `offered` - Fingerprint waits for confirmation
+         *     * `pinned` - Pinned
+         *     * `changed` - Host key changed: connections stopped
+         * @enum {string}
+         */
+        HostKeyStateEnum: "unknown" | "offered" | "pinned" | "changed";
         /** @description A FreeBSD machine of a design, with the tools it has installed. */
         HostRequest: {
             /** @description Incremented by every change. Send the version you read with PUT/PATCH; a stale one is refused with 409. Ignored on create. */
@@ -2303,6 +2394,64 @@ export interface components {
             /** @description Measure at most this many cells */
             sample?: number;
         };
+        /** @description One lab with what is really on the machine (``live``). */
+        LabDetail: {
+            readonly id: number;
+            readonly design: number;
+            readonly design_name: string;
+            /** @description Prefix of the lab's namespaces (jn + hash of the name) */
+            readonly lab_id: string;
+            readonly state: components["schemas"]["LabStateEnum"];
+            /** @description Why the last operation failed, or what it warned about */
+            readonly message: string;
+            /** @description What of the design the lab does not emulate */
+            readonly notes: string[];
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the last up or down finished
+             */
+            readonly finished_at: string | null;
+            /** Format: double */
+            readonly up_seconds: number | null;
+            /** @description Content hash of the design snapshot the running lab was built from */
+            readonly content_hash: string;
+            /** Format: date-time */
+            readonly last_check_at: string | null;
+            readonly check_total: number;
+            readonly check_matched: number;
+            readonly check_mismatched: number;
+            /** Format: double */
+            readonly check_seconds: number | null;
+            readonly live: components["schemas"]["LabLive"];
+        };
+        /** @description What is really on the machine for a lab (namespaces present, processes alive), next to the recorded state. */
+        LabLive: {
+            design: string;
+            lab_id: string;
+            /** @description What the lab's state file says (``down`` when nothing is there) */
+            state: string;
+            namespaces_expected: number;
+            namespaces_present: number;
+            processes: number;
+            sshd_alive: number;
+            /** @description When the lab was brought up (ISO 8601, UTC) */
+            started: string | null;
+            error: string | null;
+            /**
+             * @description The state on the lab's row
+             *
+             *     * `down` - Down
+             *     * `up` - Up
+             *     * `failed` - Failed
+             */
+            recorded_state: components["schemas"]["LabStateEnum"];
+            /** @description Content hash of the design the running lab was built from */
+            built_from: string;
+            /** @description The design changed since the lab was brought up: a check would measure the old design */
+            design_changed: boolean;
+        };
         /**
          * @description * `down` - Down
          *     * `up` - Up
@@ -2322,7 +2471,13 @@ export interface components {
             username: string;
             password: string;
         };
-        /** @description A real machine reachable over SSH. Its host key and facts are recorded by the tool, read-only here. */
+        /**
+         * @description A real machine reachable over SSH. Its host key, key state and facts are recorded by the tool, read-only.
+         *
+         *     ``host_key_fingerprint`` is the pinned key's; ``offered_fingerprint`` the key the host offered at the last
+         *     contact when it is not the pinned one (first contact: waits for confirmation; ``changed``: connections are
+         *     stopped until an operator re-pins).
+         */
         ManagedHost: {
             readonly id: number;
             /** Format: uri */
@@ -2340,14 +2495,32 @@ export interface components {
             ssh_port?: number;
             credential?: components["schemas"]["BriefObject"] | null;
             freebsd_release?: string;
-            /** @description Pinned SSH host key (OpenSSH format), recorded at first contact */
+            /** @description Pinned SSH host key (OpenSSH format), confirmed by an operator */
             readonly host_key: string;
+            readonly host_key_state: components["schemas"]["HostKeyStateEnum"];
+            /** @description SHA256 fingerprint of the pinned key */
+            readonly host_key_fingerprint: string;
             /** Format: date-time */
             readonly host_key_pinned_at: string | null;
+            /** @description Key offered at the last contact that is not (yet) the pinned one */
+            readonly offered_host_key: string;
+            /** @description SHA256 fingerprint of the key the host offered that is not pinned (empty when none) */
+            readonly offered_fingerprint: string;
             /** @description Discovered from the host, read-only */
             readonly facts: unknown;
+            /** Format: date-time */
+            readonly facts_gathered_at: string | null;
+            /** Format: date-time */
+            readonly last_contact_at: string | null;
+            readonly last_contact_error: string;
         };
-        /** @description A real machine reachable over SSH. Its host key and facts are recorded by the tool, read-only here. */
+        /**
+         * @description A real machine reachable over SSH. Its host key, key state and facts are recorded by the tool, read-only.
+         *
+         *     ``host_key_fingerprint`` is the pinned key's; ``offered_fingerprint`` the key the host offered at the last
+         *     contact when it is not the pinned one (first contact: waits for confirmation; ``changed``: connections are
+         *     stopped until an operator re-pins).
+         */
         ManagedHostRequest: {
             /** @description Incremented by every change. Send the version you read with PUT/PATCH; a stale one is refused with 409. Ignored on create. */
             version?: number;
@@ -2978,7 +3151,13 @@ export interface components {
             allow_raw_sockets?: boolean;
             devfs_ruleset?: number | null;
         };
-        /** @description A real machine reachable over SSH. Its host key and facts are recorded by the tool, read-only here. */
+        /**
+         * @description A real machine reachable over SSH. Its host key, key state and facts are recorded by the tool, read-only.
+         *
+         *     ``host_key_fingerprint`` is the pinned key's; ``offered_fingerprint`` the key the host offered at the last
+         *     contact when it is not the pinned one (first contact: waits for confirmation; ``changed``: connections are
+         *     stopped until an operator re-pins).
+         */
         PatchedManagedHostRequest: {
             /** @description Incremented by every change. Send the version you read with PUT/PATCH; a stale one is refused with 409. Ignored on create. */
             version?: number;
@@ -3799,8 +3978,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ChangeRequestRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ChangeRequestRequest"];
-                "multipart/form-data": components["schemas"]["ChangeRequestRequest"];
             };
         };
         responses: {
@@ -3964,8 +4141,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CommentRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["CommentRequest"];
-                "multipart/form-data": components["schemas"]["CommentRequest"];
             };
         };
         responses: {
@@ -4189,8 +4364,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ReviewRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ReviewRequest"];
-                "multipart/form-data": components["schemas"]["ReviewRequest"];
             };
         };
         responses: {
@@ -8497,7 +8670,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Lab"];
+                    "application/json": components["schemas"]["LabDetail"];
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -9026,6 +9199,129 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ManagedHost"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Stale version, the object is still in use, or a state that forbids this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    managed_hosts_pin_key_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this managed host. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["HostKeyPinRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagedHost"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Stale version, the object is still in use, or a state that forbids this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    managed_hosts_test_connection_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactResult"];
                 };
             };
             /** @description Invalid input: field name to list of messages (or detail) */

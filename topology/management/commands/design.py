@@ -9,9 +9,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from topology.audit import change_context
+from core.audit import change_context
+from core.models import ChangeSource
 from topology.design_io import document_from_snapshot, dump_document
-from topology.models import ChangeSource, Design
+from topology.models import Design
 from topology.selectors import design_snapshot
 from topology.services.designs import design_import_document
 

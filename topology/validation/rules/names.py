@@ -34,6 +34,12 @@ def duplicates(items: Sequence[T], key: Callable[[T], Hashable]) -> list[list[T]
     return [group for group in groups.values() if len(group) > 1]
 
 
+def listed(items: list[str], limit: int = 5) -> str:
+    """The first ``limit`` items joined for a message, and how many more there are."""
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
 def rc_conf_name(interface: str) -> str:
     """How rc.conf spells an interface in variable names: ``em0.101`` -> ``em0_101`` (network.subr get_if_var)."""
     return re.sub(r"[.\-/+]", "_", interface)

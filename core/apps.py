@@ -1,0 +1,16 @@
+"""App config of the core room."""
+
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Shared bases, object services and the audit history of every app."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "core"
+    verbose_name = "Core"
+
+    def ready(self) -> None:
+        from .task_context import connect_task_change_context
+
+        connect_task_change_context()
