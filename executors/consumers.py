@@ -37,7 +37,7 @@ from project.roles import user_can
 from topology.events import design_group, user_group
 
 from .jobs.events import JOBS_GROUP, job_group
-from .jobs.selectors import job_output_after, job_snapshot_for_follower
+from .jobs.selectors import job_output_after, job_positions, job_snapshot_for_follower
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.user = user
         self.watched: set[int] = set()
         self.followed: dict[int, int] = {}  # job id -> last sequence number sent on this socket
+        self.ended_sent: set[int] = set()  # followed jobs whose end this socket has announced
+        # Output of a job goes out from message handlers and from the guard's sweep: one at a time, so that the
+        # sequence numbers a socket has sent stay exact.
+        self.job_lock = asyncio.Lock()
         self.groups_joined: set[str] = set()
         await self._join(user_group(user.pk))
         await self.accept()
@@ -105,6 +109,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                     await self.send_json({"type": "session.closed", "detail": "logged out or no longer allowed"})
                     await self.close(code=4401)
                     return
+                await self._sweep_jobs()
                 if since_heartbeat >= HEARTBEAT_INTERVAL:
                     since_heartbeat = 0.0
                     await self.send_json({"type": "heartbeat"})
@@ -112,6 +117,22 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             raise
         except Exception:  # the socket is going away
             log.debug("socket guard stopped", exc_info=True)
+
+    async def _sweep_jobs(self) -> None:
+        """Catch up what no message revealed: a batch (or the end of a job) dropped for this socket when its queue
+        was full is only noticed from the next batch, and the last batch of a job has no next one."""
+        if not self.followed:
+            return
+        positions = await database_sync_to_async(job_positions)(job_ids=list(self.followed))
+        async with self.job_lock:
+            for job_id, (last_seq, summary) in positions.items():
+                if job_id not in self.followed:
+                    continue
+                if last_seq > self.followed[job_id]:
+                    await self._catch_up(job_id, upto=last_seq)
+                if summary["state"] in ENDED_STATES and job_id not in self.ended_sent:
+                    self.ended_sent.add(job_id)
+                    await self.send_json({"type": "job.state", "job": summary})
 
     @database_sync_to_async
     def _still_allowed(self) -> bool:
@@ -188,13 +209,16 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         # Join first, then send what is stored: a batch published meanwhile waits in this socket's queue and is
         # handled after the replay, where its sequence numbers tell what was sent already.
         await self._join(job_group(job_id))
-        self.followed[job_id] = since
-        await self.send_json({"type": "followed", "job": job_id, "since": since, "state": snapshot})
-        await self._catch_up(job_id, upto=None)
-        if snapshot["state"] in ENDED_STATES:
-            # It had ended already: its last state event went out before this socket joined (or during a Redis
-            # outage). Say so after its output, as a follower that watched it live would have heard it.
-            await self.send_json({"type": "job.state", "job": {k: v for k, v in snapshot.items() if k != "steps"}})
+        async with self.job_lock:
+            self.followed[job_id] = since
+            self.ended_sent.discard(job_id)
+            await self.send_json({"type": "followed", "job": job_id, "since": since, "state": snapshot})
+            await self._catch_up(job_id, upto=None)
+            if snapshot["state"] in ENDED_STATES:
+                # It had ended already: its last state event went out before this socket joined (or during a Redis
+                # outage). Say so after its output, as a follower that watched it live would have heard it.
+                self.ended_sent.add(job_id)
+                await self.send_json({"type": "job.state", "job": {k: v for k, v in snapshot.items() if k != "steps"}})
 
     async def _unfollow(self, content: dict[str, Any]) -> None:
         job_id = _count(content.get("job"))
@@ -202,6 +226,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "detail": "unfollow needs job: <id>"})
             return
         self.followed.pop(job_id, None)
+        self.ended_sent.discard(job_id)
         await self._leave(job_group(job_id))
         await self.send_json({"type": "unfollowed", "job": job_id})
 
@@ -226,9 +251,16 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if event.get("type") == "job.state":
             job_id = event.get("job", {}).get("id")
             if job_id in self.followed:
-                # The job ended (or changed state) after its last batch: send what is stored before the state.
-                await self._catch_up(job_id, upto=None)
-            elif not user_can(self.user, "read"):
+                async with self.job_lock:
+                    # The job ended (or changed state) after its last batch: send what is stored before the state.
+                    await self._catch_up(job_id, upto=None)
+                    if event["job"].get("state") in ENDED_STATES:
+                        if job_id in self.ended_sent:
+                            return
+                        self.ended_sent.add(job_id)
+                    await self.send_json(event)
+                return
+            if not user_can(self.user, "read"):
                 return
         await self.send_json(event)
 
@@ -238,7 +270,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         The message carries the frame already encoded (once, by the job's log): in the usual case, a batch right
         after what this socket sent, it goes out as it is.
         """
-        event = message["event"]
+        async with self.job_lock:
+            await self._forward_batch(message["event"])
+
+    async def _forward_batch(self, event: dict[str, Any]) -> None:
         job_id = event["job"]
         if job_id not in self.followed:
             return
@@ -249,7 +284,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 self.followed[job_id] = last
             await self.send(text_data=event["text"])
             return
-        if last <= sent:
+        if last is None or last <= sent:
             return  # sent already (during a catch-up)
         if first > sent + 1:  # batches were dropped for this socket: read them back
             await self._catch_up(job_id, upto=first - 1)

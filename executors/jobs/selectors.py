@@ -29,6 +29,11 @@ def job_snapshot_for_follower(*, user: Any, job_id: int) -> dict[str, Any] | Non
     return {**job_summary(job), "steps": [step_event(s) for s in job.steps.all()]}
 
 
+def job_positions(*, job_ids: list[int]) -> dict[int, tuple[int, dict[str, Any]]]:
+    """For each job: the sequence number of its last stored chunk, and its summary (state ...). One query."""
+    return {job.pk: (job.last_seq, job_summary(job)) for job in Job.objects.filter(pk__in=job_ids)}
+
+
 def job_output_after(*, job_id: int, after: int, upto: int | None = None, limit: int = 500) -> list[dict[str, Any]]:
     """Stored chunks of job ``job_id`` with ``after < seq <= upto``, in order, at most ``limit``."""
     rows = JobOutput.objects.filter(job_id=job_id, seq__gt=after)

@@ -208,3 +208,28 @@ def test_following_a_job_that_does_not_exist_or_with_bad_arguments_is_an_error_f
     answers = async_to_sync(run)()
     assert [a["type"] for a in answers] == ["error"] * 3
     assert answers[0]["detail"] == "no job 999999"
+
+
+def test_a_dropped_last_batch_and_end_are_caught_up_without_a_later_message(live_events, design, make_user):
+    """The last batch of a job, and its end, were dropped for this socket (its queue was full): no later message
+    reveals the gap, so the socket's own sweep finds it (within a few seconds)."""
+    job = job_start(job_id=queued_job(design).pk)
+    assert job is not None
+    cookie = session_cookie(make_user("sweeper", "viewer"))
+
+    async def run():
+        communicator = await follower(cookie)
+        await communicator.send_json_to({"action": "follow", "job": job.pk, "since": 0})
+        followed = await communicator.receive_json_from(timeout=5)
+        # Stored, and the job ended, but nothing reaches this socket's queue.
+        await JobOutput.objects.acreate(job=job, seq=1, host="h1", data="last words\n", produced_at=0.0)
+        await Job.objects.filter(pk=job.pk).aupdate(last_seq=1, state=JobState.SUCCEEDED)
+        output = await communicator.receive_json_from(timeout=6)
+        end = await communicator.receive_json_from(timeout=6)
+        await communicator.disconnect()
+        return followed, output, end
+
+    followed, output, end = async_to_sync(run)()
+    assert followed["type"] == "followed"
+    assert [c["data"] for c in output["chunks"]] == ["last words\n"]
+    assert end["type"] == "job.state" and end["job"]["state"] == "succeeded"
