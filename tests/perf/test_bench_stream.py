@@ -50,6 +50,9 @@ pytestmark = [pytest.mark.perf, needs_lab, pytest.mark.django_db(transaction=Tru
 ROOT = Path(__file__).resolve().parents[2]
 NAME = unique_name("bench-stream")
 SECONDS = int(os.environ.get("BENCH_STREAM_SECONDS", "10"))
+# Lines per second the producer keeps to (0: as fast as it can, the benchmark's case). A paced run shows the
+# latency of the path itself when delivery keeps up; at full speed the backlog of a faster producer dominates it.
+RATE = int(os.environ.get("BENCH_STREAM_RATE", "0"))
 LINE_BYTES = 80
 # The producer: each line is "<unix time> <sequence number> <padding>\n", 80 bytes, printed for SECONDS seconds.
 PRODUCER = (
@@ -57,9 +60,13 @@ PRODUCER = (
     "w = sys.stdout.write\n"
     f"end = time.time() + {SECONDS}\n"
     "n = 0\n"
+    f"rate = {RATE}\n"
+    "start = time.time()\n"
     "while True:\n"
     "    t = time.time()\n"
     "    if t > end: break\n"
+    "    if rate and n > (t - start) * rate:\n"
+    "        sys.stdout.flush(); time.sleep(0.002); continue\n"
     "    for _ in range(50):\n"
     f"        w('%.6f %09d ' % (t, n) + 'x' * {LINE_BYTES - 29} + '\\n')\n"
     "        n += 1\n"
@@ -179,7 +186,12 @@ async def follow(url: str, cookie: str, job_id: int, result: ClientResult, *, sl
     ws_url = url.replace("http://", "ws://") + "/ws/events/"
     partial = ""
     async with websockets.connect(
-        ws_url, origin=Origin(url), additional_headers={"Cookie": cookie}, max_size=None, max_queue=4
+        ws_url,
+        origin=Origin(url),
+        additional_headers={"Cookie": cookie},
+        max_size=None,
+        max_queue=4,
+        ping_interval=None,
     ) as socket:
         await socket.send(json.dumps({"action": "follow", "job": job_id, "since": 0}))
         result.started = time.time()
