@@ -185,8 +185,7 @@ class SshTransport:
         try:
             async with asyncio.timeout(self.connect_timeout):
                 if target.sock_factory is not None:
-                    sock = await asyncio.to_thread(target.sock_factory)
-                    sock.setblocking(False)
+                    sock = await _open_socket(target)
                     key = await asyncssh.get_server_host_key(sock=sock, config=None)
                 else:
                     key = await asyncssh.get_server_host_key(target.host, target.port, config=None)
@@ -226,8 +225,7 @@ class SshTransport:
         try:
             async with asyncio.timeout(self.connect_timeout):
                 if target.sock_factory is not None:
-                    sock = await asyncio.to_thread(target.sock_factory)
-                    sock.setblocking(False)
+                    sock = await _open_socket(target)
                     conn = await asyncssh.connect(target.host, target.port, sock=sock, **options)
                 else:
                     conn = await asyncssh.connect(target.host, target.port, **options)
@@ -250,6 +248,19 @@ class SshTransport:
             if key is not None:
                 await self._store("put", target.key_id, key.export_public_key("openssh").decode().strip())
         return conn
+
+
+async def _open_socket(target: SshTarget) -> socket.socket:
+    """The target's own connected socket; a refusal or a silent address is "cannot connect", not a timeout of
+    the whole connection (the socket has its own, shorter timeout)."""
+    assert target.sock_factory is not None
+    try:
+        sock = await asyncio.to_thread(target.sock_factory)
+    except OSError as exc:  # TimeoutError included
+        why = str(exc) or "no answer"
+        raise SshError(f"cannot connect to {target.key_id} ({target.host}:{target.port}): {why}") from exc
+    sock.setblocking(False)
+    return sock
 
 
 def _fingerprint(public_key: str | None) -> str:

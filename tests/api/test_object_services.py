@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from core.services import ObjectInUse, VersionConflict, object_create, object_delete, object_update
+from core.models import AuditEntry
+from core.services import ObjectInUse, VersionConflict, object_create, object_delete, object_update, versioned
 from inventory.models import Credential
 from tests.factories import (
     JailNicFactory,
@@ -121,3 +122,10 @@ def test_unknown_field_is_a_validation_error(env):
     with pytest.raises(ValidationError) as caught:
         object_update(instance=env.switch_a, data={"colour": "red"})
     assert "colour" in caught.value.message_dict
+
+
+def test_only_versioned_objects_are_written_by_the_services():
+    host = Host(name="h")
+    assert versioned(host) is host
+    with pytest.raises(TypeError, match="AuditEntry is not a BaseModel"):
+        versioned(AuditEntry())

@@ -69,16 +69,17 @@ def test_cancelling_a_queued_job_ends_it_and_frees_the_design(design, make_user)
 
 
 def test_a_job_whose_worker_stopped_heart_beating_is_interrupted(design):
-    job = queued_job(design)
-    job = job_start(job_id=job.pk)
-    assert job is not None and job.state == JobState.RUNNING
+    started = job_start(job_id=queued_job(design).pk)
+    assert started is not None and started.state == JobState.RUNNING
+    job = started
     assert jobs_reap() == []  # it has a fresh heartbeat
     Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - dt.timedelta(seconds=13))
     (reaped,) = jobs_reap()
     assert reaped.pk == job.pk and reaped.state == JobState.INTERRUPTED
     assert "stopped answering" in reaped.message
     states = [
-        e.after["state"] for e in AuditEntry.objects.filter(object_type__model="job", object_id=job.pk).order_by("id")
+        (e.after or {})["state"]
+        for e in AuditEntry.objects.filter(object_type__model="job", object_id=job.pk).order_by("id")
     ]
     assert states == ["queued", "running", "interrupted"]
 

@@ -118,3 +118,15 @@ def test_a_capture_with_no_matching_traffic_stops_at_its_time_limit_and_leaves_n
     assert status == 124  # timeout(1): the time bound ended it
     assert 1.5 < elapsed < 8
     assert _tcpdumps(lab, "jailhost-b") == []
+
+
+def test_a_diagnostic_inside_a_vnet_jail_sees_the_jails_own_stack(lab: Lab):
+    context = parameter_context(lab.snapshot, "jailhost-b", Target.LAB)
+    argv = build_argv("interface", Target.LAB, {"interface": "vnet0"}, context, jail="vnetjail-b")
+
+    async def go() -> str:
+        async with lab.transport.connect(lab.target("jailhost-b")) as session:
+            return (await session.run(argv, check=True, timeout=20)).stdout
+
+    (nic,) = PARSERS["ip-addr-json"](run_coroutine(lambda: go())).records
+    assert nic.name == "vnet0" and [a.cidr for a in nic.addresses if a.family == "inet"] == ["10.0.111.23/24"]

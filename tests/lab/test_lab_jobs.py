@@ -148,7 +148,7 @@ def test_lab_up_check_and_down_from_the_api_are_jobs_with_host_progress_and_a_li
     assert up.status_code == 202 and up.json()["kind"] == "lab_up"
     follower = Follower()
     async_to_sync(follow)(cookie, up.json()["id"], follower)
-    assert follower.final["state"] == "succeeded", follower.final
+    assert follower.final is not None and follower.final["state"] == "succeeded", follower.final
     text = assert_exactly_once(follower, up.json()["id"])
     hosts = set(Host.objects.filter(design=design).values_list("name", flat=True))
     assert hosts <= set(follower.steps)
@@ -175,9 +175,9 @@ def test_lab_up_check_and_down_from_the_api_are_jobs_with_host_progress_and_a_li
 
     # The design changes: a check says the lab is out of date instead of reporting false mismatches.
     with change_context(source="api", user=operator):
-        host = Host.objects.get(design=design, name="jailhost-b")
-        host.default_router = "192.168.0.2"
-        host.save()
+        changed = Host.objects.get(design=design, name="jailhost-b")
+        changed.default_router = "192.168.0.2"
+        changed.save()
     stale = wait_state(client.post(f"/api/labs/{lab_pk}/check/").json()["id"], FINAL)
     assert stale.state == "failed" and stale.result == {"stale": True}
     assert "changed since its lab was brought up" in stale.message
@@ -208,7 +208,7 @@ def test_bytes_received_equal_the_stored_output_also_across_a_reconnect(design, 
     async_to_sync(follow)(cookie, job.pk, follower, stop_after_chunks=3)
     assert follower.final is None, "the stream ended before the reconnect: make it longer"
     async_to_sync(follow)(cookie, job.pk, follower)
-    assert follower.final["state"] == "succeeded", follower.final
+    assert follower.final is not None and follower.final["state"] == "succeeded", follower.final
     received = assert_exactly_once(follower, job.pk)
     host_text = "".join(c["data"] for c in follower.chunks if c["host"] == "jailhost-a" and c["stream"] == "stdout")
     assert host_text == expected_burst_text()
@@ -306,7 +306,7 @@ def test_a_redis_restart_mid_stream_loses_and_repeats_no_line(design, settings, 
         async_to_sync(follow)(cookie, job.pk, follower, stop_after_chunks=2)
         server.stop()  # mid-stream: the worker keeps storing, nobody can publish or subscribe
         time.sleep(1.0)
-        server = start_embedded_redis(port=port)
+        server = start_embedded_redis(port=port, password=server.password)
         # The client comes back (as the browser does) and asks for what follows its last chunk.
         for _attempt in range(20):
             try:

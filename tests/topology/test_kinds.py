@@ -125,7 +125,7 @@ def test_frontend_field_list_carries_the_model_validators() -> None:
 
     kinds = generated_kinds()
     nic = {f["name"]: f for f in kinds["jail-nic"]["fields"]}
-    assert nic["name"]["patterns"] == [{"regex": "^vnet[0-9]+$", "message": "vnet0, vnet1 ..."}]
+    assert nic["name"]["patterns"] == [{"regex": "^(?:vnet[0-9]{1,4})$", "message": "vnet0, vnet1 ..."}]
     assert nic["switch"] == {**nic["switch"], "type": "ref", "refKind": "switch", "required": True}
     assert nic["mtu"]["min"] == 576 and nic["mtu"]["max"] == 65535
     assert nic["mac"]["formats"] == ["mac"]

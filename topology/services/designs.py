@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from core.audit import audit_bulk, change_context, current_change_context, serialize_for_audit
 from core.models import AuditAction, ChangeSource
+from core.services import object_delete
 
 from .. import models as m
 from .. import snapshot as s
@@ -33,7 +34,7 @@ def design_import_document(*, document_text: str, user: Any = None) -> tuple[m.D
     try:
         snap = snapshot_from_document(load_document(document_text))
     except DocumentError as exc:
-        raise ValidationError({"document": exc.errors}) from exc
+        raise ValidationError({**exc.fields, **({"document": exc.errors} if exc.errors else {})}) from exc
     return design_import_snapshot(snapshot=snap, user=user)
 
 
@@ -67,9 +68,12 @@ def _import_snapshot(snapshot: s.DesignSnapshot) -> tuple[m.Design, bool]:
 
 @transaction.atomic
 def design_delete(*, design: m.Design, user: Any = None) -> None:
-    """Delete a design and everything in it (references inside it are RESTRICT, so the cascade may take them)."""
+    """Delete a design and everything in it (references inside it are RESTRICT, so the cascade may take them).
+
+    A design with change requests or deployed revisions (its history) is not deleted: ``ObjectInUse``.
+    """
     with change_context(source=current_change_context().source, user=user or current_change_context().acting_user()):
-        design.delete()
+        object_delete(instance=design, user=user)
 
 
 # What an upsert is asked for: (natural key, field values, document path) per object.

@@ -334,7 +334,7 @@ def parse_sockstat(text: str) -> Parsed[ListeningSocket]:
 
 # --- ifmcstat ----------------------------------------------------------------------------------------------
 
-_MC_GROUP = re.compile(r"group (\S+)(?: scopeid 0x[0-9a-fA-F]+)?(?: mode (\S+))?")
+_MC_GROUP = re.compile(r"group (\S+)(?: scopeid 0x[0-9a-fA-F]+)?(?: mode (\S+))?(?: srcs \S+)?")
 
 
 def parse_ifmcstat(text: str) -> Parsed[MulticastMembership]:

@@ -231,6 +231,41 @@ export interface paths {
         patch: operations["credentials_partial_update"];
         trace?: never;
     };
+    "/api/deployments/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Deployments of change requests. */
+        get: operations["deployments_list"];
+        put?: never;
+        /** @description Deployments of change requests. */
+        post: operations["deployments_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Deployments of change requests. */
+        get: operations["deployments_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/designs/": {
         parameters: {
             query?: never;
@@ -1572,6 +1607,8 @@ export interface components {
             /** Format: date-time */
             readonly last_updated: string;
             readonly validation: unknown;
+            /** @description Who changed the design since its last deployment, up to the freeze: none of them may approve */
+            readonly contributors: string[];
             readonly hosts: components["schemas"]["HostSummary"][];
             readonly approvals: components["schemas"]["Approval"][];
             readonly transitions: components["schemas"]["Transition"][];
@@ -1591,11 +1628,12 @@ export interface components {
          *     * `rejected` - Rejected
          *     * `deploying` - Deploying
          *     * `deployed` - Deployed
+         *     * `partly_deployed` - Partly deployed
          *     * `failed` - Failed
          *     * `rolled_back` - Rolled back
          * @enum {string}
          */
-        ChangeRequestStateEnum: "draft" | "submitted" | "changes_requested" | "approved" | "rejected" | "deploying" | "deployed" | "failed" | "rolled_back";
+        ChangeRequestStateEnum: "draft" | "submitted" | "changes_requested" | "approved" | "rejected" | "deploying" | "deployed" | "partly_deployed" | "failed" | "rolled_back";
         /** @description One cell of the reachability matrix: expected and measured. */
         CheckCell: {
             source: string;
@@ -1697,6 +1735,62 @@ export interface components {
          * @enum {string}
          */
         DecisionEnum: "approve" | "request_changes" | "reject";
+        /** @description A deployment and its hosts. */
+        Deployment: {
+            readonly id: number;
+            readonly change_request: number;
+            readonly design_id: number;
+            readonly design_name: string;
+            readonly target: components["schemas"]["TargetEnum"];
+            /** @description Dead-man timer: rolled back unless confirmed */
+            readonly confirm_seconds: number;
+            readonly state: components["schemas"]["DeploymentStateEnum"];
+            readonly message: string;
+            /** @description The verification after the deploy (lab check) */
+            readonly verify: unknown;
+            readonly requested_by_name: string;
+            /** Format: date-time */
+            readonly created: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            readonly hosts: components["schemas"]["DeploymentHost"][];
+        };
+        /** @description What to deploy where: an approved change request, to the design's lab or its registered hosts. */
+        DeploymentCreateRequest: {
+            change_request: number;
+            /** @default inventory */
+            target: components["schemas"]["TargetEnum"];
+            /** @default 120 */
+            confirm_seconds: number;
+        };
+        /** @description One host of a deployment: outcome, why, what the apply changed, how long each step took. */
+        DeploymentHost: {
+            readonly id: number;
+            readonly host_name: string;
+            readonly managed_host: number | null;
+            readonly digest: string;
+            readonly outcome: components["schemas"]["OutcomeEnum"];
+            readonly reason: string;
+            readonly changes: unknown;
+            readonly timings: unknown;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `deployed` - Deployed
+         *     * `partly_deployed` - Partly deployed
+         *     * `failed` - Failed
+         *     * `rolled_back` - Rolled back
+         *     * `interrupted` - Interrupted
+         * @enum {string}
+         */
+        DeploymentStateEnum: "queued" | "running" | "deployed" | "partly_deployed" | "failed" | "rolled_back" | "interrupted";
         /** @description A design: a named network workspace. */
         Design: {
             readonly id: number;
@@ -2467,6 +2561,9 @@ export interface components {
         LoginError: {
             detail: string;
         };
+        LoginLockedOut: {
+            detail: string;
+        };
         LoginRequest: {
             username: string;
             password: string;
@@ -2590,6 +2687,17 @@ export interface components {
             source?: string;
             engine?: components["schemas"]["OutboundNatEngineEnum"];
         };
+        /**
+         * @description * `pending` - Pending
+         *     * `running` - Running
+         *     * `deployed` - Deployed
+         *     * `unchanged` - Unchanged
+         *     * `failed` - Failed (nothing applied)
+         *     * `rolled_back` - Rolled back
+         *     * `unreachable` - Unreachable
+         * @enum {string}
+         */
+        OutcomeEnum: "pending" | "running" | "deployed" | "unchanged" | "failed" | "rolled_back" | "unreachable";
         PaginatedAuditEntryList: {
             /** @example 123 */
             count: number;
@@ -2649,6 +2757,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Credential"][];
+        };
+        PaginatedDeploymentList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["Deployment"][];
         };
         PaginatedDesignList: {
             /** @example 123 */
@@ -3512,6 +3635,12 @@ export interface components {
             /** @description Mark every jail and VM member private */
             private?: boolean;
         };
+        /**
+         * @description * `lab` - The design's lab
+         *     * `inventory` - Registered hosts
+         * @enum {string}
+         */
+        TargetEnum: "lab" | "inventory";
         Transition: {
             from_state: string;
             to_state: string;
@@ -3807,6 +3936,17 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEntry"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -3925,10 +4065,11 @@ export interface operations {
                  *     * `rejected` - Rejected
                  *     * `deploying` - Deploying
                  *     * `deployed` - Deployed
+                 *     * `partly_deployed` - Partly deployed
                  *     * `failed` - Failed
                  *     * `rolled_back` - Rolled back
                  */
-                state?: ("approved" | "changes_requested" | "deployed" | "deploying" | "draft" | "failed" | "rejected" | "rolled_back" | "submitted")[];
+                state?: ("approved" | "changes_requested" | "deployed" | "deploying" | "draft" | "failed" | "partly_deployed" | "rejected" | "rolled_back" | "submitted")[];
                 /** @description Waiting for my review */
                 waiting_for_me?: boolean;
             };
@@ -4031,6 +4172,17 @@ export interface operations {
                     "application/json": components["schemas"]["ChangeRequestDetail"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -4073,10 +4225,11 @@ export interface operations {
                  *     * `rejected` - Rejected
                  *     * `deploying` - Deploying
                  *     * `deployed` - Deployed
+                 *     * `partly_deployed` - Partly deployed
                  *     * `failed` - Failed
                  *     * `rolled_back` - Rolled back
                  */
-                state?: ("approved" | "changes_requested" | "deployed" | "deploying" | "draft" | "failed" | "rejected" | "rolled_back" | "submitted")[];
+                state?: ("approved" | "changes_requested" | "deployed" | "deploying" | "draft" | "failed" | "partly_deployed" | "rejected" | "rolled_back" | "submitted")[];
                 /** @description Waiting for my review */
                 waiting_for_me?: boolean;
             };
@@ -4270,6 +4423,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HostDiff"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -4590,6 +4754,17 @@ export interface operations {
                     "application/json": components["schemas"]["Credential"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -4800,6 +4975,150 @@ export interface operations {
             };
         };
     };
+    deployments_list: {
+        parameters: {
+            query?: {
+                /** @description Only this request's */
+                change_request?: number;
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedDeploymentList"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    deployments_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeploymentCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["DeploymentCreateRequest"];
+                "multipart/form-data": components["schemas"]["DeploymentCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    deployments_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this deployment. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
     designs_list: {
         parameters: {
             query?: {
@@ -4909,6 +5228,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Design"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -5144,6 +5474,17 @@ export interface operations {
                     };
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5184,6 +5525,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DesignGraph"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -5229,15 +5581,13 @@ export interface operations {
                     "application/json": components["schemas"]["RenderedHost"][];
                 };
             };
-            /** @description Invalid input: field name to list of messages (or detail) */
+            /** @description A value the renderer refuses to write (see JN117) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
             403: {
@@ -5276,6 +5626,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationReport"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             403: {
@@ -5462,6 +5823,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DhcpService"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -5789,6 +6161,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DhcpStaticLease"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -6120,6 +6503,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FirewallPolicy"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -6465,6 +6859,17 @@ export interface operations {
                     "application/json": components["schemas"]["FirewallRule"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -6791,6 +7196,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Host"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -7127,6 +7543,17 @@ export interface operations {
                     "application/json": components["schemas"]["Interface"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -7452,6 +7879,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JailAddress"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -7781,6 +8219,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JailNic"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -8119,6 +8568,17 @@ export interface operations {
                     "application/json": components["schemas"]["Jail"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -8415,6 +8875,17 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -8516,6 +8987,17 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -8559,6 +9041,17 @@ export interface operations {
                     "application/json": components["schemas"]["JobOutputPage"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -8594,6 +9087,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobsAvailability"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -8671,6 +9175,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LabDetail"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -8839,6 +9354,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LabCheckReport"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -9029,6 +9555,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ManagedHost"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -9381,6 +9918,17 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -9511,6 +10059,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OutboundNat"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -9848,6 +10407,17 @@ export interface operations {
                     "application/json": components["schemas"]["PortRedirect"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -10127,6 +10697,17 @@ export interface operations {
                     "application/json": components["schemas"]["RevisionDetail"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -10168,6 +10749,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RevisionDiff"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -10267,6 +10859,17 @@ export interface operations {
                     "application/json": components["schemas"]["CsrfToken"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -10315,6 +10918,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CsrfError"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginLockedOut"];
                 };
             };
         };
@@ -10470,6 +11081,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StaticRoute"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -10801,6 +11423,17 @@ export interface operations {
                     "application/json": components["schemas"]["SwitchPort"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -11130,6 +11763,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Switch"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -11499,6 +12143,17 @@ export interface operations {
                     "application/json": components["schemas"]["VmNic"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -11823,6 +12478,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VirtualMachine"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -12154,6 +12820,17 @@ export interface operations {
                     "application/json": components["schemas"]["VxlanMember"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -12481,6 +13158,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VxlanSegment"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
