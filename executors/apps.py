@@ -10,6 +10,11 @@ def _lab_place(lab: Any) -> tuple[int | None, str, str]:
     return lab.design_id, lab.design.name, ""
 
 
+def _job_place(job: Any) -> tuple[int | None, str, str]:
+    """A job belongs to the history of its design (by name too: the design may have been deleted since)."""
+    return job.design_id, job.design_name, ""
+
+
 class ExecutorsConfig(AppConfig):
     """Background work: tasks, SSH, streaming output, the lab."""
 
@@ -20,7 +25,10 @@ class ExecutorsConfig(AppConfig):
     def ready(self) -> None:
         from core.audit import register_audited
 
-        from .models import Lab
+        from . import workers  # noqa: F401 - workers announce themselves and reap stale jobs (Celery signals)
+        from .models import Job, Lab
 
-        # Lab operations (up, check, down) are recorded explicitly by the lab services, not by model signals.
+        # Lab operations (up, check, down) are recorded explicitly by the lab services, not by model signals;
+        # so are the state changes of jobs, by the job services.
         register_audited(Lab, place=_lab_place, signals=False)
+        register_audited(Job, place=_job_place, signals=False)

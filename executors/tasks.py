@@ -45,3 +45,24 @@ def design_import_task(document_text: str, user_id: int | None = None) -> dict[s
 
     design, changed = design_import_document(document_text=document_text)
     return {"design_id": design.pk, "changed": changed}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True, name="executors.job_run")
+def job_run_task(job_id: int, user_id: int | None = None) -> str:
+    """Run job ``job_id`` (on the host-work queue); return the state it ended in (``skipped``: not queued).
+
+    Acknowledged only once the job has ended, and given back to the queue when its worker is lost: the job
+    itself is not repeated (it is marked interrupted), but no message is lost with a worker.
+    """
+    from .jobs.runner import job_run
+
+    job = job_run(job_id=job_id)
+    return job.state if job is not None else "skipped"
+
+
+@shared_task(ignore_result=True, name="executors.jobs_reap")
+def jobs_reap_task() -> list[int]:
+    """Mark jobs whose worker stopped heart-beating as interrupted; return their ids."""
+    from .jobs.services import jobs_reap
+
+    return [job.pk for job in jobs_reap()]

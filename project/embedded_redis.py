@@ -141,8 +141,10 @@ def _write_config(data_dir: Path, port: int, password: str) -> Path:
     return path
 
 
-def _start_once(data_dir: Path, log_path: Path, timeout: float, password: str) -> EmbeddedRedis:
-    port = free_loopback_port()
+def _start_once(
+    data_dir: Path, log_path: Path, timeout: float, password: str, port: int | None = None
+) -> EmbeddedRedis:
+    port = port or free_loopback_port()
     args = [str(get_binary_path()), str(_write_config(data_dir, port, password))]
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
@@ -167,10 +169,15 @@ def _start_once(data_dir: Path, log_path: Path, timeout: float, password: str) -
 
 
 def start_embedded_redis(
-    *, password: str | None = None, log_path: Path | None = None, timeout: float = 10.0, attempts: int = 3
+    *,
+    password: str | None = None,
+    log_path: Path | None = None,
+    timeout: float = 10.0,
+    attempts: int = 3,
+    port: int | None = None,
 ) -> EmbeddedRedis:
-    """Start a Valkey server on a free loopback port, requiring ``password`` (default: a fresh random one),
-    and wait until it answers ``PING``.
+    """Start a Valkey server on a free loopback port (or ``port``: a restart where clients expect it), requiring
+    ``password`` (default: a fresh random one), and wait until it answers ``PING``.
 
     A port picked as free can be taken by another process before the server binds it (two test
     workers starting at once), so a server that exits at start is retried on a new port.
@@ -183,7 +190,7 @@ def start_embedded_redis(
     error: EmbeddedRedisError | None = None
     for _ in range(attempts):
         try:
-            return _start_once(data_dir, log_path, timeout, password)
+            return _start_once(data_dir, log_path, timeout, password, port)
         except EmbeddedRedisError as exc:
             error = exc
     log_tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -107,7 +108,14 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(private_file(VAR_DIR / "jailnet.sqlite3")),
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # WAL: readers (a websocket catching up on a job's output) and the one writer (the job's log) do not
+            # block each other; synchronous=NORMAL is durable at each checkpoint and safe against corruption.
+            # SQLite gives the -wal and -shm files the database file's mode.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
             # A file, not Django's in-memory default: a Celery worker started by the tests (another process)
             # must see the test database. One name per test process, so concurrent runs do not collide;
             # pytest-xdist appends its worker id, Django deletes the file when the run ends.
@@ -124,12 +132,35 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # some other broker (Celery's own default is AMQP on localhost).
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:0/0"
 
-CHANNEL_LAYERS = {
-    "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
+
+def channel_layers_for(url: str) -> dict[str, Any]:
+    """The ``CHANNEL_LAYERS`` setting for a Redis at ``url`` (the tests point it at their own server).
+
+    channels_redis waits for messages with ``BZPOPMIN <channel> 5`` (its ``brpop_timeout``); redis-py 6+ gives
+    every connection a 5 s ``socket_timeout`` by default, so on an idle socket the read gave up at the very moment
+    the server answered "nothing", raised ``redis.exceptions.TimeoutError`` in the consumer and dropped the
+    websocket every 5 s. The read timeout must outlast the blocking pop; keepalive and health checks still find a
+    dead Redis, and the consumer then ends (the browser reconnects and catches up from the stored sequence).
+    """
+    return {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [
+                    {"address": url, "socket_timeout": 20, "socket_keepalive": True, "health_check_interval": 15}
+                ],
+                # A socket that reads slowly leaves at most ``capacity`` messages (each at most one output batch,
+                # 64 KiB) waiting for it; the rest are dropped, and the consumer reads them back from the database
+                # (output is stored before it is sent), so no client can make the server's memory grow.
+                "capacity": 100,
+                "expiry": 30,
+                "group_expiry": 86400,
+            },
+        }
     }
-}
+
+
+CHANNEL_LAYERS = channel_layers_for(REDIS_URL)
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
@@ -141,6 +172,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "0") == "1"
+# Jobs (work on hosts: the lab, deploys, diagnostics) go to a queue of their own, consumed by a worker that may
+# run as root and reach the hosts; the web process never does that work itself.
+JAILNET_HOSTS_QUEUE = os.environ.get("JAILNET_HOSTS_QUEUE", "hosts")
 
 # --- auth, i18n, static -------------------------------------------------------------------------
 # Login throttling (django-axes) on every way in: the app's session login, HTTP basic auth of the API and the

@@ -1,8 +1,9 @@
-"""Lab API: ``/api/labs/`` lists labs; ``up``, ``check`` and ``down`` run the lab (operators, as root only);
-``report`` gives the last check's matrix to anyone who may read.
+"""Lab API: ``/api/labs/`` lists labs; ``up``, ``check`` and ``down`` start a job (operators) and answer 202 with
+it; ``report`` gives the last check's matrix to anyone who may read.
 
-The operations run in the request (a lab of a few hosts comes up in seconds). When the server does not run
-as root they answer 409 with the reason; a lab operation that fails answers 409 with what went wrong.
+The web process never runs a lab operation: a worker of the host-work queue does (as root), and the job's page
+and websocket show its progress and output. A second operation on a design whose job is still queued or running
+answers 409 saying which job holds it and who asked for it.
 """
 
 from __future__ import annotations
@@ -20,20 +21,38 @@ from core.api.serializers import DetailSerializer
 from project.permissions import RolePermission
 from topology.models import Design
 
-from ..lab.lifecycle import LabError
-from ..lab.services import lab_current_status, lab_run_check, lab_start, lab_stop
-from ..models import Lab
+from ..jobs.services import JobConflict, job_create
+from ..lab.services import lab_current_status
+from ..models import JobKind, Lab
 from .serializers import (
+    JobSerializer,
     LabCheckReportSerializer,
+    LabCheckSerializer,
     LabDetailSerializer,
     LabLiveSerializer,
     LabSerializer,
     LabUpSerializer,
 )
 
+JOB_STARTED = {
+    202: OpenApiResponse(
+        JobSerializer, description="The job was queued; follow it on /api/jobs/{id}/ or the websocket"
+    ),
+    409: OpenApiResponse(DetailSerializer, description="Another job on the design is queued or running (who holds it)"),
+}
 
-def _conflict(exc: Exception) -> Response:
-    return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+
+def _start_job(request: Request, design: Design, kind: str, options: dict[str, Any] | None = None) -> Response:
+    try:
+        job = job_create(
+            kind=kind, design=design, options=options or {}, remote_addr=request.META.get("REMOTE_ADDR") or None
+        )
+    except JobConflict as exc:
+        return Response(
+            {"detail": str(exc), "job": exc.holder.pk, "held_by": exc.holder.requested_by_name},
+            status=status.HTTP_409_CONFLICT,
+        )
+    return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 class LabViewSet(viewsets.ReadOnlyModelViewSet):
@@ -56,32 +75,28 @@ class LabViewSet(viewsets.ReadOnlyModelViewSet):
         data["live"] = LabLiveSerializer(lab_current_status(design=lab.design)).data
         return Response(data)
 
-    @extend_schema(request=LabUpSerializer, responses={200: LabSerializer})
+    @extend_schema(request=LabUpSerializer, responses=JOB_STARTED)
     @action(detail=False, methods=["post"])
     def up(self, request: Request) -> Response:
-        """Bring the lab of a design up (tearing down an earlier one)."""
+        """Start a job bringing the lab of a design up (tearing down an earlier one)."""
         body = LabUpSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         design = Design.objects.filter(pk=body.validated_data["design"]).first()
         if design is None:
             return Response({"design": ["no such design"]}, status=status.HTTP_400_BAD_REQUEST)
-        try:
-            lab, _ = lab_start(design=design)
-        except LabError as exc:
-            return _conflict(exc)
-        return Response(LabSerializer(lab, context={"request": request}).data)
+        return _start_job(request, design, JobKind.LAB_UP)
 
-    @extend_schema(request=None, responses={200: LabCheckReportSerializer})
+    @extend_schema(request=LabCheckSerializer, responses=JOB_STARTED)
     @action(detail=True, methods=["post"])
     def check(self, request: Request, pk: str | None = None) -> Response:
-        """Measure the lab's reachability, cell by cell, against what the design promises; it is kept as the
-        lab's last check (``report``)."""
+        """Start a job measuring the lab's reachability, cell by cell, against what the design promises; it is
+        kept as the lab's last check (``report``). A design changed since ``up`` fails the job with
+        ``result.stale``: bring the lab up again."""
         lab = self.get_object()
-        try:
-            lab, _ = lab_run_check(design=lab.design)
-        except LabError as exc:
-            return _conflict(exc)
-        return Response(LabCheckReportSerializer(lab).data)
+        body = LabCheckSerializer(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        options = {"sample": body.validated_data["sample"]} if body.validated_data.get("sample") else {}
+        return _start_job(request, lab.design, JobKind.LAB_CHECK, options)
 
     @extend_schema(
         responses={
@@ -103,13 +118,9 @@ class LabViewSet(viewsets.ReadOnlyModelViewSet):
             return Response({"detail": f"the lab of {lab.design.name} {why}"}, status=status.HTTP_404_NOT_FOUND)
         return Response(LabCheckReportSerializer(lab).data)
 
-    @extend_schema(request=None, responses={200: LabSerializer})
+    @extend_schema(request=None, responses=JOB_STARTED)
     @action(detail=True, methods=["post"])
     def down(self, request: Request, pk: str | None = None) -> Response:
-        """Tear the lab down; nothing of it is left on the machine."""
+        """Start a job tearing the lab down; nothing of it is left on the machine."""
         lab = self.get_object()
-        try:
-            lab, _ = lab_stop(design=lab.design)
-        except LabError as exc:
-            return _conflict(exc)
-        return Response(LabSerializer(lab, context={"request": request}).data)
+        return _start_job(request, lab.design, JobKind.LAB_DOWN)

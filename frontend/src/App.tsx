@@ -8,6 +8,7 @@ import { ChangeRequestPage } from './components/ChangeRequestPage';
 import { AuditPage } from './components/AuditPage';
 import { DesignHistory } from './components/DesignHistory';
 import { LabPage } from './pages/LabPage';
+import { JobsPage } from './pages/JobsPage';
 import { InventoryPage } from './pages/InventoryPage';
 import { useNotifications } from './components/Notifications';
 import { useSessionStore } from './store/sessionStore';
@@ -26,6 +27,7 @@ export type Route =
   | { page: 'changeRequest'; requestId: number }
   | { page: 'audit' }
   | { page: 'lab'; designId?: number }
+  | { page: 'jobs'; jobId?: number }
   | { page: 'inventory'; hostId?: number; creating?: boolean };
 
 /** The page a location hash names. */
@@ -37,6 +39,9 @@ export function routeOf(hash: string): Route {
   m = hash.match(/^#\/designs\/(\d+)\/lab/);
   if (m) return { page: 'lab', designId: Number(m[1]) };
   if (hash.startsWith('#/lab')) return { page: 'lab' };
+  m = hash.match(/^#\/jobs\/(\d+)/);
+  if (m) return { page: 'jobs', jobId: Number(m[1]) };
+  if (hash.startsWith('#/jobs')) return { page: 'jobs' };
   m = hash.match(/^#\/designs\/(\d+)\/history/);
   if (m) return { page: 'history', designId: Number(m[1]) };
   m = hash.match(/^#\/designs\/(\d+)/);
@@ -48,7 +53,8 @@ export function routeOf(hash: string): Route {
   return { page: 'designs' };
 }
 
-/** Routes: `#/` designs, `#/designs/<id>` the designer, `…/history` its revisions, `#/change-requests[/<id>]`, `#/audit`. */
+/** Routes: `#/` designs, `#/designs/<id>` the designer, `…/history` its revisions, `#/change-requests[/<id>]`, `#/audit`,
+ * `#/lab`, `#/designs/<id>/lab`, `#/jobs[/<id>]`. */
 export function useRoute(): Route {
   const hash = useSyncExternalStore(subscribeHash, () => window.location.hash);
   return routeOf(hash);
@@ -83,6 +89,8 @@ export function App() {
       return <AuditPage />;
     case 'lab':
       return <LabPage designId={route.designId} />;
+    case 'jobs':
+      return <JobsPage key={route.jobId ?? 'list'} jobId={route.jobId} />;
     case 'inventory':
       return <InventoryPage key={`${route.hostId ?? ''}${route.creating ? 'new' : ''}`} hostId={route.hostId} creating={route.creating} />;
     default:

@@ -181,8 +181,22 @@ def events_redis_url() -> Iterator[str]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def redis_url(events_redis_url: str) -> str:
+    """The Redis of the Celery worker of the executors' tests (``celery_worker``): the ASGI server's own."""
+    return events_redis_url
+
+
 @pytest.fixture
-def asgi_server(transactional_db, events_redis_url: str, tmp_path: Path) -> Iterator[AsgiServer]:
+def asgi_extra_env() -> dict[str, str]:
+    """Environment the ASGI server gets besides the test database and Redis (tests override it)."""
+    return {}
+
+
+@pytest.fixture
+def asgi_server(
+    transactional_db, events_redis_url: str, tmp_path: Path, asgi_extra_env: dict[str, str]
+) -> Iterator[AsgiServer]:
     """``uvicorn project.asgi:application`` on a free port, for tests that need the live events websocket.
 
     pytest-django's ``live_server`` speaks WSGI only. This server runs in a subprocess against the test
@@ -205,6 +219,7 @@ def asgi_server(transactional_db, events_redis_url: str, tmp_path: Path) -> Iter
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
         "JAILNET_CREDENTIAL_KEY": settings.CREDENTIAL_ENCRYPTION_KEY,
         "PYTHONUNBUFFERED": "1",
+        **asgi_extra_env,
     }
     command = [sys.executable, "-m", "uvicorn", "project.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
     with open(log_path, "wb") as log:
@@ -277,3 +292,7 @@ def screenshot(page, name: str) -> None:
         return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+# The real Celery worker (lab jobs run there, as root) on the ASGI server's Redis and the test database.
+from tests.executors.conftest import celery_worker  # noqa: E402, F401

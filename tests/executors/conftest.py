@@ -3,8 +3,8 @@
 ``redis_url`` (session): ``REDIS_URL`` from the environment (CI: the machine's Redis), otherwise an embedded
 Valkey server started for this test process and stopped by its pid at the end.
 
-``celery_worker`` (session, started on first use): a ``celery -A project worker`` subprocess (solo pool,
-concurrency 1) on that Redis and on the test database, consuming a queue of its own so that test processes
+``celery_worker`` (session, started on first use): a ``celery -A project worker`` subprocess (thread pool,
+concurrency 2) on that Redis and on the test database, consuming a queue of its own so that test processes
 sharing one Redis (pytest-xdist, parallel CI runs) never take each other's tasks. Tests that give it work must
 commit their data where it can see it: use ``transactional_db`` (the SQLite test database is a file, see
 ``DATABASES`` in project/settings.py; with ``DATABASE_URL`` it is a PostgreSQL database).
@@ -92,6 +92,11 @@ class CeleryWorker:
     app: Celery
 
     @property
+    def hosts_queue(self) -> str:
+        """The host-work queue (jobs) this worker consumes besides its default queue."""
+        return f"{self.queue}-hosts"
+
+    @property
     def pid(self) -> int:
         """Process id of the worker."""
         return self.process.pid
@@ -117,35 +122,34 @@ def _wait_until_ready(worker: CeleryWorker) -> None:
     raise RuntimeError(f"celery worker not ready within {WORKER_READY_TIMEOUT:.0f} s:\n{worker.log()}")
 
 
-@pytest.fixture(scope="session")
-def celery_worker(
-    django_db_setup: None, redis_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[CeleryWorker]:
-    """A real Celery worker process on ``redis_url`` and the test database, stopped by its pid at the end.
-
-    Depends on ``django_db_setup`` so that it starts after the test database exists and is stopped before
-    the database is dropped (PostgreSQL refuses to drop a database with open connections).
-    """
-    queue = f"jailnet-test-{uuid.uuid4().hex[:12]}"
-    previous = _point_app_at(
-        celery_app, broker_url=redis_url, result_backend=redis_url, task_default_queue=queue, task_always_eager=False
-    )
-    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+def start_worker(
+    *,
+    redis_url: str,
+    queues: list[str],
+    log_path: Path,
+    pool: str = "solo",
+    concurrency: int = 1,
+    extra_env: dict[str, str] | None = None,
+) -> CeleryWorker:
+    """Start a ``celery worker`` process consuming ``queues`` on ``redis_url`` and the test database; return it
+    once it is ready. The caller stops it (``worker.stop()``, or SIGKILL by its pid)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "project.settings",
         "REDIS_URL": redis_url,
-        "JAILNET_CELERY_QUEUE": queue,
+        "JAILNET_CELERY_QUEUE": queues[0],
         "DATABASE_URL": database_url(connection.settings_dict),
         # The worker must decrypt what the tests encrypted and sign what they verify.
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
         "JAILNET_CREDENTIAL_KEY": settings.CREDENTIAL_ENCRYPTION_KEY,
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     command = [
         sys.executable, "-m", "celery", "-A", "project", "worker",
-        "--pool", "solo", "--concurrency", "1", "--queues", queue, "--hostname", f"{queue}@%h",
+        "--pool", pool, "--concurrency", str(concurrency), "--queues", ",".join(queues),
+        "--hostname", f"{queues[0]}-{uuid.uuid4().hex[:6]}@%h",
         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO",
     ]  # fmt: skip
     with open(log_path, "wb") as log:
@@ -159,10 +163,59 @@ def celery_worker(
             start_new_session=True,
             preexec_fn=exit_with_parent,
         )
-    worker = CeleryWorker(process=process, queue=queue, log_path=log_path, app=celery_app)
+    worker = CeleryWorker(process=process, queue=queues[0], log_path=log_path, app=celery_app)
+    _wait_until_ready(worker)
+    return worker
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    django_db_setup: None, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CeleryWorker]:
+    """A real Celery worker process on ``redis_url`` and the test database, stopped by its pid at the end.
+
+    It consumes a default queue of its own and a host-work queue of its own (jobs: ``JAILNET_HOSTS_QUEUE``),
+    so that test processes sharing one Redis never take each other's tasks. Depends on ``django_db_setup`` so
+    that it starts after the test database exists and is stopped before the database is dropped (PostgreSQL
+    refuses to drop a database with open connections).
+    """
+    queue = f"jailnet-test-{uuid.uuid4().hex[:12]}"
+    previous = _point_app_at(
+        celery_app, broker_url=redis_url, result_backend=redis_url, task_default_queue=queue, task_always_eager=False
+    )
     try:
-        _wait_until_ready(worker)
-        yield worker
+        worker = start_worker(
+            redis_url=redis_url,
+            queues=[queue, f"{queue}-hosts"],
+            log_path=tmp_path_factory.mktemp("celery") / "worker.log",
+            pool="threads",
+            concurrency=2,
+            extra_env={"JAILNET_HOSTS_QUEUE": f"{queue}-hosts"},
+        )
+        try:
+            yield worker
+        finally:
+            worker.stop()
     finally:
-        worker.stop()
         _point_app_at(celery_app, **previous)
+
+
+@pytest.fixture
+def live_events(settings: Any, redis_url: str) -> Iterator[None]:
+    """Point this process's channel layer and event publishing at the test Redis (the app's own layer config)."""
+    from channels.layers import channel_layers
+
+    from project.settings import channel_layers_for
+
+    settings.REDIS_URL = redis_url
+    settings.CHANNEL_LAYERS = channel_layers_for(redis_url)
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+def jobs_on_worker(settings: Any, live_events: None, celery_worker: CeleryWorker) -> CeleryWorker:
+    """Jobs created by the test go to the real worker's host-work queue; their events to the test Redis."""
+    settings.JAILNET_HOSTS_QUEUE = celery_worker.hosts_queue
+    return celery_worker

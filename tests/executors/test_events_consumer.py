@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
-from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from core.audit import change_context
 from tests.factories import DesignFactory
 from topology.models import Design
-
-
-@pytest.fixture
-def live_events(settings, redis_url):
-    """Point the channel layer and event publishing at the test Redis."""
-    settings.REDIS_URL = redis_url
-    settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [redis_url]}}
-    }
-    channel_layers.backends.clear()
-    yield
-    channel_layers.backends.clear()
 
 
 def session_headers(user) -> list[tuple[bytes, bytes]]:

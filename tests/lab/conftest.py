@@ -40,3 +40,7 @@ def bring_up(lab_state_root: Path) -> Iterator[Callable[[s.DesignSnapshot], tupl
     for name, state_dir in started:
         lab_down(name, state_dir)
         assert leftovers(name) == {"namespaces": [], "processes": []}
+
+
+# The real Redis, Celery worker and channel layer of the executors' tests: lab jobs run on that worker (as root).
+from tests.executors.conftest import celery_worker, jobs_on_worker, live_events, redis_url  # noqa: E402, F401

@@ -4,6 +4,7 @@ kept cell by cell (``/api/labs/{id}/report/``) until the next ``up``."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.utils import timezone
 from core.models import AuditEntry
 from executors.lab.lifecycle import leftovers
 from executors.lab.services import lab_run_check, lab_start, lab_stop
-from executors.models import Lab, LabState
+from executors.models import Job, Lab, LabState
 from topology.models import Design
 from topology.render.lab import lab_id
 from topology.services.designs import design_import_document
@@ -58,13 +59,24 @@ def test_command_if_root_is_quiet_without_root(not_root, capsys):  # type: ignor
     assert "not started" in capsys.readouterr().out
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.urls("tests.lab.test_lab_command_api")
-def test_api_without_root_answers_409(not_root, client_for):  # type: ignore[no-untyped-def]
+def test_api_needs_no_root_the_worker_does(not_root, monkeypatch, client_for, jobs_on_worker):  # type: ignore[no-untyped-def]
+    """The web process only queues the job; the worker (root here) runs it."""
     design, _ = design_import_document(document_text=DOC)
     response = client_for("operator").post("/api/labs/up/", {"design": design.pk}, format="json")
-    assert response.status_code == 409
-    assert "the lab needs root" in response.json()["detail"]
+    assert response.status_code == 202 and response.json()["state"] == "queued"
+    job = Job.objects.get(pk=response.json()["id"])
+    for _ in range(600):
+        job.refresh_from_db()
+        if job.state not in ("queued", "running"):
+            break
+        time.sleep(0.1)
+    try:
+        assert job.state == "succeeded", job.message
+    finally:
+        monkeypatch.undo()  # the clean-up runs here, as root
+        call_command("lab", "down", NAME)
 
 
 @pytest.mark.django_db
@@ -131,11 +143,19 @@ def test_check_keeps_every_cell_until_the_next_up(tmp_path: Path, settings):  # 
     assert leftovers(NAME) == {"namespaces": [], "processes": []}
 
 
+def _finished(job_id: int) -> Job:
+    for _ in range(600):
+        job = Job.objects.get(pk=job_id)
+        if job.state not in ("queued", "running"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not end within 60 s")
+
+
 @needs_lab
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.urls("tests.lab.test_lab_command_api")
-def test_command_and_api_run_a_lab(tmp_path: Path, settings, client_for, capsys):  # type: ignore[no-untyped-def]
-    settings.VAR_DIR = tmp_path
+def test_command_and_api_run_a_lab(tmp_path: Path, client_for, capsys, jobs_on_worker):  # type: ignore[no-untyped-def]
     document = tmp_path / f"{NAME}.yaml"
     document.write_text(DOC)
     client, viewer = client_for("operator"), client_for("viewer")
@@ -147,7 +167,9 @@ def test_command_and_api_run_a_lab(tmp_path: Path, settings, client_for, capsys)
         call_command("lab", "check", NAME, user="operator-user")
         lab.refresh_from_db()
         assert lab.check_total > 0 and lab.check_mismatched == 0
-        report = client.post(f"/api/labs/{lab.pk}/check/").json()
+        job = _finished(client.post(f"/api/labs/{lab.pk}/check/").json()["id"])
+        assert job.state == "succeeded", job.message
+        report = viewer.get(f"/api/labs/{lab.pk}/report/").json()
         assert report["total"] == lab.check_total and report["mismatched"] == 0
         assert len(report["cells"]) == report["total"] and report["checked_at"]
         # Anyone who may read sees the last check later, cell by cell, exactly as the check answered it.
@@ -159,7 +181,8 @@ def test_command_and_api_run_a_lab(tmp_path: Path, settings, client_for, capsys)
         assert "check_cells" not in listed
         detail = client.get(f"/api/labs/{lab.pk}/").json()
         assert detail["state"] == "up" and detail["live"]["sshd_alive"] == 1
-        assert client.post(f"/api/labs/{lab.pk}/down/").json()["state"] == "down"
+        assert _finished(client.post(f"/api/labs/{lab.pk}/down/").json()["id"]).state == "succeeded"
+        assert client.get(f"/api/labs/{lab.pk}/").json()["state"] == "down"
         # After down the report is still there; the lab's state says it is from an earlier run.
         assert viewer.get(f"/api/labs/{lab.pk}/report/").json() == report
     finally:
@@ -173,8 +196,8 @@ def test_command_and_api_run_a_lab(tmp_path: Path, settings, client_for, capsys)
     assert steps == [
         ("command", "operator-user", "create", None, "up"),
         ("command", "operator-user", "update", "up", "up"),  # check
-        ("api", "operator-user", "update", "up", "up"),  # check
-        ("api", "operator-user", "update", "up", "down"),
+        ("task", "operator-user", "update", "up", "up"),  # check, run by the worker for the API's user
+        ("task", "operator-user", "update", "up", "down"),
         ("command", "", "update", "down", "down"),  # the final clean-up, run without --user
     ]
     assert (entries[1].before or {})["check_total"] == 0 and _after(entries[1])["check_total"] == report["total"]

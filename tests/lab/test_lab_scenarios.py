@@ -23,7 +23,7 @@ def scenario(request, bring_up):  # type: ignore[no-untyped-def]
 
 def test_measured_matrix_matches_the_expected_one(scenario):  # type: ignore[no-untyped-def]
     name, snapshot, state_dir = scenario
-    report = lab_check(snapshot, state_dir, progress=lambda _: None)
+    report = lab_check(snapshot, state_dir)
     assert report.total > 0
     assert not report.mismatched, report.table(only_mismatches=True)
     cells = {(m.cell.source, m.address, m.cell.protocol, m.cell.port): m for m in report.cells}
@@ -46,7 +46,7 @@ def test_measured_matrix_matches_the_expected_one(scenario):  # type: ignore[no-
 
 def test_a_wrong_vni_breaks_exactly_the_expected_cells(bring_up):  # type: ignore[no-untyped-def]
     snapshot, state_dir = bring_up(snapshot_of(broken_s10().replace("name: lab-s10-vxlan", "name: lab-s10-broken")))
-    report = lab_check(snapshot, state_dir, progress=lambda _: None)
+    report = lab_check(snapshot, state_dir)
     assert not report.mismatched, report.table(only_mismatches=True)
     failing = {m.cell.key for m in report.cells if not m.measured}
     assert failing == {m.cell.key for m in report.cells if not m.cell.expected}
@@ -66,6 +66,6 @@ def test_the_repository_example_comes_up_as_promised(prefix, bring_up):  # type:
     if not found:
         pytest.skip(f"no examples/{prefix}-*.yaml yet")
     snapshot, state_dir = bring_up(snapshot_of(found[0].read_text()))
-    report = lab_check(snapshot, state_dir, progress=lambda _: None)
+    report = lab_check(snapshot, state_dir)
     assert not report.mismatched, report.table(only_mismatches=True)
     assert (report.total > 0) == (prefix not in NOTHING_TO_MEASURE)

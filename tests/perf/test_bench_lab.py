@@ -28,7 +28,7 @@ def _up_check_down(snapshot, state_dir: Path, **check) -> tuple[float, float, in
     up = time.perf_counter() - start
     try:
         start = time.perf_counter()
-        report = lab_check(snapshot, state_dir, progress=lambda _: None, **check)
+        report = lab_check(snapshot, state_dir, **check)
         checked = time.perf_counter() - start
     finally:
         lab_down(snapshot.name, state_dir)

@@ -1,7 +1,9 @@
 """``python manage.py lab up|status|check|down DESIGN``: a design on Linux network namespaces (root only).
 
-DESIGN is a design name or a YAML design document (imported first). Exit status: 0 success, 1 failure or
-a check with mismatches, 2 when not run as root.
+DESIGN is a design name or a YAML design document (imported first). ``up``, ``check`` and ``down`` are jobs like
+those the API starts (one per design at a time, in the jobs list and the audit history), run in this process and
+printed as their log is stored: the terminal shows the stream the browser shows. Exit status: 0 success, 1
+failure or a check with mismatches, 2 when not run as root, 3 when another job holds the design.
 """
 
 from __future__ import annotations
@@ -14,16 +16,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.audit import change_context
 from core.models import ChangeSource
+from executors.jobs.runner import job_run
+from executors.jobs.services import JobConflict, job_create
 from executors.lab import lifecycle
+from executors.lab.check import cells_table
 from executors.lab.lifecycle import LabError, LabNotPermitted
-from executors.lab.services import (
-    design_by_name_or_document,
-    lab_current_status,
-    lab_run_check,
-    lab_start,
-    lab_stop,
-)
-from executors.models import Lab
+from executors.lab.services import design_by_name_or_document, lab_current_status
+from executors.models import Job, JobKind, JobState, Lab
 
 
 class Command(BaseCommand):
@@ -67,32 +66,58 @@ class Command(BaseCommand):
         except LabError as exc:
             raise CommandError(str(exc)) from exc
 
+    def _echo(self, host: str, stream: str, data: str) -> None:
+        """Print a stored chunk of the job's log: a host's output with the host's name before each line."""
+        if not host:
+            self.stdout.write(data, ending="")
+            return
+        for line in data.splitlines(keepends=True):
+            self.stdout.write(f"[{host}] {line}", ending="")
+        if not data.endswith("\n"):
+            self.stdout.write("")
+
+    def _run_job(self, kind: str, design: Any, options: dict[str, Any] | None = None, *, echo: bool = True) -> Job:
+        try:
+            job = job_create(kind=kind, design=design, options=options or {}, enqueue=False)
+        except JobConflict as exc:
+            raise CommandError(str(exc), returncode=3) from exc
+        # Echoed as it is stored (in --json mode only the JSON goes to stdout).
+        finished = job_run(job_id=job.pk, echo=self._echo if echo else None)
+        assert finished is not None  # created queued just above, in this process
+        return finished
+
     def _up(self, design: Any, options: dict[str, Any]) -> None:
-        _lab, result = lab_start(design=design, keep_on_failure=options["keep_on_failure"])
+        job = self._run_job(JobKind.LAB_UP, design, {"keep_on_failure": options["keep_on_failure"]})
+        if job.state != JobState.SUCCEEDED:
+            raise CommandError(job.message)
         self.stdout.write(
-            f"lab {design.name} up in {result.seconds}s: {result.hosts} hosts, {result.namespaces} namespaces, "
-            f"{result.commands} commands (namespaces {result.lab_id}-*)"
+            f"lab {design.name} up in {job.result['seconds']}s: {job.result['hosts']} hosts, "
+            f"{job.result['namespaces']} namespaces, {job.result['commands']} commands (job {job.pk})"
         )
-        for warning in result.warnings:
-            self.stdout.write(f"warning: {warning}")
-        for note in result.notes:
-            self.stdout.write(f"note: {note}")
 
     def _down(self, design: Any, options: dict[str, Any]) -> None:
-        _, result = lab_stop(design=design)
+        job = self._run_job(JobKind.LAB_DOWN, design)
+        if job.state != JobState.SUCCEEDED:
+            raise CommandError(job.message)
         self.stdout.write(
-            f"lab {design.name} down: {len(result.namespaces)} namespaces, {result.processes} processes removed"
+            f"lab {design.name} down: {job.result['namespaces']} namespaces, {job.result['processes']} processes "
+            f"removed (job {job.pk})"
         )
 
     def _check(self, design: Any, options: dict[str, Any]) -> None:
-        _, report = lab_run_check(design=design, sample=options["sample"])
+        job_options: dict[str, Any] = {"sample": options["sample"]} if options["sample"] else {}
+        job = self._run_job(JobKind.LAB_CHECK, design, job_options, echo=not options["json"])
+        if "total" not in job.result:  # it did not measure (not up, changed since up ...)
+            raise CommandError(job.message)
+        lab = Lab.objects.get(design=design)
         if options["json"]:
-            self.stdout.write(json.dumps(report.as_dict(), indent=1))
+            report = {**{k: job.result[k] for k in ("total", "matched", "mismatched", "seconds")}}
+            self.stdout.write(json.dumps({"design": design.name, **report, "cells": lab.check_cells}, indent=1))
         else:
-            self.stdout.write(report.table(only_mismatches=not options["all"]))
-            self.stdout.write(f"checked in {report.seconds}s")
-        if report.mismatched:
-            raise CommandError(f"{len(report.mismatched)} cells differ from the design's promise")
+            self.stdout.write(cells_table(lab.check_cells, only_mismatches=not options["all"]))
+            self.stdout.write(f"checked in {job.result['seconds']}s (job {job.pk})")
+        if job.result["mismatched"]:
+            raise CommandError(f"{job.result['mismatched']} cells differ from the design's promise")
 
     def _status(self, design: Any, options: dict[str, Any]) -> None:
         status = lab_current_status(design=design)

@@ -3,6 +3,7 @@
  * The shapes are generated from the OpenAPI schema (`executors/api/serializers.py`, `npm run gen:api`).
  */
 import { ApiError, listAll, request } from './client';
+import type { Job } from './jobApi';
 import type { Schemas } from './types';
 
 export type LabState = Schemas['LabStateEnum'];
@@ -22,9 +23,10 @@ export type LabDetail = Schemas['LabDetail'];
 export const labApi = {
   list: () => listAll<Lab>('/api/labs/'),
   get: (id: number) => request<LabDetail>('GET', `/api/labs/${id}/`),
-  up: (design: number) => request<Lab>('POST', '/api/labs/up/', { design }),
-  /** Measures the matrix now; the answer is also kept as the lab's last check. */
-  check: (id: number) => request<CheckReport>('POST', `/api/labs/${id}/check/`),
+  /** Starts a job bringing the lab up (202); follow it with `JobView`. 409: another job holds the design. */
+  up: (design: number) => request<Job>('POST', '/api/labs/up/', { design }),
+  /** Starts a job measuring the matrix; its result is kept as the lab's last check. */
+  check: (id: number) => request<Job>('POST', `/api/labs/${id}/check/`, {}),
   /** The lab's last check, or null when none is kept (not checked since the lab was brought up). */
   lastCheck: async (id: number): Promise<CheckReport | null> => {
     try {
@@ -34,5 +36,5 @@ export const labApi = {
       throw error;
     }
   },
-  down: (id: number) => request<Lab>('POST', `/api/labs/${id}/down/`),
+  down: (id: number) => request<Job>('POST', `/api/labs/${id}/down/`),
 };

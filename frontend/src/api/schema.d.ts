@@ -743,6 +743,114 @@ export interface paths {
         patch: operations["jails_partial_update"];
         trace?: never;
     };
+    "/api/jobs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Jobs: operations on hosts run by a worker, with per-host steps and numbered output (who may read a
+         *     job: whoever may read its design, the base class's rule).
+         */
+        get: operations["jobs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/jobs/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Jobs: operations on hosts run by a worker, with per-host steps and numbered output (who may read a
+         *     job: whoever may read its design, the base class's rule).
+         */
+        get: operations["jobs_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/jobs/{id}/cancel/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Cancel the job: a queued one at once; a running one stops what it started, here and on its hosts. */
+        post: operations["jobs_cancel_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/jobs/{id}/log/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The job's whole output as a text file (streamed: a long log is never held in memory). */
+        get: operations["jobs_log_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/jobs/{id}/output/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Stored output chunks after ``since``, in order; follow the rest on the websocket from ``last``. */
+        get: operations["jobs_output_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/jobs/availability/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Whether a worker of the host-work queue is there (as root, for the lab), and why not. */
+        get: operations["jobs_availability_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/labs/": {
         parameters: {
             query?: never;
@@ -787,8 +895,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * @description Measure the lab's reachability, cell by cell, against what the design promises; it is kept as the
-         *     lab's last check (``report``).
+         * @description Start a job measuring the lab's reachability, cell by cell, against what the design promises; it is
+         *     kept as the lab's last check (``report``). A design changed since ``up`` fails the job with
+         *     ``result.stale``: bring the lab up again.
          */
         post: operations["labs_check_create"];
         delete?: never;
@@ -806,7 +915,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Tear the lab down; nothing of it is left on the machine. */
+        /** @description Start a job tearing the lab down; nothing of it is left on the machine. */
         post: operations["labs_down_create"];
         delete?: never;
         options?: never;
@@ -843,7 +952,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Bring the lab of a design up (tearing down an earlier one). */
+        /** @description Start a job bringing the lab of a design up (tearing down an earlier one). */
         post: operations["labs_up_create"];
         delete?: never;
         options?: never;
@@ -2216,6 +2325,118 @@ export interface components {
             allow_raw_sockets?: boolean;
             devfs_ruleset?: number | null;
         };
+        /** @description A job: what it runs on, who asked and from where, where it is, how it ended, and its steps. */
+        Job: {
+            readonly id: number;
+            readonly kind: components["schemas"]["JobKindEnum"];
+            readonly design: number | null;
+            readonly design_name: string;
+            /** @description Hash of the design snapshot the job runs on */
+            readonly content_hash: string;
+            readonly change_request: number | null;
+            readonly revision: number | null;
+            /** @description The job's parameters (e.g. a check's sample) */
+            readonly options: unknown;
+            readonly requested_by: number | null;
+            readonly requested_by_name: string;
+            /** @description Where it was asked for: api, command, ... */
+            readonly source: string;
+            /** @description Client address of the request */
+            readonly remote_addr: string | null;
+            /** @default queued */
+            readonly state: components["schemas"]["JobStateEnum"];
+            /** Format: date-time */
+            readonly created: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            /**
+             * Format: date-time
+             * @description Last sign of life of the worker running it
+             */
+            readonly heartbeat_at: string | null;
+            /** @description Worker host name and pid running the job */
+            readonly worker: string;
+            readonly cancel_requested_by: string;
+            /** Format: date-time */
+            readonly cancel_requested_at: string | null;
+            /** @description How it ended, in a sentence (the error when it failed) */
+            readonly message: string;
+            /** @description The operation's summary (counts, times) */
+            readonly result: unknown;
+            /** @description Sequence number of its last stored output chunk */
+            readonly last_seq: number;
+            readonly output_bytes: number;
+            readonly steps: components["schemas"]["JobStep"][];
+        };
+        /**
+         * @description * `lab_up` - Lab up
+         *     * `lab_check` - Lab check
+         *     * `lab_down` - Lab down
+         *     * `lab_exec` - Command on a lab host
+         * @enum {string}
+         */
+        JobKindEnum: "lab_up" | "lab_check" | "lab_down" | "lab_exec";
+        /** @description A numbered chunk of a job's output (``t``: Unix time its first line was produced). */
+        JobOutputChunk: {
+            seq: number;
+            host: string;
+            stream: components["schemas"]["StreamEnum"];
+            /** Format: double */
+            t: number;
+            data: string;
+        };
+        /** @description Stored output of a job after a sequence number; ``more``: ask again with ``since=last``. */
+        JobOutputPage: {
+            job: number;
+            since: number;
+            /** @description Sequence number of the last chunk here (``since`` when none) */
+            last: number;
+            more: boolean;
+            chunks: components["schemas"]["JobOutputChunk"][];
+        };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         *     * `cancelled` - Cancelled
+         *     * `interrupted` - Interrupted
+         * @enum {string}
+         */
+        JobStateEnum: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+        /** @description One host's (or phase's) part of a job: state, progress ``done`` of ``total``, timings. */
+        JobStep: {
+            /** @description Host name, or the phase for work not on one host */
+            readonly name: string;
+            readonly position: number;
+            readonly state: components["schemas"]["JobStepStateEnum"];
+            readonly done: number;
+            readonly total: number;
+            readonly message: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
+        /**
+         * @description * `pending` - Pending
+         *     * `running` - Running
+         *     * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         *     * `skipped` - Skipped
+         * @enum {string}
+         */
+        JobStepStateEnum: "pending" | "running" | "succeeded" | "failed" | "skipped";
+        /** @description Whether jobs on hosts (the lab) can run now, and why not. */
+        JobsAvailability: {
+            available: boolean;
+            reason: string;
+            workers: {
+                [key: string]: unknown;
+            }[];
+        };
         /** @description A design's lab: state, what is not emulated, and the counts of its last check (its cells: ``report``). */
         Lab: {
             readonly id: number;
@@ -2237,6 +2458,8 @@ export interface components {
             readonly finished_at: string | null;
             /** Format: double */
             readonly up_seconds: number | null;
+            /** @description Content hash of the design snapshot the running lab was built from */
+            readonly content_hash: string;
             /** Format: date-time */
             readonly last_check_at: string | null;
             readonly check_total: number;
@@ -2260,6 +2483,11 @@ export interface components {
              */
             checked_at: string;
         };
+        /** @description How much of the matrix to measure (large designs). */
+        LabCheckRequest: {
+            /** @description Measure at most this many cells */
+            sample?: number;
+        };
         /** @description One lab with what is really on the machine (``live``). */
         LabDetail: {
             readonly id: number;
@@ -2281,6 +2509,8 @@ export interface components {
             readonly finished_at: string | null;
             /** Format: double */
             readonly up_seconds: number | null;
+            /** @description Content hash of the design snapshot the running lab was built from */
+            readonly content_hash: string;
             /** Format: date-time */
             readonly last_check_at: string | null;
             readonly check_total: number;
@@ -2311,6 +2541,10 @@ export interface components {
              *     * `failed` - Failed
              */
             recorded_state: components["schemas"]["LabStateEnum"];
+            /** @description Content hash of the design the running lab was built from */
+            built_from: string;
+            /** @description The design changed since the lab was brought up: a check would measure the old design */
+            design_changed: boolean;
         };
         /**
          * @description * `down` - Down
@@ -2688,6 +2922,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["JailNic"][];
+        };
+        PaginatedJobList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["Job"][];
         };
         PaginatedLabList: {
             /** @example 123 */
@@ -3308,6 +3557,13 @@ export interface components {
             gateway?: string;
             interface?: string;
         };
+        /**
+         * @description * `stdout` - stdout
+         *     * `stderr` - stderr
+         *     * `step` - step
+         * @enum {string}
+         */
+        StreamEnum: "stdout" | "stderr" | "step";
         /** @description A bridge on a host. */
         Switch: {
             readonly id: number;
@@ -8533,6 +8789,328 @@ export interface operations {
             };
         };
     };
+    jobs_list: {
+        parameters: {
+            query?: {
+                design?: string;
+                design_id?: number;
+                id?: number;
+                /**
+                 * @description * `lab_up` - Lab up
+                 *     * `lab_check` - Lab check
+                 *     * `lab_down` - Lab down
+                 *     * `lab_exec` - Command on a lab host
+                 */
+                kind?: ("lab_check" | "lab_down" | "lab_exec" | "lab_up")[];
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                requested_by?: string;
+                /**
+                 * @description * `queued` - Queued
+                 *     * `running` - Running
+                 *     * `succeeded` - Succeeded
+                 *     * `failed` - Failed
+                 *     * `cancelled` - Cancelled
+                 *     * `interrupted` - Interrupted
+                 */
+                state?: ("cancelled" | "failed" | "interrupted" | "queued" | "running" | "succeeded")[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedJobList"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    jobs_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this job. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    jobs_cancel_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this job. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description The job has ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    jobs_log_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this job. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole log */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    jobs_output_retrieve: {
+        parameters: {
+            query?: {
+                limit?: number;
+                since?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this job. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOutputPage"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    jobs_availability_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobsAvailability"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
     labs_list: {
         parameters: {
             query?: {
@@ -8640,14 +9218,21 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["LabCheckRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["LabCheckRequest"];
+                "multipart/form-data": components["schemas"]["LabCheckRequest"];
+            };
+        };
         responses: {
-            200: {
+            /** @description The job was queued; follow it on /api/jobs/{id}/ or the websocket */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LabCheckReport"];
+                    "application/json": components["schemas"]["Job"];
                 };
             };
             /** @description Invalid input: field name to list of messages (or detail) */
@@ -8679,13 +9264,13 @@ export interface operations {
                     "application/json": components["schemas"]["Detail"];
                 };
             };
-            /** @description Stale version, the object is still in use, or a state that forbids this */
+            /** @description Another job on the design is queued or running (who holds it) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Conflict"];
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
         };
@@ -8702,12 +9287,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: {
+            /** @description The job was queued; follow it on /api/jobs/{id}/ or the websocket */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Lab"];
+                    "application/json": components["schemas"]["Job"];
                 };
             };
             /** @description Invalid input: field name to list of messages (or detail) */
@@ -8739,13 +9325,13 @@ export interface operations {
                     "application/json": components["schemas"]["Detail"];
                 };
             };
-            /** @description Stale version, the object is still in use, or a state that forbids this */
+            /** @description Another job on the design is queued or running (who holds it) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Conflict"];
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
         };
@@ -8816,12 +9402,13 @@ export interface operations {
             };
         };
         responses: {
-            200: {
+            /** @description The job was queued; follow it on /api/jobs/{id}/ or the websocket */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Lab"];
+                    "application/json": components["schemas"]["Job"];
                 };
             };
             /** @description Invalid input: field name to list of messages (or detail) */
@@ -8837,6 +9424,15 @@ export interface operations {
             };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Another job on the design is queued or running (who holds it) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

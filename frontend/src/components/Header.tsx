@@ -10,6 +10,7 @@ const SECTIONS = [
   { href: '#/audit', label: 'Audit', match: (hash: string) => hash.startsWith('#/audit') },
   { href: '#/inventory', label: 'Hosts', match: (hash: string) => hash.startsWith('#/inventory') },
   { href: '#/lab', label: 'Lab', match: (hash: string) => /^#\/(lab|designs\/\d+\/lab)/.test(hash) },
+  { href: '#/jobs', label: 'Jobs', match: (hash: string) => hash.startsWith('#/jobs') },
 ];
 
 /** The top bar: product name, the sections, page-specific controls, notifications, the user with their roles, and logout.

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { SESSION_ENDED_EVENT } from '../api/client';
 import { watchNotifications } from '../api/events';
+import { liveSocket } from '../api/socket';
 import { useNotificationStore } from '../store/notificationStore';
 
 /** Follow the logged-in user's notifications on the websocket while `username` is set. */
@@ -8,8 +10,14 @@ export function useNotifications(username: string | undefined) {
   useEffect(() => {
     if (!username) return;
     const { add, setLive } = useNotificationStore.getState();
+    liveSocket.reset(); // a new login: the socket closed at the last logout may open again
     const stop = watchNotifications(add, () => setLive(true));
+    // The server closes the socket when the session ends (logout elsewhere, roles taken): back to the login page.
+    const stopEnded = liveSocket.listen((frame) => {
+      if (frame.type === 'session.closed') window.dispatchEvent(new Event(SESSION_ENDED_EVENT));
+    });
     return () => {
+      stopEnded();
       stop();
       setLive(false);
     };

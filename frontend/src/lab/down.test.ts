@@ -13,6 +13,8 @@ function live(overrides: Partial<LabLive> = {}): LabLive {
     sshd_alive: 0,
     started: null,
     error: null,
+    built_from: '',
+    design_changed: false,
     recorded_state: 'down',
     ...overrides,
   };

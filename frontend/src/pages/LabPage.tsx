@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client';
 import { designsApi } from '../api/designApi';
+import { ENDED_STATES, jobApi, type JobsAvailability } from '../api/jobApi';
 import { labApi, type CheckReport, type Lab, type LabDetail } from '../api/labApi';
 import type { Design, Me } from '../api/types';
 import { Header } from '../components/Header';
 import { LastCheck } from '../components/LastCheck';
+import { JobView } from '../jobs/JobView';
 import { downOffer } from '../lab/down';
 import { lastCheckAction } from '../lab/lastCheck';
 import { allows } from '../model/roles';
@@ -17,12 +19,6 @@ export function canRunLabs(me: Me | null): boolean {
 }
 
 type Operation = 'up' | 'check' | 'down';
-
-const DOING: Record<Operation, string> = {
-  up: 'Bringing the lab up (namespaces, bridges, sshd, configuration)…',
-  check: 'Measuring reachability, cell by cell…',
-  down: 'Tearing the lab down…',
-};
 
 function when(iso: string | null | undefined): string {
   return iso ? new Date(iso).toLocaleString() : '—';
@@ -55,13 +51,16 @@ function DesignLab({ designId }: { designId: number }) {
   const [lab, setLab] = useState<LabDetail | null>(null);
   const [loaded, setLoaded] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [busy, setBusy] = useState<Operation | null>(null);
-  const [elapsed, setElapsed] = useState(0);
+  const [starting, setStarting] = useState<Operation | null>(null);
+  // The design's current (or last) job: its progress and log are shown here; busy while it runs.
+  const [jobId, setJobId] = useState<number | null>(null);
+  const [jobActive, setJobActive] = useState(false);
+  const [availability, setAvailability] = useState<JobsAvailability | null>(null);
   const [refusal, setRefusal] = useState<Refusal | null>(null);
   const [report, setReport] = useState<CheckReport | null>(null);
   // The report shown, for `load` to tell whether it is still the lab's last check without depending on it.
   const shownReport = useRef<CheckReport | null>(null);
-  const started = useRef(0);
+  const busy = starting !== null || jobActive;
 
   const showReport = useCallback((next: CheckReport | null) => {
     shownReport.current = next;
@@ -92,39 +91,53 @@ function DesignLab({ designId }: { designId: number }) {
     void load();
   }, [load]);
 
+  // The design's newest job (a reload during a job shows it running), and whether a worker can run lab jobs.
   useEffect(() => {
-    if (!busy) return;
-    const timer = window.setInterval(() => setElapsed(Math.round((performance.now() - started.current) / 1000)), 250);
-    return () => window.clearInterval(timer);
-  }, [busy]);
+    let stale = false;
+    jobApi.list({ design_id: designId }, 1).then(
+      (page) => {
+        const newest = page.results[0];
+        if (stale || !newest) return;
+        setJobId(newest.id);
+        setJobActive(!ENDED_STATES.has(newest.state));
+      },
+      () => {},
+    );
+    jobApi.availability().then((a) => !stale && setAvailability(a), () => {});
+    return () => {
+      stale = true;
+    };
+  }, [designId]);
 
   const run = async (operation: Operation) => {
     if (busy) return;
-    started.current = performance.now();
-    setElapsed(0);
-    setBusy(operation);
+    setStarting(operation);
     setRefusal(null);
     try {
-      if (operation === 'up') {
-        // The server forgets the last check: it measured the lab that up replaces.
-        showReport(null);
-        await labApi.up(designId);
-      } else if (lab) {
-        // After down the last check stays, shown as from an earlier run.
-        if (operation === 'check') showReport(await labApi.check(lab.id));
-        else await labApi.down(lab.id);
+      const job =
+        operation === 'up' ? await labApi.up(designId) : lab ? await (operation === 'check' ? labApi.check(lab.id) : labApi.down(lab.id)) : null;
+      if (job) {
+        // Up makes the server forget the last check (it measured the lab up replaces); after down it stays.
+        if (operation === 'up') showReport(null);
+        setJobId(job.id);
+        setJobActive(true);
       }
     } catch (error) {
       setRefusal(refusalOf(error));
     } finally {
-      await load();
-      setBusy(null);
+      setStarting(null);
     }
   };
+
+  const jobEnded = useCallback(() => {
+    setJobActive(false);
+    void load();
+  }, [load]);
 
   const state = lab?.state ?? 'down';
   const notes = lab?.notes ?? [];
   const live = lab?.live;
+  const labsOff = availability !== null && !availability.available;
   const down = downOffer(lab);
   return (
     <main className="lab-page">
@@ -137,16 +150,27 @@ function DesignLab({ designId }: { designId: number }) {
           <StateBadge state={state} />
           {canRun && (
             <div className="lab-actions" role="group" aria-label="Lab operations">
-              <button onClick={() => void run('up')} disabled={!loaded || busy !== null} data-testid="lab-up" title="Bring the lab up on network namespaces (an earlier one is torn down first)">Up</button>
-              <button onClick={() => void run('check')} disabled={!lab || state !== 'up' || busy !== null} data-testid="lab-check" title="Measure reachability against what the design promises">Check</button>
-              <button className="danger" onClick={() => void run('down')} disabled={!down.enabled || busy !== null} data-testid="lab-down" title={down.title}>Down</button>
+              <button onClick={() => void run('up')} disabled={!loaded || busy || labsOff} data-testid="lab-up" title="Bring the lab up on network namespaces (an earlier one is torn down first)">Up</button>
+              <button onClick={() => void run('check')} disabled={!lab || state !== 'up' || busy || labsOff || live?.design_changed} data-testid="lab-check" title={live?.design_changed ? 'The design changed since the lab was brought up: bring it up again first' : 'Measure reachability against what the design promises'}>Check</button>
+              <button className="danger" onClick={() => void run('down')} disabled={!down.enabled || busy || labsOff} data-testid="lab-down" title={down.title}>Down</button>
             </div>
           )}
           {!canRun && <span className="muted" data-testid="lab-read-only">Operators and admins run the lab; you see its state.</span>}
         </div>
+        {labsOff && availability && (
+          <div className="lab-refusal" role="note" data-testid="lab-off">
+            <strong>Lab operations are off:</strong> {availability.reason}
+          </div>
+        )}
         {busy && (
           <div className="lab-progress" role="status" data-testid="lab-progress">
-            <span className="lab-spinner" aria-hidden="true" /> {DOING[busy]} {elapsed} s
+            <span className="lab-spinner" aria-hidden="true" /> {starting ? 'Starting the job…' : 'A job runs on this design: its progress and log are below.'}
+          </div>
+        )}
+        {state === 'up' && live?.design_changed && (
+          <div className="lab-refusal" role="note" data-testid="lab-stale">
+            <strong>The design changed since this lab was brought up.</strong> A check would measure the old design.
+            {canRun && !busy && !labsOff && <button onClick={() => void run('up')} data-testid="lab-up-again">Bring it up again</button>}
           </div>
         )}
         {refusal && (
@@ -207,6 +231,7 @@ function DesignLab({ designId }: { designId: number }) {
           </dl>
         )}
       </section>
+      {jobId !== null && <JobView key={jobId} jobId={jobId} onEnded={jobEnded} compact />}
       {report ? (
         <LastCheck report={report} state={state} />
       ) : (

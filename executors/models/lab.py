@@ -1,4 +1,4 @@
-"""Models of the executors room."""
+"""The lab of a design: its state, what it was built from and its last check."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ class Lab(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True, help_text="When the last up or down finished")
     up_seconds = models.FloatField(null=True, blank=True)
+    content_hash = models.CharField(
+        max_length=64, blank=True, help_text="Content hash of the design snapshot the running lab was built from"
+    )
     last_check_at = models.DateTimeField(null=True, blank=True)
     check_total = models.PositiveIntegerField(default=0)
     check_matched = models.PositiveIntegerField(default=0)
