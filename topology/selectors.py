@@ -384,11 +384,14 @@ def design_snapshot(*, design: m.Design) -> s.DesignSnapshot:
         .order_by("name")
         .values_list("id", "name", "vni", "subnet", "mtu", "mode", "multicast_group", "udp_port")
     )
-    return s.DesignSnapshot(
-        id=design.pk,
-        name=design.name,
-        description=design.description,
-        underlay_mtu=design.underlay_mtu,
-        hosts=tuple(hosts),
-        vxlan_segments=segments,
+    return s.resolve_releases(
+        s.DesignSnapshot(
+            id=design.pk,
+            name=design.name,
+            description=design.description,
+            underlay_mtu=design.underlay_mtu,
+            default_release=design.default_release,
+            hosts=tuple(hosts),
+            vxlan_segments=segments,
+        )
     )

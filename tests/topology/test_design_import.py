@@ -158,3 +158,20 @@ def test_management_command_import_export_round_trip(tmp_path, capsys):
     call_command("design", "export", "small", "--out", str(out))
     call_command("design", "import", str(out))
     assert "unchanged" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_management_command_import_records_the_user_given_after_the_action(tmp_path, capsys):
+    from django.contrib.auth.models import User
+
+    from core.models import AuditEntry
+
+    User.objects.create_user(username="alice")
+    src = tmp_path / "small.yaml"
+    src.write_text(S)
+    call_command("design", "import", "--user", "alice", str(src))
+    entries = AuditEntry.objects.filter(design_name="small")
+    assert entries.exists()
+    assert set(entries.values_list("user_name", flat=True)) == {"alice"}
+    with pytest.raises(Exception, match="no user named 'bob'"):
+        call_command("design", "import", "--user", "bob", str(src))

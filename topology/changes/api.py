@@ -13,7 +13,7 @@ import django_filters
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -132,18 +132,76 @@ class RevisionDetailSerializer(RevisionSerializer):
         fields = [*RevisionSerializer.Meta.fields, "document"]
 
 
+class AuditReferenceSerializer(serializers.Serializer):
+    """An object a changed field points at: its kind (model name), id and name (null once it is gone)."""
+
+    kind = serializers.CharField()
+    id = serializers.IntegerField()
+    name = serializers.CharField(allow_null=True)
+
+
+def _references_of(entry: AuditEntry) -> list[tuple[str, str, int, Any]]:
+    """(field attname, referenced model name, id, referenced model) of each reference the entry's values hold."""
+    model = entry.object_type.model_class()
+    out: list[tuple[str, str, int, Any]] = []
+    if model is None:
+        return out
+    for field in model._meta.concrete_fields:
+        related = field.related_model
+        if not field.is_relation or related is None or isinstance(related, str):
+            continue
+        for values in (entry.before, entry.after):
+            value = values.get(field.attname) if isinstance(values, dict) else None
+            if isinstance(value, int) and not isinstance(value, bool):
+                out.append((field.attname, str(related._meta.model_name), value, related))
+    return out
+
+
+def audit_reference_names(entries: list[AuditEntry]) -> dict[tuple[str, int], str]:
+    """Names of the objects the entries' ``*_id`` fields point at: one query per referenced model.
+
+    The history keeps ids (they are what links use); names are looked up when the history is read. An
+    object deleted since shows its id only. Models without a ``name`` field are shown by id as well.
+    """
+    wanted: dict[Any, set[int]] = {}
+    for entry in entries:
+        for _, _, value, related in _references_of(entry):
+            wanted.setdefault(related, set()).add(value)
+    names: dict[tuple[str, int], str] = {}
+    for related, ids in wanted.items():
+        label = "username" if related._meta.model_name == "user" else "name"
+        if not any(f.name == label for f in related._meta.concrete_fields):
+            continue
+        for pk, name in related._default_manager.filter(pk__in=ids).values_list("pk", label):
+            names[(related._meta.model_name, pk)] = name
+    return names
+
+
 class AuditEntrySerializer(serializers.ModelSerializer):
     object_type = serializers.SerializerMethodField()
+    references = serializers.SerializerMethodField(
+        help_text="Per changed reference field (``host_id`` ...), what it points at, with its name"
+    )
 
     class Meta:
         model = AuditEntry
         fields = [
             "id", "time", "user", "user_name", "request_id", "source", "action", "object_type", "object_id",
-            "object_repr", "design_id", "design_name", "host_name", "before", "after",
+            "object_repr", "design_id", "design_name", "host_name", "before", "after", "references",
         ]  # fmt: skip
 
     def get_object_type(self, entry: AuditEntry) -> str:
         return f"{entry.object_type.app_label}.{entry.object_type.model}"
+
+    @extend_schema_field(serializers.DictField(child=AuditReferenceSerializer()))
+    def get_references(self, entry: AuditEntry) -> dict[str, dict[str, Any]]:
+        names = self.context.get("reference_names")
+        if names is None:
+            names = audit_reference_names([entry])
+        out: dict[str, dict[str, Any]] = {}
+        for attname, kind, value, _ in _references_of(entry):
+            out.setdefault(attname, {"kind": kind, "id": value, "name": names.get((kind, value))})
+        return out
 
 
 # --- filters -------------------------------------------------------------------------------------------
@@ -338,6 +396,15 @@ class RevisionViewSet(viewsets.ReadOnlyModelViewSet):
         qs = super().get_queryset()
         return qs if user_can(self.request.user, "read") else qs.none()
 
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        # A page of entries: the names of everything they reference, in one query per model.
+        if kwargs.get("many") and args:
+            kwargs["context"] = {
+                **self.get_serializer_context(),
+                "reference_names": audit_reference_names(list(args[0])),
+            }
+        return super().get_serializer(*args, **kwargs)
+
     def get_serializer_class(self) -> Any:
         return RevisionDetailSerializer if self.action == "retrieve" else RevisionSerializer
 
@@ -400,6 +467,15 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
         qs = super().get_queryset()
         return qs if user_can(self.request.user, "read") else qs.none()
 
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        # A page of entries: the names of everything they reference, in one query per model.
+        if kwargs.get("many") and args:
+            kwargs["context"] = {
+                **self.get_serializer_context(),
+                "reference_names": audit_reference_names(list(args[0])),
+            }
+        return super().get_serializer(*args, **kwargs)
+
     @extend_schema(
         parameters=[OpenApiParameter("as", str, enum=["csv", "json"], description="file format (default csv)")],
         responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/json"): AuditEntrySerializer(many=True)},
@@ -407,8 +483,10 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["get"])
     def export(self, request: Request) -> HttpResponse:
         """The filtered history as a CSV or JSON download (at most 100,000 entries)."""
-        entries = self.filter_queryset(self.get_queryset())[:100_000]
-        rows = AuditEntrySerializer(entries, many=True).data
+        entries = list(self.filter_queryset(self.get_queryset())[:100_000])
+        rows = AuditEntrySerializer(
+            entries, many=True, context={"reference_names": audit_reference_names(entries)}
+        ).data
         if request.query_params.get("as") == "json":
             response = HttpResponse(json.dumps(rows, default=str, indent=1), content_type="application/json")
             response["Content-Disposition"] = 'attachment; filename="audit.json"'

@@ -5,6 +5,8 @@ from django.db import models
 
 from core.models.base import BaseModel
 
+from ..snapshot import CURRENT_RELEASE
+
 design_name_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9._-]*$", "Use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit."
 )
@@ -16,6 +18,11 @@ class Design(BaseModel):
     name = models.CharField(max_length=100, unique=True, validators=[design_name_validator])
     description = models.TextField(blank=True)
     underlay_mtu = models.PositiveIntegerField(default=1500, validators=[MinValueValidator(576)])
+    default_release = models.CharField(
+        max_length=32,
+        default=CURRENT_RELEASE,
+        help_text="FreeBSD release of the design's hosts and jails unless they name their own",
+    )
     required_approvals = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
 
     class Meta:

@@ -60,7 +60,8 @@ def _import_snapshot(snapshot: s.DesignSnapshot) -> tuple[m.Design, bool]:
         snapshot
     ):
         return design, False
-    _DesignSync(snapshot, design).run()
+    # Stored as in the document: a release equal to the inherited one is blank (inherited), not a copy.
+    _DesignSync(s.unresolve_releases(snapshot), design).run()
     return m.Design.objects.get(name=snapshot.name), True
 
 
@@ -183,7 +184,11 @@ class _DesignSync:
 
     def run(self) -> None:
         snap = self.snap
-        values = {"description": snap.description, "underlay_mtu": snap.underlay_mtu}
+        values = {
+            "description": snap.description,
+            "underlay_mtu": snap.underlay_mtu,
+            "default_release": snap.default_release,
+        }
         if self.design is None:
             self.design = m.Design(name=snap.name, **values)
             self.design.full_clean()

@@ -1,6 +1,6 @@
 /** The design endpoints the designer uses, behind an interface so the store can be tested without a server. */
 import { ApiError, listAll, request } from './client';
-import type { Design, Me, RenderedHost, ValidationReport } from './types';
+import type { Design, Me, RenderedHost, Session, ValidationReport } from './types';
 import { emptyObjects, ENDPOINTS, KINDS, type Kind, type ObjectOf, type Objects } from '../model/kinds';
 
 /** Per host: what a collapsed host node summarizes (from `?scope=overview`). */
@@ -90,7 +90,8 @@ export const httpDesignApi: DesignApi = {
 };
 
 export const sessionApi = {
-  csrf: () => request<{ csrf_token: string }>('GET', '/api/session/'),
+  /** Sets the CSRF cookie and says who is logged in (`me` is null before login: no error answer to log). */
+  csrf: () => request<Session>('GET', '/api/session/'),
   login: (username: string, password: string) => request<Me>('POST', '/api/session/', { username, password }),
   logout: () => request<void>('DELETE', '/api/session/'),
   me: () => request<Me>('GET', '/api/me/'),

@@ -1022,12 +1022,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description ``GET`` sets the CSRF cookie; ``POST {username, password}`` logs in; ``DELETE`` logs out. */
+        /**
+         * @description ``GET`` sets the CSRF cookie and says who is logged in (``me``: null before login, so the app asks
+         *     without an error answer the browser would log); ``POST {username, password}`` logs in; ``DELETE`` logs out.
+         */
         get: operations["session_retrieve"];
         put?: never;
-        /** @description ``GET`` sets the CSRF cookie; ``POST {username, password}`` logs in; ``DELETE`` logs out. */
+        /**
+         * @description ``GET`` sets the CSRF cookie and says who is logged in (``me``: null before login, so the app asks
+         *     without an error answer the browser would log); ``POST {username, password}`` logs in; ``DELETE`` logs out.
+         */
         post: operations["session_create"];
-        /** @description ``GET`` sets the CSRF cookie; ``POST {username, password}`` logs in; ``DELETE`` logs out. */
+        /**
+         * @description ``GET`` sets the CSRF cookie and says who is logged in (``me``: null before login, so the app asks
+         *     without an error answer the browser would log); ``POST {username, password}`` logs in; ``DELETE`` logs out.
+         */
         delete: operations["session_destroy"];
         options?: never;
         head?: never;
@@ -1359,6 +1368,10 @@ export interface components {
             host_name?: string;
             before?: unknown;
             after?: unknown;
+            /** @description Per changed reference field (``host_id`` ...), what it points at, with its name */
+            readonly references: {
+                [key: string]: components["schemas"]["AuditReference"];
+            };
         };
         /**
          * @description * `create` - Created
@@ -1367,6 +1380,12 @@ export interface components {
          * @enum {string}
          */
         AuditEntryActionEnum: "create" | "update" | "delete";
+        /** @description An object a changed field points at: its kind (model name), id and name (null once it is gone). */
+        AuditReference: {
+            kind: string;
+            id: number;
+            name: string | null;
+        };
         /** @description Schema of a reference to another object: its id, API URL, display text and name (when it has one). */
         BriefObject: {
             readonly id: number;
@@ -1533,9 +1552,6 @@ export interface components {
         CsrfError: {
             detail: string;
         };
-        CsrfToken: {
-            csrf_token: string;
-        };
         /**
          * @description * `approve` - Approve
          *     * `request_changes` - Request changes
@@ -1559,6 +1575,8 @@ export interface components {
             description?: string;
             /** Format: int64 */
             underlay_mtu?: number;
+            /** @description FreeBSD release of the design's hosts and jails unless they name their own */
+            default_release?: string;
             /** Format: int64 */
             required_approvals?: number;
         };
@@ -1597,6 +1615,8 @@ export interface components {
             description?: string;
             /** Format: int64 */
             underlay_mtu?: number;
+            /** @description FreeBSD release of the design's hosts and jails unless they name their own */
+            default_release?: string;
             /** Format: int64 */
             required_approvals?: number;
             readonly changed: boolean;
@@ -1609,6 +1629,8 @@ export interface components {
             description?: string;
             /** Format: int64 */
             underlay_mtu?: number;
+            /** @description FreeBSD release of the design's hosts and jails unless they name their own */
+            default_release?: string;
             /** Format: int64 */
             required_approvals?: number;
         };
@@ -1809,6 +1831,7 @@ export interface components {
             design: components["schemas"]["BriefObject"];
             name: string;
             role?: components["schemas"]["RoleEnum"];
+            /** @description Blank: the design's default release */
             release?: string;
             /** @description sysutils/iocage is installed */
             has_iocage?: boolean;
@@ -1845,6 +1868,7 @@ export interface components {
             design: number;
             name: string;
             role?: components["schemas"]["RoleEnum"];
+            /** @description Blank: the design's default release */
             release?: string;
             /** @description sysutils/iocage is installed */
             has_iocage?: boolean;
@@ -1945,6 +1969,7 @@ export interface components {
             name: string;
             type?: components["schemas"]["TypeEnum"];
             manager?: components["schemas"]["ManagerEnum"];
+            /** @description Blank: the host's release */
             release?: string;
             /** @description Start at boot */
             boot?: boolean;
@@ -2028,6 +2053,7 @@ export interface components {
             name: string;
             type?: components["schemas"]["TypeEnum"];
             manager?: components["schemas"]["ManagerEnum"];
+            /** @description Blank: the host's release */
             release?: string;
             /** @description Start at boot */
             boot?: boolean;
@@ -2143,6 +2169,7 @@ export interface components {
          * @enum {string}
          */
         ManagerEnum: "iocage" | "pot" | "jail.conf";
+        /** @description The logged-in user (schema component ``Me``). */
         Me: {
             id: number;
             username: string;
@@ -2603,6 +2630,8 @@ export interface components {
             description?: string;
             /** Format: int64 */
             underlay_mtu?: number;
+            /** @description FreeBSD release of the design's hosts and jails unless they name their own */
+            default_release?: string;
             /** Format: int64 */
             required_approvals?: number;
         };
@@ -2667,6 +2696,7 @@ export interface components {
             design?: number;
             name?: string;
             role?: components["schemas"]["RoleEnum"];
+            /** @description Blank: the design's default release */
             release?: string;
             /** @description sysutils/iocage is installed */
             has_iocage?: boolean;
@@ -2732,6 +2762,7 @@ export interface components {
             name?: string;
             type?: components["schemas"]["TypeEnum"];
             manager?: components["schemas"]["ManagerEnum"];
+            /** @description Blank: the host's release */
             release?: string;
             /** @description Start at boot */
             boot?: boolean;
@@ -2973,6 +3004,10 @@ export interface components {
          * @enum {string}
          */
         RoleEnum: "jailhost" | "gateway";
+        Session: {
+            csrf_token: string;
+            me: components["schemas"]["Me"] | null;
+        };
         /**
          * @description * `error` - error
          *     * `warning` - warning
@@ -9428,7 +9463,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CsrfToken"];
+                    "application/json": components["schemas"]["Session"];
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */

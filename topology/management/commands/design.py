@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,13 @@ class Command(BaseCommand):
     help = "Import, export, validate and render designs (YAML documents, see docs/design-format.md)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--user", help="User name the audit history records for changes (default: none).")
+        user_help = "User name the audit history records for changes (default: none)."
+        parser.add_argument("--user", help=user_help)
         sub = parser.add_subparsers(dest="action", required=True)
         p = sub.add_parser("import", help="Create or update designs from YAML files (idempotent).")
         p.add_argument("files", nargs="+", type=Path)
+        # Also after the action (``design import --user NAME f.yaml``); SUPPRESS keeps a --user given before it.
+        p.add_argument("--user", help=user_help, default=argparse.SUPPRESS)
         p = sub.add_parser("export", help="Print a design as YAML.")
         p.add_argument("name")
         p.add_argument("--out", type=Path, help="Write to this file instead of standard output.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...snapshot import DesignSnapshot, Host
+from ...snapshot import DesignSnapshot, Host, resolve_releases
 from ..types import HostConfig
 from .context import HostContext, Member, members_by_host
 from .files import render_files
@@ -58,6 +58,8 @@ def _render(design: str, host: Host, members: list[Member]) -> HostConfig:
 def render_host(snapshot: DesignSnapshot, host_name: str) -> HostConfig:
     """Render one host of ``snapshot``: its operator script and managed files. KeyError if there is no such host."""
     host = snapshot.host(host_name)
+    if host is not None and not host.release:
+        host = resolve_releases(snapshot).host(host_name)
     if host is None:
         raise KeyError(host_name)
     members = [(seg, m) for seg in snapshot.vxlan_segments for m in seg.members if m.host == host_name]
@@ -66,6 +68,7 @@ def render_host(snapshot: DesignSnapshot, host_name: str) -> HostConfig:
 
 def render_design(snapshot: DesignSnapshot) -> dict[str, HostConfig]:
     """Render every host of ``snapshot``, keyed and ordered by host name."""
+    snapshot = resolve_releases(snapshot)
     members = members_by_host(snapshot)
     return {
         h.name: _render(snapshot.name, h, members.get(h.name, [])) for h in sorted(snapshot.hosts, key=lambda h: h.name)
