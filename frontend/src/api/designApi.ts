@@ -101,5 +101,7 @@ export const designsApi = {
   list: () => listAll<Design>('/api/designs/'),
   get: (designId: number) => request<Design>('GET', `/api/designs/${designId}/`),
   create: (name: string, description: string) => request<Design>('POST', '/api/designs/', { name, description }),
+  /** Change a design's own fields; `version` is the one read (409 when someone changed it since). */
+  update: (designId: number, data: Partial<Design>) => request<Design>('PATCH', `/api/designs/${designId}/`, data),
   render: (designId: number, host: string) => request<RenderedHost[]>('GET', `/api/designs/${designId}/render/`, undefined, { host }),
 };
