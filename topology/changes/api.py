@@ -396,15 +396,6 @@ class RevisionViewSet(viewsets.ReadOnlyModelViewSet):
         qs = super().get_queryset()
         return qs if user_can(self.request.user, "read") else qs.none()
 
-    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
-        # A page of entries: the names of everything they reference, in one query per model.
-        if kwargs.get("many") and args:
-            kwargs["context"] = {
-                **self.get_serializer_context(),
-                "reference_names": audit_reference_names(list(args[0])),
-            }
-        return super().get_serializer(*args, **kwargs)
-
     def get_serializer_class(self) -> Any:
         return RevisionDetailSerializer if self.action == "retrieve" else RevisionSerializer
 
