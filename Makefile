@@ -7,8 +7,10 @@ SHELL := /bin/bash
 
 # Debian packages the app and its tests need (installed by `make system-deps` when run as root).
 # chromium: the browser tests (tests/e2e); the rest: the lab (a sshd per lab host, DHCP, nftables NAT and
-# firewalls, namespaces, ping, a DHCP client in VM namespaces; tcpdump for looking at lab traffic).
-DEBIAN_PACKAGES := chromium openssh-server openssh-client dnsmasq-base nftables iproute2 iputils-ping busybox tcpdump
+# firewalls, namespaces, ping, a DHCP client in VM namespaces; tcpdump for looking at lab traffic); shellcheck and
+# dash check the shell programs the lab ships (tests/topology/render/test_lab_programs.py).
+DEBIAN_PACKAGES := chromium openssh-server openssh-client dnsmasq-base nftables iproute2 iputils-ping busybox tcpdump \
+	shellcheck dash
 
 # The first Python >= 3.11 on PATH (override: make PYTHON=/usr/bin/python3.12 ...).
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
@@ -31,7 +33,7 @@ help:
 	@echo "LAB=1 make run    the same, and (as root) bring the article's VXLAN example (S10) up as a lab"
 	@echo "make test         set up and run lint, type checks and the test suite"
 	@echo "make bench        run the benchmarks (tests/perf)"
-	@echo "make lint         ruff check, ruff format --check, import contracts (lint-imports), mypy"
+	@echo "make lint         ruff check, ruff format --check, import contracts (lint-imports), mypy, generated frontend kinds current"
 	@echo "make venv         create or update .venv from requirements.lock"
 	@echo "make system-deps  install missing Debian packages (as root)"
 	@echo "make frontend     install npm packages and build frontend/"
@@ -83,6 +85,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
+	$(PY) manage.py kinds_ts --check
 
 # Every check runs even when an earlier one fails, so one run shows all failures; any failure fails `make test`.
 test: venv frontend

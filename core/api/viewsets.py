@@ -1,7 +1,8 @@
-"""The base viewset of every model endpoint, shared by every app.
+"""The base viewsets of every model endpoint, shared by every app.
 
 A viewset declares its model queryset, serializer, filterset and the relations to load
-(``select_related_fields`` / ``prefetch_related_fields``); the base class does the rest:
+(``select_related_fields`` / ``prefetch_related_fields``); the base classes do the rest
+(:class:`JailnetReadOnlyModelViewSet` the reading, :class:`JailnetModelViewSet` reading and writing):
 
 * restricts the queryset to what the user may read and loads the declared relations, so a list runs
   a constant number of queries whatever the page size;
@@ -26,7 +27,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.urls import NoReverseMatch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -77,10 +78,13 @@ DELETE_VERSION_PARAMETER = OpenApiParameter(
 )
 
 
-class JailnetModelViewSet(viewsets.ModelViewSet):
-    """CRUD of one model through the object services; see the module docstring for the rules."""
+class JailnetReadOnlyModelViewSet(viewsets.ReadOnlyModelViewSet):
+    """List and retrieve of one model: what the user may read, with the declared relations loaded, ``?brief=1``.
 
-    write_action = "edit_design"
+    Endpoints whose writes are workflow actions (change requests, revisions) or that are never written
+    (the audit history) build on this; :class:`JailnetModelViewSet` adds the object services' writes.
+    """
+
     # Every model endpoint filters (django-filter's backend reads it); declared here so callers may rely on it.
     filterset_class: ClassVar[type[django_filters.FilterSet]]
     select_related_fields: ClassVar[tuple[str, ...]] = ()
@@ -111,6 +115,14 @@ class JailnetModelViewSet(viewsets.ModelViewSet):
         if self.brief and self.action in ("list", "retrieve"):
             return brief_serializer_for(self.model)
         return super().get_serializer_class()
+
+
+class JailnetModelViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, JailnetReadOnlyModelViewSet
+):
+    """CRUD of one model through the object services; see the module docstring for the rules."""
+
+    write_action = "edit_design"
 
     def _reread(self, instance: models.Model) -> models.Model:
         """The saved object loaded with the viewset's relations, for the response."""

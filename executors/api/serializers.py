@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ..models import Lab
+from ..models import Lab, LabState
 
 
 class LabSerializer(serializers.ModelSerializer):
@@ -21,6 +21,31 @@ class LabSerializer(serializers.ModelSerializer):
             "id", "design", "design_name", "lab_id", "state", "message", "notes", "started_at", "finished_at",
             "up_seconds", "last_check_at", "check_total", "check_matched", "check_mismatched", "check_seconds",
         ]  # fmt: skip
+        read_only_fields = fields
+
+
+class LabLiveSerializer(serializers.Serializer):
+    """What is really on the machine for a lab (namespaces present, processes alive), next to the recorded state."""
+
+    design = serializers.CharField()
+    lab_id = serializers.CharField()
+    state = serializers.CharField(help_text="What the lab's state file says (``down`` when nothing is there)")
+    namespaces_expected = serializers.IntegerField()
+    namespaces_present = serializers.IntegerField()
+    processes = serializers.IntegerField()
+    sshd_alive = serializers.IntegerField()
+    started = serializers.CharField(allow_null=True, help_text="When the lab was brought up (ISO 8601, UTC)")
+    error = serializers.CharField(allow_null=True)
+    recorded_state = serializers.ChoiceField(choices=LabState.choices, help_text="The state on the lab's row")
+
+
+class LabDetailSerializer(LabSerializer):
+    """One lab with what is really on the machine (``live``)."""
+
+    live = LabLiveSerializer(read_only=True)
+
+    class Meta(LabSerializer.Meta):
+        fields = [*LabSerializer.Meta.fields, "live"]
         read_only_fields = fields
 
 

@@ -23,7 +23,13 @@ from topology.models import Design
 from ..lab.lifecycle import LabError
 from ..lab.services import lab_current_status, lab_run_check, lab_start, lab_stop
 from ..models import Lab
-from .serializers import LabCheckReportSerializer, LabSerializer, LabUpSerializer
+from .serializers import (
+    LabCheckReportSerializer,
+    LabDetailSerializer,
+    LabLiveSerializer,
+    LabSerializer,
+    LabUpSerializer,
+)
 
 
 def _conflict(exc: Exception) -> Response:
@@ -43,10 +49,11 @@ class LabViewSet(viewsets.ReadOnlyModelViewSet):
         queryset = super().get_queryset()
         return queryset if self.action == "report" else queryset.defer("check_cells")
 
+    @extend_schema(responses={200: LabDetailSerializer})
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         lab = self.get_object()
         data = dict(LabSerializer(lab, context={"request": request}).data)
-        data["live"] = lab_current_status(design=lab.design)
+        data["live"] = LabLiveSerializer(lab_current_status(design=lab.design)).data
         return Response(data)
 
     @extend_schema(request=LabUpSerializer, responses={200: LabSerializer})

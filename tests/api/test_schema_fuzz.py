@@ -8,7 +8,6 @@ be a server error and must match the status codes and body schemas the schema do
 from __future__ import annotations
 
 import base64
-import importlib
 
 import pytest
 import schemathesis
@@ -28,15 +27,6 @@ CONFIG = {
     "generation": {"max-examples": 8, "deterministic": True, "database": "none", "no-shrink": False},
     "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
 }
-
-
-def _missing(module: str, *names: str) -> bool:
-    """Whether ``module`` (written by another part of the project) or one of its ``names`` is not there yet."""
-    try:
-        imported = importlib.import_module(module)
-    except ImportError:
-        return True
-    return not all(hasattr(imported, name) for name in names)
 
 
 @pytest.fixture
@@ -66,11 +56,6 @@ def admin_headers(env, django_user_model, settings) -> dict[str, str]:
 schema: BaseSchema = schemathesis.openapi.from_wsgi(
     "/api/schema/?format=json", get_wsgi_application(), config=SchemathesisConfig.from_dict(CONFIG)
 )
-# Design actions whose implementation (validation, rendering) is not in the tree yet cannot be fuzzed.
-if _missing("topology.validation", "validate", "identity_findings"):
-    schema = schema.exclude(path_regex=r"^/api/(designs/\{id\}/validation/|designs/import/|validation-rules/)$")
-if _missing("topology.render.freebsd", "render_design", "render_host"):
-    schema = schema.exclude(path_regex=r"^/api/designs/\{id\}/render/$")
 # Every endpoint except the lab's, whose actions create namespaces and processes as root (tests/lab covers them);
 # the lab's last check (report) only reads the database.
 schema = schema.exclude(path_regex=r"^/api/labs/(?!\{id\}/report/$)")

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
@@ -80,6 +80,45 @@ OVERVIEW_KINDS = ("hosts", "switches", "vxlan-segments", "vxlan-members")
 
 # The per-host counts of the overview: name -> the reverse relation of Host it counts.
 COUNTED = {"jails": "jails", "vms": "vms", "switches": "switches", "interfaces": "interfaces"}
+
+
+class HostCountsSerializer(serializers.Serializer):
+    """What a collapsed host node summarizes: how many of each it holds."""
+
+    jails = serializers.IntegerField()
+    vms = serializers.IntegerField()
+    switches = serializers.IntegerField()
+    interfaces = serializers.IntegerField()
+
+
+def _list_serializer(viewset: type[JailnetModelViewSet]) -> serializers.BaseSerializer:
+    """The read-only list serializer of ``viewset``'s objects (every graph kind's viewset declares one)."""
+    serializer_class = viewset.serializer_class
+    assert serializer_class is not None, f"{viewset.__name__} declares no serializer_class"
+    return serializer_class(many=True, read_only=True)
+
+
+# One list per kind, keyed by the list endpoint's route name, each item as that endpoint serializes it.
+DesignGraphObjectsSerializer = type(
+    "DesignGraphObjectsSerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "The objects of a design (or of some of its hosts), one list per kind.",
+        **{key: _list_serializer(viewset) for key, viewset in GRAPH_KINDS.items()},
+    },
+)
+
+
+class DesignGraphSerializer(serializers.Serializer):
+    """The answer of ``GET /api/designs/<id>/graph/``."""
+
+    design = DesignSerializer()
+    objects = DesignGraphObjectsSerializer()
+    counts = serializers.DictField(
+        child=HostCountsSerializer(),
+        required=False,
+        help_text="With `scope=overview`: per host id, how many jails, vms, switches and interfaces it holds.",
+    )
 
 
 def _serialize(*, request: Request, key: str, design: Design, narrow: Any = None) -> list[dict[str, Any]]:
@@ -167,19 +206,7 @@ class DesignGraphView(APIView):
                 description="Only the objects of these hosts (repeat the parameter, or give comma-separated ids).",
             ),
         ],
-        responses=inline_serializer(
-            "DesignGraph",
-            {
-                "design": DesignSerializer(),
-                "objects": serializers.DictField(child=serializers.ListField(child=serializers.DictField())),
-                "counts": serializers.DictField(
-                    child=serializers.DictField(child=serializers.IntegerField()),
-                    required=False,
-                    help_text="With `scope=overview`: per host id, "
-                    "how many jails, vms, switches and interfaces it holds.",
-                ),
-            },
-        ),
+        responses=DesignGraphSerializer,
     )
     def get(self, request: Request, pk: int) -> Response:
         """The design and its objects, keyed like the list endpoints (``hosts``, ``jail-nics``, …)."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -14,6 +12,7 @@ from rest_framework.response import Response
 
 from core.api.serializers import DetailSerializer
 from core.api.viewsets import JailnetModelViewSet
+from topology.design_io import DocumentError, document_from_snapshot, dump_document, load_document
 from topology.models import (
     Design,
     DhcpService,
@@ -35,6 +34,11 @@ from topology.models import (
     VxlanMember,
     VxlanSegment,
 )
+from topology.render.freebsd import render_design, render_host
+from topology.selectors import design_snapshot
+from topology.services.designs import design_import_document
+from topology.snapshot import DesignSnapshot
+from topology.validation import RULES, validate
 
 from . import filtersets
 from . import serializers as s
@@ -207,39 +211,8 @@ class FirewallRuleViewSet(JailnetModelViewSet):
 # --- designs and their actions ------------------------------------------------------------------------------
 
 
-def _snapshot(design: Design) -> Any:
-    from topology.selectors import design_snapshot
-
+def _snapshot(design: Design) -> DesignSnapshot:
     return design_snapshot(design=design)
-
-
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    """Read ``name`` from a dataclass/object or a mapping (the render and validation results)."""
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
-def _rendered_host(name: str, rendered: Any) -> dict[str, Any]:
-    """One host's render output as ``{host, script, files: [{path, content, mode}]}``."""
-    files = _get(rendered, "files", []) or []
-    if isinstance(files, dict):  # {path: content} or {path: file}
-        files = [{"path": path, **(f if isinstance(f, dict) else {"content": f})} for path, f in files.items()]
-    out_files = []
-    for f in files:
-        mode = _get(f, "mode", "0644")
-        out_files.append(
-            {
-                "path": str(_get(f, "path")),
-                "content": _get(f, "content", ""),
-                "mode": mode if isinstance(mode, str) else f"{mode:04o}",
-            }
-        )
-    return {
-        "host": str(name),
-        "script": _get(rendered, "script", "") or "",
-        "files": out_files,
-    }
 
 
 RENDER_HOST_PARAMETER = OpenApiParameter(
@@ -261,8 +234,6 @@ class DesignViewSet(JailnetModelViewSet):
     @action(detail=True, methods=["get"])
     def validation(self, request: Request, pk: str | None = None) -> Response:
         """Check the design against every validation rule; the findings say what is wrong and where."""
-        from topology.validation import validate
-
         return Response(validate(_snapshot(self.get_object())).as_dict())
 
     @extend_schema(
@@ -273,17 +244,15 @@ class DesignViewSet(JailnetModelViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def render(self, request: Request, pk: str | None = None) -> Response:
         """The FreeBSD configuration of every host (or of ``?host=``): operator script and managed files."""
-        from topology.render.freebsd import render_design, render_host
-
         snapshot = _snapshot(self.get_object())
         host_name = request.query_params.get("host")
         if host_name:
-            if host_name not in {h.name for h in snapshot.hosts}:
+            if snapshot.host(host_name) is None:
                 raise exceptions.NotFound(f"The design has no host named '{host_name}'.")
-            return Response([_rendered_host(host_name, render_host(snapshot, host_name))])
-        rendered = render_design(snapshot)
-        items = rendered.items() if isinstance(rendered, dict) else ((_get(r, "host"), r) for r in rendered)
-        return Response([_rendered_host(name, r) for name, r in items])
+            configs = [render_host(snapshot, host_name)]
+        else:
+            configs = list(render_design(snapshot).values())
+        return Response(s.RenderedHostSerializer(configs, many=True).data)
 
     @extend_schema(
         summary="Export a design as YAML",
@@ -298,8 +267,6 @@ class DesignViewSet(JailnetModelViewSet):
     @action(detail=True, methods=["get"])
     def export(self, request: Request, pk: str | None = None) -> HttpResponse:
         """The design as a YAML document (design as code); importing it gives the same design back."""
-        from topology.design_io import document_from_snapshot, dump_document
-
         design = self.get_object()
         text = dump_document(document_from_snapshot(_snapshot(design)))
         response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
@@ -322,15 +289,10 @@ class DesignViewSet(JailnetModelViewSet):
     @action(detail=False, methods=["post"], url_path="import")
     def import_document(self, request: Request) -> Response:
         """Create or update a design from a YAML document (matched by the document's name)."""
-        from topology.design_io import DocumentError
-        from topology.services.designs import design_import_document
-
         payload = s.DesignImportRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         existed_before = False
         try:
-            from topology.design_io import load_document
-
             name = load_document(payload.validated_data["document"]).get("name")
             existed_before = isinstance(name, str) and Design.objects.filter(name=name).exists()
         except DocumentError:
@@ -353,19 +315,4 @@ class ValidationRuleViewSet(viewsets.ViewSet):
     @extend_schema(responses={200: s.ValidationRuleSerializer(many=True), 403: DetailSerializer})
     def list(self, request: Request) -> Response:
         """Every validation rule with its code, severity, title and description."""
-        import topology.validation as validation
-
-        rules = getattr(validation, "RULES", None)
-        if rules is None:
-            rules = validation.registered_rules()
-        rules = rules.values() if isinstance(rules, dict) else rules
-        data = [
-            {
-                "code": _get(rule, "code"),
-                "severity": str(_get(rule, "severity")),
-                "title": _get(rule, "title", ""),
-                "description": _get(rule, "description", "") or "",
-            }
-            for rule in rules
-        ]
-        return Response(s.ValidationRuleSerializer(data, many=True).data)
+        return Response(s.ValidationRuleSerializer(RULES, many=True).data)

@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from .api import AuditEntryViewSet, ChangeRequestViewSet, RevisionViewSet
+from .api.views import AuditEntryViewSet, ChangeRequestViewSet, RevisionViewSet
 
 router = DefaultRouter()
 router.register("change-requests", ChangeRequestViewSet, basename="changerequest")

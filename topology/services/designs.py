@@ -24,6 +24,7 @@ from core.models import AuditAction, ChangeSource
 from .. import models as m
 from .. import snapshot as s
 from ..design_io import DocumentError, canonical_snapshot, document_from_snapshot, load_document, snapshot_from_document
+from ..kinds import KINDS
 from ..selectors import design_snapshot
 
 
@@ -72,9 +73,8 @@ def design_delete(*, design: m.Design, user: Any = None) -> None:
         design.delete()
 
 
-def _blank(value: str | None) -> str:
-    """Document ``None`` → database blank."""
-    return value or ""
+# What an upsert is asked for: (natural key, field values, document path) per object.
+Desired = list[tuple[Any, dict[str, Any], str]]
 
 
 class _DesignSync:
@@ -91,6 +91,8 @@ class _DesignSync:
         self.created_ids: set[int] = set()
         self.host_of: dict[int, str] = {}  # id(instance) -> host name, for per-host history
         self.updated: dict[tuple[type[models.Model], int], tuple[models.Model, dict[str, Any]]] = {}
+        # Kind name -> natural key -> stored object, filled top-down: what later kinds refer to by name.
+        self.tables: dict[str, dict[Any, Any]] = {}
 
     def remember_before(self, obj: models.Model) -> None:
         """Keep the values of an existing object before its first change, for the audit entry."""
@@ -184,13 +186,9 @@ class _DesignSync:
 
     def run(self) -> None:
         snap = self.snap
-        values = {
-            "description": snap.description,
-            "underlay_mtu": snap.underlay_mtu,
-            "default_release": snap.default_release,
-        }
+        values = KINDS["design"].db_values(snap)
         if self.design is None:
-            self.design = m.Design(name=snap.name, **values)
+            self.design = m.Design(**values)
             self.design.full_clean()
             self.design.save()
         else:
@@ -202,14 +200,15 @@ class _DesignSync:
                 self.design.full_clean()
                 self.design.save()
         d = self.design
-        hosts = self.sync_hosts(d)
-        interfaces = self.sync_interfaces(d, hosts)
-        switches = self.sync_switches(d, hosts, interfaces)
-        jails = self.sync_jails(d, hosts, switches)
-        vms = self.sync_vms(d, hosts, switches)
-        self.sync_services(d, hosts, switches, jails, vms)
-        self.sync_firewalls(d, hosts, jails)
-        self.sync_vxlan(d, hosts, interfaces, switches)
+        self.sync_hosts(d)
+        self.sync_interfaces(d)
+        self.sync_static_routes(d)
+        self.sync_switches(d)
+        self.sync_jails(d)
+        self.sync_vms(d)
+        self.sync_services(d)
+        self.sync_firewalls(d)
+        self.sync_vxlan(d)
         self.check()
         self.audit()
         self.delete_stale()
@@ -233,32 +232,55 @@ class _DesignSync:
                 m.Interface.objects.filter(pk__in=pks, parent__isnull=False).delete()
             model._default_manager.filter(pk__in=pks).delete()
 
-    def sync_hosts(self, d: m.Design) -> dict[str, m.Host]:
-        existing = {h.name: h for h in m.Host.objects.filter(design=d)}
-        desired = []
-        for h in self.snap.hosts:
-            values = {
-                "design_id": d.pk, "name": h.name, "role": h.role, "release": h.release,
-                "has_iocage": "iocage" in h.tools, "has_pot": "pot" in h.tools,
-                "has_vm_bhyve": "vm-bhyve" in h.tools, "has_dnsmasq": "dnsmasq" in h.tools,
-                "default_router": _blank(h.default_router), "gateway_enable": h.gateway_enable,
-                "zfs_pool": h.zfs_pool, "vm_dir": h.vm_dir,
-            }  # fmt: skip
-            desired.append((h.name, values, f"hosts[{h.name}]"))
-        return self.upsert(m.Host, existing, desired)
+    # -- references -----------------------------------------------------------------------------------
 
-    def sync_interfaces(self, d: m.Design, hosts: dict[str, m.Host]) -> dict[tuple[str, str], m.Interface]:
+    def ref_ids(self, kind: str, obj: Any, host: str, path: str) -> dict[str, int | None]:
+        """The foreign key ids of ``obj``'s references (declared in ``topology.kinds``), looked up by name on
+        ``host`` (hosts by name in the design); records an error for each name that does not exist.
+        A kind's references to itself (a VLAN's parent) wait for a second pass, once every row exists."""
+        declaration = KINDS[kind]
+        out: dict[str, int | None] = {}
+        for attr, ref in declaration.refs:
+            if ref.target == kind:
+                continue
+            name = getattr(obj, attr)
+            target = None
+            if name is not None:
+                if ref.target == "host":
+                    target = self.tables["host"].get(name)
+                    if target is None:
+                        self.errors.setdefault(f"{path}.{attr}", []).append(f"no host '{name}' in the design")
+                else:
+                    what = str(KINDS[ref.target].model._meta.verbose_name)
+                    target = self.ref(self.tables[ref.target], (host, name), f"{path}.{attr}", what)
+            out[f"{declaration.ref_field(attr)}_id"] = target.pk if target is not None else None
+        return out
+
+    def row(self, kind: str, obj: Any, *, owner: dict[str, Any], host: str, path: str) -> dict[str, Any]:
+        """Field values of one object to store: its owner, its own fields and its references by id."""
+        return {**owner, **KINDS[kind].db_values(obj), **self.ref_ids(kind, obj, host, path)}
+
+    # -- each kind, top-down --------------------------------------------------------------------------
+
+    def sync_hosts(self, d: m.Design) -> None:
+        existing = {h.name: h for h in m.Host.objects.filter(design=d)}
+        desired: Desired = []
+        for h in self.snap.hosts:
+            path = f"hosts[{h.name}]"
+            desired.append((h.name, self.row("host", h, owner={"design_id": d.pk}, host=h.name, path=path), path))
+        self.tables["host"] = self.upsert(m.Host, existing, desired)
+
+    def sync_interfaces(self, d: m.Design) -> None:
+        hosts = self.tables["host"]
         existing = {(i.host.name, i.name): i for i in m.Interface.objects.filter(host__design=d).select_related("host")}
-        desired = []
+        desired: Desired = []
         for h in self.snap.hosts:
             for i in h.interfaces:
-                values = {
-                    "host_id": hosts[h.name].pk, "name": i.name, "kind": i.kind, "address": _blank(i.address),
-                    "dhcp": i.dhcp, "mtu": i.mtu, "vlan_tag": i.vlan_tag, "description": i.description,
-                }  # fmt: skip
-                desired.append(((h.name, i.name), values, f"hosts[{h.name}].interfaces[{i.name}]"))
+                path = f"hosts[{h.name}].interfaces[{i.name}]"
+                values = self.row("interface", i, owner={"host_id": hosts[h.name].pk}, host=h.name, path=path)
+                desired.append(((h.name, i.name), values, path))
         self.check()  # hosts exist before their interfaces refer to them
-        result = self.upsert(m.Interface, existing, desired)
+        result = self.tables["interface"] = self.upsert(m.Interface, existing, desired)
         self.check()
         # VLAN parents refer to interfaces of the same host: a second pass once all rows exist.
         relink = []
@@ -276,34 +298,30 @@ class _DesignSync:
                     relink.append(obj)
         self.check()
         m.Interface.objects.bulk_update(relink, ["parent"], batch_size=2000)
-        self.sync_static_routes(d, hosts)
-        return result
 
-    def sync_static_routes(self, d: m.Design, hosts: dict[str, m.Host]) -> None:
+    def sync_static_routes(self, d: m.Design) -> None:
+        hosts = self.tables["host"]
         existing = {
             (r.host.name, r.name): r for r in m.StaticRoute.objects.filter(host__design=d).select_related("host")
         }
-        desired = []
+        desired: Desired = []
         for h in self.snap.hosts:
             for r in h.static_routes:
-                values = {
-                    "host_id": hosts[h.name].pk, "name": r.name, "destination": r.destination,
-                    "gateway": _blank(r.gateway), "interface": _blank(r.interface),
-                }  # fmt: skip
-                desired.append(((h.name, r.name), values, f"hosts[{h.name}].static_routes[{r.name}]"))
+                path = f"hosts[{h.name}].static_routes[{r.name}]"
+                values = self.row("static-route", r, owner={"host_id": hosts[h.name].pk}, host=h.name, path=path)
+                desired.append(((h.name, r.name), values, path))
         self.upsert(m.StaticRoute, existing, desired)
 
-    def sync_switches(self, d, hosts, interfaces):  # type: ignore[no-untyped-def]
+    def sync_switches(self, d: m.Design) -> None:
+        hosts = self.tables["host"]
         existing = {(w.host.name, w.name): w for w in m.Switch.objects.filter(host__design=d).select_related("host")}
-        desired = []
+        desired: Desired = []
         for h in self.snap.hosts:
             for w in h.switches:
-                values = {
-                    "host_id": hosts[h.name].pk, "name": w.name, "kind": w.kind, "address": _blank(w.address),
-                    "mtu": w.mtu, "private": w.private,
-                }  # fmt: skip
-                desired.append(((h.name, w.name), values, f"hosts[{h.name}].switches[{w.name}]"))
-        switches = self.upsert(m.Switch, existing, desired)
+                path = f"hosts[{h.name}].switches[{w.name}]"
+                values = self.row("switch", w, owner={"host_id": hosts[h.name].pk}, host=h.name, path=path)
+                desired.append(((h.name, w.name), values, path))
+        switches = self.tables["switch"] = self.upsert(m.Switch, existing, desired)
         self.check()
         existing_ports = {
             (p.switch.host.name, p.switch.name, p.interface.name): p
@@ -312,32 +330,24 @@ class _DesignSync:
         desired = []
         for h in self.snap.hosts:
             for w in h.switches:
+                owner = {"switch_id": switches[(h.name, w.name)].pk}
                 for p in w.ports:
                     path = f"hosts[{h.name}].switches[{w.name}].ports[{p.interface}]"
-                    iface = self.ref(interfaces, (h.name, p.interface), path, "interface")
-                    if iface is not None:
-                        values = {
-                            "switch_id": switches[(h.name, w.name)].pk,
-                            "interface_id": iface.pk,
-                            "private": p.private,
-                        }
-                        desired.append(((h.name, w.name, p.interface), values, path))
+                    values = self.row("switch-port", p, owner=owner, host=h.name, path=path)
+                    desired.append(((h.name, w.name, p.interface), values, path))
+        self.check()
         self.upsert(m.SwitchPort, existing_ports, desired)
-        return switches
 
-    def sync_jails(self, d, hosts, switches):  # type: ignore[no-untyped-def]
+    def sync_jails(self, d: m.Design) -> None:
+        hosts = self.tables["host"]
         existing = {(j.host.name, j.name): j for j in m.Jail.objects.filter(host__design=d).select_related("host")}
-        desired = []
+        desired: Desired = []
         for h in self.snap.hosts:
             for j in h.jails:
-                values = {
-                    "host_id": hosts[h.name].pk, "name": j.name, "type": j.type, "manager": j.manager,
-                    "release": j.release, "boot": j.boot, "inherit": j.inherit,
-                    "default_router": _blank(j.default_router), "allow_raw_sockets": j.allow_raw_sockets,
-                    "devfs_ruleset": j.devfs_ruleset,
-                }  # fmt: skip
-                desired.append(((h.name, j.name), values, f"hosts[{h.name}].jails[{j.name}]"))
-        jails = self.upsert(m.Jail, existing, desired)
+                path = f"hosts[{h.name}].jails[{j.name}]"
+                values = self.row("jail", j, owner={"host_id": hosts[h.name].pk}, host=h.name, path=path)
+                desired.append(((h.name, j.name), values, path))
+        jails = self.tables["jail"] = self.upsert(m.Jail, existing, desired)
         self.check()
         existing_addr = {
             (a.jail.host.name, a.jail.name, a.index): a
@@ -347,83 +357,69 @@ class _DesignSync:
             (n.jail.host.name, n.jail.name, n.name): n
             for n in m.JailNic.objects.filter(jail__host__design=d).select_related("jail__host")
         }
-        addresses, nics = [], []
+        addresses: Desired = []
+        nics: Desired = []
         for h in self.snap.hosts:
             for j in h.jails:
                 jail_pk = jails[(h.name, j.name)].pk
                 for index, a in enumerate(j.addresses):
-                    values = {
-                        "jail_id": jail_pk,
-                        "index": index,
-                        "interface_name": _blank(a.interface),
-                        "address": a.address,
-                    }
+                    path = f"hosts[{h.name}].jails[{j.name}].addresses[{index}]"
+                    owner = {"jail_id": jail_pk, "index": index}
                     addresses.append(
-                        ((h.name, j.name, index), values, f"hosts[{h.name}].jails[{j.name}].addresses[{index}]")
+                        (
+                            (h.name, j.name, index),
+                            self.row("jail-address", a, owner=owner, host=h.name, path=path),
+                            path,
+                        )
                     )
                 for n in j.nics:
                     path = f"hosts[{h.name}].jails[{j.name}].nics[{n.name}]"
-                    switch = self.ref(switches, (h.name, n.switch), f"{path}.switch", "switch")
-                    values = {
-                        "jail_id": jail_pk, "name": n.name, "switch_id": switch.pk if switch else None,
-                        "address": _blank(n.address), "dhcp": n.dhcp, "mac": _blank(n.mac), "mtu": n.mtu,
-                        "private": n.private,
-                    }  # fmt: skip
+                    values = self.row("jail-nic", n, owner={"jail_id": jail_pk}, host=h.name, path=path)
                     nics.append(((h.name, j.name, n.name), values, path))
         self.check()
         self.upsert(m.JailAddress, existing_addr, addresses)
         self.upsert(m.JailNic, existing_nics, nics)
-        return jails
 
-    def sync_vms(self, d, hosts, switches):  # type: ignore[no-untyped-def]
+    def sync_vms(self, d: m.Design) -> None:
+        hosts = self.tables["host"]
         existing = {
             (v.host.name, v.name): v for v in m.VirtualMachine.objects.filter(host__design=d).select_related("host")
         }
-        desired = []
+        desired: Desired = []
         for h in self.snap.hosts:
             for v in h.vms:
-                values = {
-                    "host_id": hosts[h.name].pk, "name": v.name, "guest": v.guest, "cpu": v.cpu, "memory": v.memory,
-                    "disk_size": v.disk_size, "iso": _blank(v.iso), "boot": v.boot,
-                    "default_router": _blank(v.default_router),
-                }  # fmt: skip
-                desired.append(((h.name, v.name), values, f"hosts[{h.name}].vms[{v.name}]"))
-        vms = self.upsert(m.VirtualMachine, existing, desired)
+                path = f"hosts[{h.name}].vms[{v.name}]"
+                values = self.row("vm", v, owner={"host_id": hosts[h.name].pk}, host=h.name, path=path)
+                desired.append(((h.name, v.name), values, path))
+        vms = self.tables["vm"] = self.upsert(m.VirtualMachine, existing, desired)
         self.check()
         existing_nics = {
             (n.vm.host.name, n.vm.name, n.index): n
             for n in m.VmNic.objects.filter(vm__host__design=d).select_related("vm__host")
         }
-        nics = []
+        nics: Desired = []
         for h in self.snap.hosts:
             for v in h.vms:
                 for index, n in enumerate(v.nics):
                     path = f"hosts[{h.name}].vms[{v.name}].nics[{index}]"
-                    switch = self.ref(switches, (h.name, n.switch), f"{path}.switch", "switch")
-                    values = {
-                        "vm_id": vms[(h.name, v.name)].pk, "index": index, "switch_id": switch.pk if switch else None,
-                        "address": _blank(n.address), "dhcp": n.dhcp, "mac": _blank(n.mac), "mtu": n.mtu,
-                        "private": n.private,
-                    }  # fmt: skip
-                    nics.append(((h.name, v.name, index), values, path))
+                    owner = {"vm_id": vms[(h.name, v.name)].pk, "index": index}
+                    nics.append(
+                        ((h.name, v.name, index), self.row("vm-nic", n, owner=owner, host=h.name, path=path), path)
+                    )
         self.check()
         self.upsert(m.VmNic, existing_nics, nics)
-        return vms
 
-    def sync_services(self, d, hosts, switches, jails, vms):  # type: ignore[no-untyped-def]
+    def sync_services(self, d: m.Design) -> None:
+        hosts = self.tables["host"]
         existing_dhcp = {
             (x.host.name, x.switch.name): x
             for x in m.DhcpService.objects.filter(host__design=d).select_related("host", "switch")
         }
-        services = []
+        services: Desired = []
         for h in self.snap.hosts:
             for x in h.dhcp:
                 path = f"hosts[{h.name}].dhcp[{x.switch}]"
-                switch = self.ref(switches, (h.name, x.switch), f"{path}.switch", "switch")
-                values = {
-                    "host_id": hosts[h.name].pk, "switch_id": switch.pk if switch else None,
-                    "range_start": x.range_start, "range_end": x.range_end, "lease_time": x.lease_time,
-                }  # fmt: skip
+                values = self.row("dhcp-service", x, owner={"host_id": hosts[h.name].pk}, host=h.name, path=path)
                 services.append(((h.name, x.switch), values, path))
         self.check()
         dhcp = self.upsert(m.DhcpService, existing_dhcp, services)
@@ -434,15 +430,13 @@ class _DesignSync:
                 "service__host", "service__switch"
             )
         }
-        leases = []
+        leases: Desired = []
         for h in self.snap.hosts:
             for x in h.dhcp:
+                owner = {"service_id": dhcp[(h.name, x.switch)].pk}
                 for lease in x.static_leases:
-                    values = {
-                        "service_id": dhcp[(h.name, x.switch)].pk, "mac": lease.mac, "address": lease.address,
-                        "hostname": _blank(lease.hostname),
-                    }  # fmt: skip
                     path = f"hosts[{h.name}].dhcp[{x.switch}].static_leases[{lease.mac}]"
+                    values = self.row("dhcp-lease", lease, owner=owner, host=h.name, path=path)
                     leases.append(((h.name, x.switch, lease.mac), values, path))
         self.upsert(m.DhcpStaticLease, existing_leases, leases)
 
@@ -451,55 +445,46 @@ class _DesignSync:
             m.OutboundNat.objects.filter(host__design=d).select_related("host").order_by("id"),
             lambda x: (x.host.name, x.interface, x.source),
         )
-        nat = []
+        nat: Desired = []
         for h in self.snap.hosts:
             seen: Counter[Any] = Counter()
-            for x in h.nat:
-                base = (h.name, x.interface, _blank(x.source))
+            for rule in h.nat:
+                base: tuple[Any, ...] = (h.name, rule.interface, rule.source or "")
                 seen[base] += 1
-                values = {
-                    "host_id": hosts[h.name].pk,
-                    "interface": x.interface,
-                    "source": _blank(x.source),
-                    "engine": x.engine,
-                }
-                nat.append(((*base, seen[base]), values, f"hosts[{h.name}].nat[{x.interface} {x.source or ''}]"))
+                path = f"hosts[{h.name}].nat[{rule.interface} {rule.source or ''}]"
+                values = self.row("nat", rule, owner={"host_id": hosts[h.name].pk}, host=h.name, path=path)
+                nat.append(((*base, seen[base]), values, path))
         self.upsert(m.OutboundNat, existing_nat, nat)
 
         existing_rdr = _occurrence_keyed(
             m.PortRedirect.objects.filter(host__design=d).select_related("host").order_by("id"),
             lambda x: (x.host.name, x.interface, x.protocol, x.external_port),
         )
-        rdr = []
+        rdr: Desired = []
         for h in self.snap.hosts:
             seen = Counter()
-            for x in h.redirects:
-                base = (h.name, x.interface, x.protocol, x.external_port)
+            for redirect in h.redirects:
+                base = (h.name, redirect.interface, redirect.protocol, redirect.external_port)
                 seen[base] += 1
-                path = f"hosts[{h.name}].redirects[{x.interface} {x.protocol}/{x.external_port}]"
-                jail = (
-                    self.ref(jails, (h.name, x.target_jail), f"{path}.target_jail", "jail") if x.target_jail else None
+                path = f"hosts[{h.name}].redirects[{redirect.interface} {redirect.protocol}/{redirect.external_port}]"
+                values = self.row(
+                    "port-redirect", redirect, owner={"host_id": hosts[h.name].pk}, host=h.name, path=path
                 )
-                vm = self.ref(vms, (h.name, x.target_vm), f"{path}.target_vm", "VM") if x.target_vm else None
-                values = {
-                    "host_id": hosts[h.name].pk, "interface": x.interface, "protocol": x.protocol,
-                    "external_port": x.external_port, "target_port": x.target_port,
-                    "target_jail_id": jail.pk if jail else None, "target_vm_id": vm.pk if vm else None,
-                    "target_address": _blank(x.target_address),
-                }  # fmt: skip
                 rdr.append(((*base, seen[base]), values, path))
         self.check()
         self.upsert(m.PortRedirect, existing_rdr, rdr)
 
-    def sync_firewalls(self, d, hosts, jails):  # type: ignore[no-untyped-def]
-        existing = {}
+    def sync_firewalls(self, d: m.Design) -> None:
+        hosts, jails = self.tables["host"], self.tables["jail"]
+        existing: dict[Any, m.FirewallPolicy] = {}
         for p in m.FirewallPolicy.objects.filter(
             models.Q(host__design=d) | models.Q(jail__host__design=d)
         ).select_related("host", "jail__host"):
-            existing[("host", p.host.name) if p.host_id else ("jail", p.jail.host.name, p.jail.name)] = p
-        desired, rules_of = [], {}
+            existing[_policy_key(p)] = p
+        desired: Desired = []
+        rules_of: dict[Any, tuple[tuple[s.FirewallRule, ...], str, str]] = {}
         for h in self.snap.hosts:
-            owners = [
+            owners: list[tuple[Any, dict[str, Any], s.FirewallPolicy | None, str]] = [
                 (("host", h.name), {"host_id": hosts[h.name].pk, "jail_id": None}, h.firewall, f"hosts[{h.name}]")
             ]
             owners += [
@@ -510,70 +495,62 @@ class _DesignSync:
             for key, owner, fw, path in owners:
                 if fw is None:
                     continue
-                values = {
-                    **owner, "engine": fw.engine, "default_block": fw.default_block,
-                    "skip_loopback": fw.skip_loopback, "antispoof": fw.antispoof, "ipfw_type": fw.ipfw_type,
-                }  # fmt: skip
+                values = self.row("firewall-policy", fw, owner=owner, host=h.name, path=f"{path}.firewall")
                 desired.append((key, values, f"{path}.firewall"))
-                rules_of[key] = (fw.rules, f"{path}.firewall")
+                rules_of[key] = (fw.rules, f"{path}.firewall", h.name)
         policies = self.upsert(m.FirewallPolicy, existing, desired)
         self.check()
-        existing_rules = {}
-        for r in m.FirewallRule.objects.filter(
-            policy__in=[p.pk for p in policies.values()] + [p.pk for p in existing.values()]
-        ).select_related("policy__host", "policy__jail__host"):
-            p = r.policy
-            key = ("host", p.host.name) if p.host_id else ("jail", p.jail.host.name, p.jail.name)
-            existing_rules[(key, r.index)] = r
-        rules = []
-        for key, (items, path) in rules_of.items():
-            for index, r in enumerate(items):
-                values = {
-                    "policy_id": policies[key].pk, "index": index, "action": r.action, "direction": r.direction,
-                    "quick": r.quick, "interface": _blank(r.interface), "protocol": r.protocol,
-                    "source": _blank(r.source), "destination": _blank(r.destination), "port": r.port,
-                    "comment": r.comment,
-                }  # fmt: skip
-                rules.append(((key, index), values, f"{path}.rules[{index}]"))
+        existing_rules = {
+            (_policy_key(stored.policy), stored.index): stored
+            for stored in m.FirewallRule.objects.filter(
+                policy__in=[p.pk for p in policies.values()] + [p.pk for p in existing.values()]
+            ).select_related("policy__host", "policy__jail__host")
+        }
+        rules: Desired = []
+        for key, (items, path, host) in rules_of.items():
+            for index, rule in enumerate(items):
+                owner = {"policy_id": policies[key].pk, "index": index}
+                rule_path = f"{path}.rules[{index}]"
+                rules.append(
+                    ((key, index), self.row("firewall-rule", rule, owner=owner, host=host, path=rule_path), rule_path)
+                )
         self.upsert(m.FirewallRule, existing_rules, rules)
 
-    def sync_vxlan(self, d, hosts, interfaces, switches):  # type: ignore[no-untyped-def]
+    def sync_vxlan(self, d: m.Design) -> None:
         existing = {x.name: x for x in m.VxlanSegment.objects.filter(design=d)}
-        desired = []
-        for x in self.snap.vxlan_segments:
-            values = {
-                "design_id": d.pk, "name": x.name, "vni": x.vni, "subnet": _blank(x.subnet), "mtu": x.mtu,
-                "mode": x.mode, "multicast_group": _blank(x.multicast_group), "udp_port": x.udp_port,
-            }  # fmt: skip
-            desired.append((x.name, values, f"vxlan_segments[{x.name}]"))
+        desired: Desired = []
+        for segment in self.snap.vxlan_segments:
+            path = f"vxlan_segments[{segment.name}]"
+            desired.append(
+                (segment.name, self.row("vxlan-segment", segment, owner={"design_id": d.pk}, host="", path=path), path)
+            )
         segments = self.upsert(m.VxlanSegment, existing, desired, host_of_key=lambda key: "")
         self.check()
         existing_members = {
-            (x.host.name, x.interface_name): x
-            for x in m.VxlanMember.objects.filter(segment__design=d).select_related("host")
+            (stored.host.name, stored.interface_name): stored
+            for stored in m.VxlanMember.objects.filter(segment__design=d).select_related("host")
         }
-        members = []
+        members: Desired = []
         for seg in self.snap.vxlan_segments:
             for x in seg.members:
                 path = f"vxlan_segments[{seg.name}].members[{x.host}:{x.interface_name}]"
-                host = hosts.get(x.host)
-                if host is None:
+                if x.host not in self.tables["host"]:
                     self.errors.setdefault(f"{path}.host", []).append(f"no host '{x.host}' in the design")
                     continue
-                underlay = self.ref(
-                    interfaces, (x.host, x.underlay_interface), f"{path}.underlay_interface", "interface"
+                values = self.row(
+                    "vxlan-member", x, owner={"segment_id": segments[seg.name].pk}, host=x.host, path=path
                 )
-                switch = self.ref(switches, (x.host, x.switch), f"{path}.switch", "switch") if x.switch else None
-                values = {
-                    "segment_id": segments[seg.name].pk, "host_id": host.pk, "interface_name": x.interface_name,
-                    "underlay_interface_id": underlay.pk if underlay else None,
-                    "local_address": _blank(x.local_address), "remote_address": _blank(x.remote_address),
-                    "address": _blank(x.address), "switch_id": switch.pk if switch else None, "private": x.private,
-                    "group_route": x.group_route,
-                }  # fmt: skip
                 members.append(((x.host, x.interface_name), values, path))
         self.check()
         self.upsert(m.VxlanMember, existing_members, members)
+
+
+def _policy_key(policy: m.FirewallPolicy) -> tuple[str, ...]:
+    """The natural key of a stored firewall policy: ("host", host) or ("jail", host, jail)."""
+    if policy.host is not None:
+        return ("host", policy.host.name)
+    assert policy.jail is not None  # a policy belongs to a host or a jail (a check constraint)
+    return ("jail", policy.jail.host.name, policy.jail.name)
 
 
 def _host_of_key(key: Any) -> str:

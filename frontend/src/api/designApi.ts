@@ -1,15 +1,12 @@
 /** The design endpoints the designer uses, behind an interface so the store can be tested without a server. */
-import { ApiError, listAll, request } from './client';
-import type { Design, Me, RenderedHost, Session, ValidationReport } from './types';
+import { listAll, request } from './client';
+import type { Design, Me, RenderedHost, Schemas, Session, ValidationReport } from './types';
 import { emptyObjects, ENDPOINTS, KINDS, type Kind, type ObjectOf, type Objects } from '../model/kinds';
 
 /** Per host: what a collapsed host node summarizes (from `?scope=overview`). */
-export interface HostCounts {
-  jails: number;
-  vms: number;
-  switches: number;
-  interfaces: number;
-}
+export type HostCounts = Schemas['HostCounts'];
+type DesignGraph = Schemas['DesignGraph'];
+type GraphRoute = keyof DesignGraph['objects'];
 
 export interface DesignOverview {
   design: Design;
@@ -20,12 +17,12 @@ export interface DesignOverview {
 
 export interface DesignApi {
   loadDesign(designId: number): Promise<{ design: Design; objects: Objects }>;
-  /** What collapsed hosts need; null where the server cannot (then the store loads everything). */
-  loadOverview?(designId: number): Promise<DesignOverview | null>;
+  /** What collapsed hosts need. */
+  loadOverview(designId: number): Promise<DesignOverview>;
   /** Every object of these hosts (the hosts included). */
-  loadHosts?(designId: number, hostIds: number[]): Promise<Objects>;
+  loadHosts(designId: number, hostIds: number[]): Promise<Objects>;
   /** One object (to find the host of an object not loaded yet). */
-  get?<K extends Kind>(kind: K, id: number): Promise<ObjectOf<K>>;
+  get<K extends Kind>(kind: K, id: number): Promise<ObjectOf<K>>;
   create<K extends Kind>(kind: K, data: Record<string, unknown>): Promise<ObjectOf<K>>;
   update<K extends Kind>(kind: K, id: number, data: Record<string, unknown>): Promise<ObjectOf<K>>;
   remove(kind: Kind, id: number, version?: number): Promise<void>;
@@ -33,54 +30,34 @@ export interface DesignApi {
 }
 
 /** `/api/jail-nics/` → `jail-nics`: the key of a kind in the graph endpoint's answer. */
-function routeOf(kind: Kind): string {
-  return ENDPOINTS[kind].replace(/^\/api\//, '').replace(/\/$/, '');
+function routeOf(kind: Kind): GraphRoute {
+  return ENDPOINTS[kind].replace(/^\/api\//, '').replace(/\/$/, '') as GraphRoute;
 }
 
-function objectsOf(listOf: (kind: Kind) => { id: number }[]): Objects {
+function objectsOf(graph: DesignGraph): Objects {
   const objects = emptyObjects();
   for (const kind of KINDS) {
     const bucket = objects[kind] as Record<number, unknown>;
-    for (const obj of listOf(kind)) bucket[obj.id] = obj;
+    for (const obj of graph.objects[routeOf(kind)]) bucket[obj.id] = obj;
   }
   return objects;
 }
 
+const graphOf = (designId: number, query?: Record<string, string>) =>
+  request<DesignGraph>('GET', `/api/designs/${designId}/graph/`, undefined, query);
+
 export const httpDesignApi: DesignApi = {
   async loadDesign(designId) {
-    // One request for the whole design where the server has the graph endpoint; else one list per kind.
-    try {
-      const graph = await request<{ design: Design; objects: Record<string, { id: number }[]> }>('GET', `/api/designs/${designId}/graph/`);
-      return { design: graph.design, objects: objectsOf((kind) => graph.objects[routeOf(kind)] ?? []) };
-    } catch (error) {
-      // 404: a server without the route (a missing design answers 404 again below, with its message).
-      if (!(error instanceof ApiError && error.status === 404)) throw error;
-    }
-    const design = await request<Design>('GET', `/api/designs/${designId}/`);
-    const lists = await Promise.all(KINDS.map((kind) => listAll<{ id: number }>(ENDPOINTS[kind], { design_id: designId })));
-    return { design, objects: objectsOf((kind) => lists[KINDS.indexOf(kind)]) };
+    const graph = await graphOf(designId);
+    return { design: graph.design, objects: objectsOf(graph) };
   },
   async loadOverview(designId) {
-    try {
-      const graph = await request<{ design: Design; objects: Record<string, { id: number }[]>; counts?: Record<string, HostCounts> }>(
-        'GET',
-        `/api/designs/${designId}/graph/`,
-        undefined,
-        { scope: 'overview' },
-      );
-      if (!graph.counts) return null; // a server that ignores the parameter answered the whole design
-      const counts = Object.fromEntries(Object.entries(graph.counts).map(([id, c]) => [Number(id), c]));
-      return { design: graph.design, objects: objectsOf((kind) => graph.objects[routeOf(kind)] ?? []), counts };
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 404) return null;
-      throw error;
-    }
+    const graph = await graphOf(designId, { scope: 'overview' });
+    const counts = Object.fromEntries(Object.entries(graph.counts ?? {}).map(([id, c]) => [Number(id), c]));
+    return { design: graph.design, objects: objectsOf(graph), counts };
   },
   async loadHosts(designId, hostIds) {
-    const graph = await request<{ objects: Record<string, { id: number }[]> }>('GET', `/api/designs/${designId}/graph/`, undefined, {
-      host: hostIds.join(','),
-    });
-    return objectsOf((kind) => graph.objects[routeOf(kind)] ?? []);
+    return objectsOf(await graphOf(designId, { host: hostIds.join(',') }));
   },
   get: (kind, id) => request('GET', `${ENDPOINTS[kind]}${id}/`),
   create: (kind, data) => request('POST', ENDPOINTS[kind], data),

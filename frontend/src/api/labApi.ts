@@ -1,7 +1,6 @@
 /** The lab endpoints (`/api/labs/`): a design brought up on Linux network namespaces, and its reachability check.
  *
- * The shapes are generated from the OpenAPI schema (`executors/api/serializers.py`), except the `live` part of
- * `GET /api/labs/{id}/` (`executors.lab.lifecycle.lab_status`), which the schema does not describe.
+ * The shapes are generated from the OpenAPI schema (`executors/api/serializers.py`, `npm run gen:api`).
  */
 import { ApiError, listAll, request } from './client';
 import type { Schemas } from './types';
@@ -16,22 +15,9 @@ export type CheckCell = Schemas['CheckCell'];
 export type CheckReport = Schemas['LabCheckReport'];
 
 /** What is really on the machine (namespaces present, processes alive), next to the recorded state. */
-export interface LabLive {
-  design: string;
-  lab_id: string;
-  state: string;
-  namespaces_expected: number;
-  namespaces_present: number;
-  processes: number;
-  sshd_alive: number;
-  started: string | number | null;
-  error: string | null;
-  recorded_state: LabState;
-}
-
-export interface LabDetail extends Lab {
-  live?: LabLive;
-}
+export type LabLive = Schemas['LabLive'];
+/** One lab with `live`, as `GET /api/labs/{id}/` answers. */
+export type LabDetail = Schemas['LabDetail'];
 
 export const labApi = {
   list: () => listAll<Lab>('/api/labs/'),

@@ -1580,19 +1580,32 @@ export interface components {
             /** Format: int64 */
             required_approvals?: number;
         };
+        /** @description The answer of ``GET /api/designs/<id>/graph/``. */
         DesignGraph: {
             design: components["schemas"]["Design"];
-            objects: {
-                [key: string]: {
-                    [key: string]: unknown;
-                }[];
-            };
+            objects: components["schemas"]["DesignGraphObjects"];
             /** @description With `scope=overview`: per host id, how many jails, vms, switches and interfaces it holds. */
             counts?: {
-                [key: string]: {
-                    [key: string]: number;
-                };
+                [key: string]: components["schemas"]["HostCounts"];
             };
+        };
+        /** @description The objects of a design (or of some of its hosts), one list per kind. */
+        DesignGraphObjects: {
+            readonly hosts: components["schemas"]["Host"][];
+            readonly interfaces: components["schemas"]["Interface"][];
+            readonly switches: components["schemas"]["Switch"][];
+            readonly "switch-ports": components["schemas"]["SwitchPort"][];
+            readonly jails: components["schemas"]["Jail"][];
+            readonly "jail-nics": components["schemas"]["JailNic"][];
+            readonly "jail-addresses": components["schemas"]["JailAddress"][];
+            readonly vms: components["schemas"]["VirtualMachine"][];
+            readonly "vm-nics": components["schemas"]["VmNic"][];
+            readonly "vxlan-segments": components["schemas"]["VxlanSegment"][];
+            readonly "vxlan-members": components["schemas"]["VxlanMember"][];
+            readonly "dhcp-services": components["schemas"]["DhcpService"][];
+            readonly "dhcp-static-leases": components["schemas"]["DhcpStaticLease"][];
+            readonly "nat-rules": components["schemas"]["OutboundNat"][];
+            readonly "port-redirects": components["schemas"]["PortRedirect"][];
         };
         /** @description A design document (YAML text) to create or replace a design from. */
         DesignImportRequestRequest: {
@@ -1847,6 +1860,13 @@ export interface components {
             zfs_pool?: string;
             vm_dir?: string;
             managed_host?: components["schemas"]["BriefObject"] | null;
+        };
+        /** @description What a collapsed host node summarizes: how many of each it holds. */
+        HostCounts: {
+            jails: number;
+            vms: number;
+            switches: number;
+            interfaces: number;
         };
         HostDiff: {
             host_name: string;
@@ -2106,6 +2126,58 @@ export interface components {
              * @description When the check was measured
              */
             checked_at: string;
+        };
+        /** @description One lab with what is really on the machine (``live``). */
+        LabDetail: {
+            readonly id: number;
+            readonly design: number;
+            readonly design_name: string;
+            /** @description Prefix of the lab's namespaces (jn + hash of the name) */
+            readonly lab_id: string;
+            readonly state: components["schemas"]["LabStateEnum"];
+            /** @description Why the last operation failed, or what it warned about */
+            readonly message: string;
+            /** @description What of the design the lab does not emulate */
+            readonly notes: string[];
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the last up or down finished
+             */
+            readonly finished_at: string | null;
+            /** Format: double */
+            readonly up_seconds: number | null;
+            /** Format: date-time */
+            readonly last_check_at: string | null;
+            readonly check_total: number;
+            readonly check_matched: number;
+            readonly check_mismatched: number;
+            /** Format: double */
+            readonly check_seconds: number | null;
+            readonly live: components["schemas"]["LabLive"];
+        };
+        /** @description What is really on the machine for a lab (namespaces present, processes alive), next to the recorded state. */
+        LabLive: {
+            design: string;
+            lab_id: string;
+            /** @description What the lab's state file says (``down`` when nothing is there) */
+            state: string;
+            namespaces_expected: number;
+            namespaces_present: number;
+            processes: number;
+            sshd_alive: number;
+            /** @description When the lab was brought up (ISO 8601, UTC) */
+            started: string | null;
+            error: string | null;
+            /**
+             * @description The state on the lab's row
+             *
+             *     * `down` - Down
+             *     * `up` - Up
+             *     * `failed` - Failed
+             */
+            recorded_state: components["schemas"]["LabStateEnum"];
         };
         /**
          * @description * `down` - Down
@@ -3590,8 +3662,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ChangeRequestRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ChangeRequestRequest"];
-                "multipart/form-data": components["schemas"]["ChangeRequestRequest"];
             };
         };
         responses: {
@@ -3755,8 +3825,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CommentRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["CommentRequest"];
-                "multipart/form-data": components["schemas"]["CommentRequest"];
             };
         };
         responses: {
@@ -3980,8 +4048,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ReviewRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ReviewRequest"];
-                "multipart/form-data": components["schemas"]["ReviewRequest"];
             };
         };
         responses: {
@@ -8010,7 +8076,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Lab"];
+                    "application/json": components["schemas"]["LabDetail"];
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */

@@ -1,5 +1,5 @@
 /** Whether the Lab page offers Down, and why (or why not): its button's state and title. */
-import type { LabDetail } from '../api/labApi';
+import type { LabDetail, LabLive } from '../api/labApi';
 
 /** The Down button of a lab: `enabled` (unless an operation runs) and the `title` saying what it would do, or why
  * there is nothing for it to do. */
@@ -13,7 +13,7 @@ function count(n: number, one: string, many: string): string {
 }
 
 /** The namespaces and processes of the lab still on the machine, in words, or null when there are none. */
-function leftoversOf(live: NonNullable<LabDetail['live']>): string | null {
+function leftoversOf(live: LabLive): string | null {
   const parts: string[] = [];
   if (live.namespaces_present > 0) parts.push(count(live.namespaces_present, 'namespace', 'namespaces'));
   if (live.processes > 0) parts.push(count(live.processes, 'process', 'processes'));
@@ -23,7 +23,8 @@ function leftoversOf(live: NonNullable<LabDetail['live']>): string | null {
 /** Down is offered while there is something to tear down: a lab that is up, one whose up failed (down removes what it
  * left), and one recorded down of which something is still on the machine. A lab that is down and gone from the
  * machine has nothing to tear down; the title says so instead. */
-export function downOffer(lab: Pick<LabDetail, 'state' | 'live'> | null): DownOffer {
+/** `live` is missing where the lab came from the list (the machine was not asked). */
+export function downOffer(lab: (Pick<LabDetail, 'state'> & { live?: LabLive }) | null): DownOffer {
   if (!lab) return { enabled: false, title: 'This design has no lab to tear down.' };
   if (lab.state === 'up') return { enabled: true, title: 'Tear the lab down; nothing of it is left on the machine' };
   if (lab.state === 'failed') {

@@ -6,6 +6,7 @@
  */
 import type * as T from '../api/types';
 import { checkInterfaceAddress, checkAddress, checkInterfaceName, checkMac, checkNetwork, checkRange } from './checks';
+import { GENERATED_KINDS, type GeneratedField, type GeneratedFieldType, type GeneratedFormat, type GeneratedKind } from './kinds.generated';
 
 export interface KindMap {
   host: T.Host;
@@ -84,25 +85,6 @@ export const LABELS: Record<Kind, string> = {
   redirect: 'Port redirect',
 };
 
-/** Foreign-key fields of each kind and the kind they point at (used to re-map ids on undo/redo). */
-export const FOREIGN_KEYS: { [K in Kind]: Partial<Record<string, Kind | 'design'>> } = {
-  host: { design: 'design' },
-  interface: { host: 'host', parent: 'interface' },
-  switch: { host: 'host' },
-  switchPort: { switch: 'switch', interface: 'interface' },
-  jail: { host: 'host' },
-  jailNic: { jail: 'jail', switch: 'switch' },
-  jailAddress: { jail: 'jail' },
-  vm: { host: 'host' },
-  vmNic: { vm: 'vm', switch: 'switch' },
-  vxlanSegment: { design: 'design' },
-  vxlanMember: { segment: 'vxlanSegment', host: 'host', underlay_interface: 'interface', switch: 'switch' },
-  dhcpService: { host: 'host', switch: 'switch' },
-  dhcpLease: { service: 'dhcpService' },
-  nat: { host: 'host' },
-  redirect: { host: 'host', target_jail: 'jail', target_vm: 'vm' },
-};
-
 /** Fields the server computes; never sent back. */
 const READ_ONLY = new Set(['id', 'url', 'display', 'created', 'last_updated', 'version']);
 
@@ -135,8 +117,12 @@ export function displayName(kind: Kind, obj: AnyObject): string {
 }
 
 // --- fields of the property panel ----------------------------------------------------------------------
+//
+// Which fields an object has, their types, choices, ranges and formats come from the models through
+// `kinds.generated.ts` (`python manage.py kinds_ts`): a new model field appears here without an edit.
+// This file only adds what is about the UI: labels, and when a field is shown.
 
-export type FieldType = 'text' | 'number' | 'bool' | 'select' | 'ref';
+export type FieldType = GeneratedFieldType;
 
 export interface FieldDef {
   name: string;
@@ -146,135 +132,173 @@ export interface FieldDef {
   /** For `ref`: the kind referred to; candidates are offered from the same host when possible. */
   refKind?: Kind;
   required?: boolean;
+  /** An example value, shown as the empty input's placeholder. */
   help?: string;
   check?: (value: string) => string | null;
   /** Show the field only when this says so (e.g. VLAN fields for VLAN interfaces). */
   when?: (draft: Record<string, unknown>) => boolean;
 }
 
-const roles: readonly T.Schemas['RoleEnum'][] = ['jailhost', 'gateway'];
-const interfaceKinds: readonly T.Schemas['InterfaceKindEnum'][] = ['physical', 'vlan', 'loopback'];
-const switchKinds: readonly T.Schemas['SwitchKindEnum'][] = ['bridge', 'vm-switch', 'pot-bridge'];
-const jailTypes: readonly T.Schemas['TypeEnum'][] = ['plain', 'vnet'];
-const managers: readonly T.Schemas['ManagerEnum'][] = ['iocage', 'pot', 'jail.conf'];
-const vxlanModes: readonly T.Schemas['ModeEnum'][] = ['multicast', 'unicast'];
-const natEngines: readonly T.Schemas['OutboundNatEngineEnum'][] = ['pf', 'natd', 'pot'];
-const protocols: readonly T.Schemas['PortRedirectProtocolEnum'][] = ['tcp', 'udp'];
+/** The declared kind (topology/kinds.py) behind each designer kind. */
+export const DECLARED_KIND = {
+  host: 'host',
+  interface: 'interface',
+  switch: 'switch',
+  switchPort: 'switch-port',
+  jail: 'jail',
+  jailNic: 'jail-nic',
+  jailAddress: 'jail-address',
+  vm: 'vm',
+  vmNic: 'vm-nic',
+  vxlanSegment: 'vxlan-segment',
+  vxlanMember: 'vxlan-member',
+  dhcpService: 'dhcp-service',
+  dhcpLease: 'dhcp-lease',
+  nat: 'nat',
+  redirect: 'port-redirect',
+} as const satisfies Record<Kind, keyof typeof GENERATED_KINDS>;
 
-const mtu: FieldDef = { name: 'mtu', label: 'MTU', type: 'number', check: checkRange(576, 65535) };
+type DeclaredKind = (typeof DECLARED_KIND)[Kind];
+type GeneratedFieldName<K extends Kind> = (typeof GENERATED_KINDS)[(typeof DECLARED_KIND)[K]]['fields'][number]['name'];
 
-export const FIELDS: Record<Kind, FieldDef[]> = {
-  host: [
-    { name: 'name', label: 'Name', type: 'text', required: true },
-    { name: 'role', label: 'Role', type: 'select', choices: roles },
-    { name: 'release', label: 'FreeBSD release', type: 'text' },
-    { name: 'default_router', label: 'Default router', type: 'text', check: checkAddress },
-    { name: 'gateway_enable', label: 'Forward IPv4 (gateway_enable)', type: 'bool' },
-    { name: 'has_iocage', label: 'iocage installed', type: 'bool' },
-    { name: 'has_pot', label: 'pot installed', type: 'bool' },
-    { name: 'has_vm_bhyve', label: 'vm-bhyve installed', type: 'bool' },
-    { name: 'has_dnsmasq', label: 'dnsmasq installed', type: 'bool' },
-    { name: 'zfs_pool', label: 'ZFS pool', type: 'text' },
-    { name: 'vm_dir', label: 'vm_dir', type: 'text' },
-  ],
-  interface: [
-    { name: 'name', label: 'Name', type: 'text', required: true, check: checkInterfaceName },
-    { name: 'kind', label: 'Kind', type: 'select', choices: interfaceKinds },
-    { name: 'address', label: 'Address', type: 'text', check: checkInterfaceAddress, help: '192.168.0.2/24' },
-    { name: 'dhcp', label: 'DHCP client', type: 'bool' },
-    mtu,
-    { name: 'parent', label: 'VLAN parent', type: 'ref', refKind: 'interface', when: (d) => d.kind === 'vlan' },
-    { name: 'vlan_tag', label: 'VLAN tag', type: 'number', check: checkRange(1, 4094), when: (d) => d.kind === 'vlan' },
-    { name: 'description', label: 'Description', type: 'text' },
-  ],
-  switch: [
-    { name: 'name', label: 'Name', type: 'text', required: true, check: checkInterfaceName },
-    { name: 'kind', label: 'Kind', type: 'select', choices: switchKinds },
-    { name: 'address', label: 'Address', type: 'text', check: checkInterfaceAddress, help: '10.1.1.1/24' },
-    mtu,
-    { name: 'private', label: 'Private members', type: 'bool' },
-  ],
-  switchPort: [{ name: 'private', label: 'Private', type: 'bool' }],
-  jail: [
-    { name: 'name', label: 'Name', type: 'text', required: true },
-    { name: 'type', label: 'Type', type: 'select', choices: jailTypes },
-    { name: 'manager', label: 'Manager', type: 'select', choices: managers },
-    { name: 'release', label: 'Release', type: 'text' },
-    { name: 'boot', label: 'Start at boot', type: 'bool' },
-    { name: 'inherit', label: 'Inherit host addresses', type: 'bool', when: (d) => d.type === 'plain' },
-    { name: 'default_router', label: 'Default router', type: 'text', check: checkAddress, when: (d) => d.type === 'vnet' },
-    { name: 'allow_raw_sockets', label: 'Allow raw sockets', type: 'bool' },
-    { name: 'devfs_ruleset', label: 'devfs ruleset', type: 'number', check: checkRange(0, 65535) },
-  ],
-  jailNic: [
-    { name: 'name', label: 'Name', type: 'text', required: true, check: (v) => (/^vnet[0-9]+$/.test(v) ? null : 'vnet0, vnet1 ...') },
-    { name: 'address', label: 'Address', type: 'text', check: checkInterfaceAddress, help: '10.1.1.2/24' },
-    { name: 'dhcp', label: 'DHCP client', type: 'bool' },
-    { name: 'mac', label: 'MAC', type: 'text', check: checkMac },
-    mtu,
-    { name: 'private', label: 'Private', type: 'bool' },
-  ],
-  jailAddress: [
-    { name: 'interface_name', label: 'Interface', type: 'text', check: (v) => (v ? checkInterfaceName(v) : null) },
-    { name: 'address', label: 'Address', type: 'text', required: true, check: checkInterfaceAddress },
-  ],
-  vm: [
-    { name: 'name', label: 'Name', type: 'text', required: true },
-    { name: 'guest', label: 'Guest', type: 'text' },
-    { name: 'cpu', label: 'CPUs', type: 'number', check: checkRange(1, 256) },
-    { name: 'memory', label: 'Memory', type: 'text', check: (v) => (/^[0-9]+[KMGT]?$/.test(v) ? null : 'e.g. 512M, 2G') },
-    { name: 'disk_size', label: 'Disk size', type: 'text', check: (v) => (/^[0-9]+[KMGT]?$/.test(v) ? null : 'e.g. 20G') },
-    { name: 'iso', label: 'ISO', type: 'text' },
-    { name: 'boot', label: 'Start at boot', type: 'bool' },
-    { name: 'default_router', label: 'Default router', type: 'text', check: checkAddress },
-  ],
-  vmNic: [
-    { name: 'address', label: 'Address', type: 'text', check: checkInterfaceAddress },
-    { name: 'dhcp', label: 'DHCP client', type: 'bool' },
-    { name: 'mac', label: 'MAC', type: 'text', check: checkMac, help: '58:9c:fc:00:00:01' },
-    mtu,
-    { name: 'private', label: 'Private', type: 'bool' },
-  ],
-  vxlanSegment: [
-    { name: 'name', label: 'Name', type: 'text', required: true },
-    { name: 'vni', label: 'VNI', type: 'number', required: true, check: checkRange(1, 16777215) },
-    { name: 'subnet', label: 'Subnet', type: 'text', check: checkNetwork, help: '10.0.111.0/24' },
-    { name: 'mtu', label: 'MTU', type: 'number', check: checkRange(576, 65535) },
-    { name: 'mode', label: 'Mode', type: 'select', choices: vxlanModes },
-    { name: 'multicast_group', label: 'Multicast group', type: 'text', check: checkAddress, when: (d) => d.mode === 'multicast' },
-    { name: 'udp_port', label: 'UDP port', type: 'number', check: checkRange(1, 65535) },
-  ],
-  vxlanMember: [
-    { name: 'interface_name', label: 'Interface name', type: 'text', required: true, check: checkInterfaceName },
-    { name: 'underlay_interface', label: 'Underlay interface', type: 'ref', refKind: 'interface', required: true },
-    { name: 'local_address', label: 'Local address', type: 'text', check: checkAddress },
-    { name: 'remote_address', label: 'Remote address (unicast)', type: 'text', check: checkAddress },
-    { name: 'address', label: 'Address', type: 'text', check: checkInterfaceAddress },
-    { name: 'private', label: 'Private', type: 'bool' },
-    { name: 'group_route', label: 'Route for the multicast group', type: 'bool' },
-  ],
-  dhcpService: [
-    { name: 'range_start', label: 'Range start', type: 'text', required: true, check: checkAddress },
-    { name: 'range_end', label: 'Range end', type: 'text', required: true, check: checkAddress },
-    { name: 'lease_time', label: 'Lease time', type: 'text' },
-  ],
-  dhcpLease: [
-    { name: 'mac', label: 'MAC', type: 'text', required: true, check: checkMac },
-    { name: 'address', label: 'Address', type: 'text', required: true, check: checkAddress },
-    { name: 'hostname', label: 'Host name', type: 'text' },
-  ],
-  nat: [
-    { name: 'interface', label: 'External interface', type: 'text', required: true, check: checkInterfaceName },
-    { name: 'source', label: 'Source network', type: 'text', check: checkNetwork },
-    { name: 'engine', label: 'Engine', type: 'select', choices: natEngines },
-  ],
-  redirect: [
-    { name: 'interface', label: 'Interface', type: 'text', required: true, check: checkInterfaceName },
-    { name: 'protocol', label: 'Protocol', type: 'select', choices: protocols },
-    { name: 'external_port', label: 'External port', type: 'number', required: true, check: checkRange(1, 65535) },
-    { name: 'target_port', label: 'Target port', type: 'number', required: true, check: checkRange(1, 65535) },
-    { name: 'target_jail', label: 'Target jail', type: 'ref', refKind: 'jail' },
-    { name: 'target_vm', label: 'Target VM', type: 'ref', refKind: 'vm' },
-    { name: 'target_address', label: 'Target address', type: 'text', check: checkAddress },
-  ],
+// Compile-time: every generated field is a field of the API type of its kind (the same models feed both).
+type MissingFromApi = { [K in Kind]: Exclude<GeneratedFieldName<K>, keyof KindMap[K]> }[Kind];
+const everyGeneratedFieldIsInTheApi: [MissingFromApi] extends [never] ? true : MissingFromApi = true;
+void everyGeneratedFieldIsInTheApi;
+
+const KIND_OF_DECLARED = Object.fromEntries(Object.entries(DECLARED_KIND).map(([kind, declared]) => [declared, kind])) as Record<
+  DeclaredKind,
+  Kind
+>;
+
+/** Foreign-key fields of each kind and the kind they point at (used to re-map ids on undo/redo). */
+export const FOREIGN_KEYS = Object.fromEntries(
+  KINDS.map((kind) => {
+    const declared: GeneratedKind = GENERATED_KINDS[DECLARED_KIND[kind]];
+    const out: Record<string, Kind | 'design'> = {};
+    for (const [field, target] of Object.entries(declared.ownerKinds)) out[field] = target === 'design' ? 'design' : KIND_OF_DECLARED[target as DeclaredKind];
+    for (const f of declared.fields) if (f.type === 'ref' && f.refKind) out[f.name] = KIND_OF_DECLARED[f.refKind as DeclaredKind];
+    return [kind, out];
+  }),
+) as { [K in Kind]: Partial<Record<string, Kind | 'design'>> };
+
+/** References drawn as edges on the canvas (a NIC's switch, a member's segment): not edited in the panel. */
+const DRAWN: Partial<Record<Kind, readonly string[]>> = {
+  switchPort: ['interface'],
+  jailNic: ['switch'],
+  vmNic: ['switch'],
+  vxlanMember: ['host', 'switch'],
+  dhcpService: ['switch'],
 };
+
+/** What the UI says and when it shows a field, where the model's name is not enough. */
+type Override = Partial<Pick<FieldDef, 'label' | 'help' | 'when' | 'check'>>;
+const OVERRIDES: { [K in Kind]?: Partial<Record<GeneratedFieldName<K>, Override>> } = {
+  host: {
+    release: { label: 'FreeBSD release' },
+    gateway_enable: { label: 'Forward IPv4 (gateway_enable)' },
+    has_iocage: { label: 'iocage installed' },
+    has_pot: { label: 'pot installed' },
+    has_vm_bhyve: { label: 'vm-bhyve installed' },
+    has_dnsmasq: { label: 'dnsmasq installed' },
+    zfs_pool: { label: 'ZFS pool' },
+    vm_dir: { label: 'vm_dir' },
+  },
+  interface: {
+    address: { help: '192.168.0.2/24' },
+    dhcp: { label: 'DHCP client' },
+    parent: { label: 'VLAN parent', when: (d) => d.kind === 'vlan' },
+    vlan_tag: { label: 'VLAN tag', when: (d) => d.kind === 'vlan' },
+  },
+  switch: { address: { help: '10.1.1.1/24' }, private: { label: 'Private members' } },
+  jail: {
+    boot: { label: 'Start at boot' },
+    inherit: { label: 'Inherit host addresses', when: (d) => d.type === 'plain' },
+    default_router: { when: (d) => d.type === 'vnet' },
+    devfs_ruleset: { label: 'devfs ruleset' },
+  },
+  jailNic: { address: { help: '10.1.1.2/24' }, dhcp: { label: 'DHCP client' }, mac: { label: 'MAC' } },
+  jailAddress: { interface_name: { label: 'Interface', check: checkInterfaceName } },
+  vm: { cpu: { label: 'CPUs' }, iso: { label: 'ISO' }, boot: { label: 'Start at boot' } },
+  vmNic: { dhcp: { label: 'DHCP client' }, mac: { label: 'MAC', help: '58:9c:fc:00:00:01' } },
+  vxlanSegment: {
+    vni: { label: 'VNI', check: checkRange(1, 16777215) }, // the range is a validation rule on the server
+    subnet: { help: '10.0.111.0/24' },
+    multicast_group: { when: (d) => d.mode === 'multicast' },
+    udp_port: { label: 'UDP port' },
+  },
+  vxlanMember: {
+    remote_address: { label: 'Remote address (unicast)' },
+    group_route: { label: 'Route for the multicast group' },
+  },
+  dhcpLease: { mac: { label: 'MAC' }, hostname: { label: 'Host name' } },
+  nat: { interface: { label: 'External interface', check: checkInterfaceName }, source: { label: 'Source network' } },
+  redirect: { interface: { check: checkInterfaceName } },
+};
+
+/** Words the model's names spell in lower case that the UI writes as FreeBSD and networking do. */
+const WORDS: Record<string, string> = { mtu: 'MTU', dhcp: 'DHCP', ip: 'IP', mac: 'MAC', vm: 'VM', vni: 'VNI', udp: 'UDP' };
+
+function labelOf(verboseName: string): string {
+  const words = verboseName.split(' ').map((w) => WORDS[w] ?? w);
+  const first = words[0] ?? '';
+  return [first.charAt(0).toUpperCase() + first.slice(1), ...words.slice(1)].join(' ');
+}
+
+function checkPfNetwork(value: string): string | null {
+  const network = value.startsWith('!') ? value.slice(1) : value;
+  return network.includes('/') ? checkInterfaceAddress(network) : checkAddress(network);
+}
+
+const FORMAT_CHECKS: Record<GeneratedFormat, (value: string) => string | null> = {
+  address: checkAddress,
+  interfaceAddress: checkInterfaceAddress,
+  network: checkNetwork,
+  pfNetwork: checkPfNetwork,
+  mac: checkMac,
+  interfaceName: checkInterfaceName,
+};
+
+/** The checks a generated field implies: its formats, patterns and range, in that order; empty is fine. */
+function checkOf(f: GeneratedField): FieldDef['check'] {
+  const checks: ((value: string) => string | null)[] = [];
+  for (const format of f.formats ?? []) checks.push(FORMAT_CHECKS[format]);
+  for (const pattern of f.patterns ?? []) {
+    const regex = new RegExp(pattern.regex);
+    checks.push((v) => (regex.test(v) ? null : pattern.message));
+  }
+  if (f.type === 'number' && (f.min !== undefined || f.max !== undefined)) checks.push(checkRange(f.min ?? -Infinity, f.max ?? Infinity));
+  if (!checks.length) return undefined;
+  return (value) => {
+    if (!value) return null;
+    for (const check of checks) {
+      const message = check(value);
+      if (message) return message;
+    }
+    return null;
+  };
+}
+
+function fieldsOf<K extends Kind>(kind: K): FieldDef[] {
+  const declared: GeneratedKind = GENERATED_KINDS[DECLARED_KIND[kind]];
+  const drawn: readonly string[] = DRAWN[kind] ?? [];
+  const overrides = (OVERRIDES[kind] ?? {}) as Record<string, Override>;
+  return declared.fields
+    .filter((f) => !drawn.includes(f.name))
+    .map((f) => {
+      const def: FieldDef = {
+        name: f.name,
+        label: labelOf(f.label),
+        type: f.type,
+        ...(f.choices ? { choices: f.choices } : {}),
+        ...(f.refKind ? { refKind: KIND_OF_DECLARED[f.refKind as DeclaredKind] } : {}),
+        ...(f.required ? { required: true } : {}),
+      };
+      const check = checkOf(f);
+      if (check) def.check = check;
+      return { ...def, ...overrides[f.name] };
+    });
+}
+
+/** The property panel's fields of each kind, in model order. */
+export const FIELDS = Object.fromEntries(KINDS.map((kind) => [kind, fieldsOf(kind)])) as Record<Kind, FieldDef[]>;

@@ -205,10 +205,9 @@ export function createDesignStore(api: DesignApi) {
     for (let attempt = 0; ; attempt++) {
       const writesBefore = writeSeq;
       const [overview, ...parts] = await Promise.all([
-        api.loadOverview!(designId),
-        ...chunks(hostIds, HOSTS_PER_REQUEST).map((ids) => api.loadHosts!(designId, ids)),
+        api.loadOverview(designId),
+        ...chunks(hostIds, HOSTS_PER_REQUEST).map((ids) => api.loadHosts(designId, ids)),
       ]);
-      if (!overview) throw new Error('The design overview is not available.');
       if (writesBefore === writeSeq || attempt >= 3) {
         const objects = parts.reduce((acc, part) => mergeObjects(acc, part), overview.objects);
         return { design: overview.design, objects, counts: overview.counts };
@@ -336,10 +335,10 @@ export function createDesignStore(api: DesignApi) {
         try {
           // A large design: its overview first, each host's objects when it is shown.
           const writesBefore = writeSeq;
-          const overview = api.loadOverview ? await api.loadOverview(designId) : null;
+          const overview = await api.loadOverview(designId);
           if (seq !== loadSeq) return;
           const guestsOf = (counts: Record<number, HostCounts>) => Object.values(counts).reduce((n, c) => n + c.jails + c.vms, 0);
-          const lazy = overview !== null && writesBefore === writeSeq && opensCollapsed(Object.keys(overview.objects.host).length, guestsOf(overview.counts));
+          const lazy = writesBefore === writeSeq && opensCollapsed(Object.keys(overview.objects.host).length, guestsOf(overview.counts));
           const { design, objects } = lazy ? overview : await fetchDesign(designId);
           if (seq !== loadSeq) return;
           const hosts = Object.values(objects.host);
@@ -412,7 +411,7 @@ export function createDesignStore(api: DesignApi) {
 
       async ensureHosts(hostIds) {
         const { designId } = get();
-        if (designId === null || get().loadedHosts === null || !api.loadHosts) return;
+        if (designId === null || get().loadedHosts === null) return;
         const waits: Promise<void>[] = [];
         const missing: number[] = [];
         for (const id of new Set(hostIds)) {
@@ -425,7 +424,7 @@ export function createDesignStore(api: DesignApi) {
         for (const ids of chunks(missing, HOSTS_PER_REQUEST)) {
           const task = (async () => {
             try {
-              const part = await api.loadHosts!(designId, ids);
+              const part = await api.loadHosts(designId, ids);
               if (seq !== loadSeq || get().loadedHosts === null) return;
               set((s) => ({
                 objects: mergeObjects(s.objects, part),
@@ -447,7 +446,7 @@ export function createDesignStore(api: DesignApi) {
       async ensureObject(ref) {
         const have = () => Boolean((get().objects[ref.kind] as Record<number, AnyObject>)[resolve(ref.kind, ref.id)]);
         if (have()) return true;
-        if (get().loadedHosts === null || !api.get) return false;
+        if (get().loadedHosts === null) return false;
         // Follow the object's references up to its host (a NIC -> its jail -> the host), then load that host.
         let kind: Kind = ref.kind;
         let id = resolve(ref.kind, ref.id);

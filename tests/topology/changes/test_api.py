@@ -189,3 +189,18 @@ def test_audit_time_filters_accept_any_iso_offset(design, team):
     assert response.status_code == 200
     assert response.json()["count"] == AuditEntry.objects.count()
     assert client.get("/api/audit-entries/", {"until": "2000-01-01T00:00:00-16:46"}).json()["count"] == 0
+
+
+def test_history_endpoints_share_the_base_viewset_brief_form_and_json_only_writes(design, team):
+    designer = client_as(team["designer"])
+    cr = designer.post("/api/change-requests/", {"design": design.pk, "title": "brief"}, format="json").json()
+    for path in ("/api/change-requests/", "/api/audit-entries/"):
+        [first, *_] = client_as(team["viewer"]).get(path, {"brief": "1"}).json()["results"]
+        assert set(first) <= {"id", "url", "display", "name"} and first["url"].endswith(f"/{first['id']}/")
+    brief = client_as(team["viewer"]).get(f"/api/change-requests/{cr['id']}/", {"brief": "1"}).json()
+    assert set(brief) == {"id", "url", "display"}
+    # Like every endpoint, the workflow takes JSON only.
+    form = designer.post(
+        "/api/change-requests/", f"design={design.pk}&title=form", content_type="application/x-www-form-urlencoded"
+    )
+    assert form.status_code == 415

@@ -1,7 +1,8 @@
 """Lab target: a design realised on Linux network namespaces, and the reachability it promises (pure)."""
 
 from .expectations import Cell, expected_matrix, trace
-from .network import LabNetwork, build_network, lab_id
+from .model import LabNetwork, lab_id
+from .network import build_network
 from .render import NFT_TABLE, HostPlan, LabCommand, LabFile, LabPlan, render_lab
 
 __all__ = [

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 from topology import snapshot as s
 
-from .network import Endpoint, IPv4Address, LabNetwork, Node, NodeIface, build_network
+from .model import Endpoint, IPv4Address, LabNetwork, Node, NodeIface
+from .network import build_network
 
 MAX_HOPS = 8
 

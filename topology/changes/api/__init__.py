@@ -1,0 +1,1 @@
+"""REST API of change requests, revisions and the audit history: serializers, filtersets, viewsets."""
