@@ -7,6 +7,7 @@ import { planReservation } from '../model/palette';
 import { useConfirmStore } from '../store/confirmStore';
 import { useDesignStore } from '../store/designStore';
 import { DesignSettings } from './DesignSettings';
+import { HostNetworkPanel } from './hostNetwork/HostNetworkPanel';
 import { ObjectsForm, type FormSection } from './ObjectsForm';
 
 export function askDelete(kind: Kind, obj: AnyObject) {
@@ -241,6 +242,7 @@ export function PropertyPanel() {
     <div className="property-panel">
       {vnetJail ? <JailWithNics key={`jail-${obj.id}`} jail={obj} /> : <Form kind={selection.kind} obj={obj} />}
       <Related kind={selection.kind} obj={obj} />
+      {selection.kind === 'host' && <HostNetworkPanel key={obj.id} hostId={obj.id} />}
     </div>
   );
 }
