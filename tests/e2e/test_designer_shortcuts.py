@@ -71,6 +71,15 @@ def test_a_vnet_jail_dropped_on_a_switch_gets_its_nic_with_the_next_free_address
     assert str(jail.nics.get().address) == "10.1.1.40/24"
     assert jail.release == ""  # inherited, not a copy
 
+    # The switch's address plan: who holds what, and the next free address.
+    select(page, "switch-services")
+    plan = page.get_by_test_id("address-plan")
+    plan.get_by_text("jail www vnet0").wait_for()
+    assert "10.1.1.40" in plan.inner_text() and "jail first vnet0" in plan.inner_text()
+    assert "3 used, 251 free of 254; next free 10.1.1.3" in page.get_by_test_id("address-plan-summary").inner_text()
+    plan.get_by_role("button", name="jail www vnet0").click()
+    page.locator('fieldset[data-testid="form-jailNic"]').wait_for()
+
     # The server's field errors show on the field they are about, inside the one form.
     form(page, "jailNic").locator('[name="name"]').fill("vnet0x")
     assert form(page, "jailNic").get_by_test_id("error-name").is_visible()

@@ -6,6 +6,7 @@ import { displayName, fkId, LABELS, type AnyObject, type Kind } from '../model/k
 import { planReservation } from '../model/palette';
 import { useConfirmStore } from '../store/confirmStore';
 import { useDesignStore } from '../store/designStore';
+import { AddressPlanView } from './AddressPlanView';
 import { DesignSettings } from './DesignSettings';
 import { HostNetworkPanel } from './hostNetwork/HostNetworkPanel';
 import { ObjectsForm, type FormSection } from './ObjectsForm';
@@ -180,6 +181,7 @@ function Related({ kind, obj }: { kind: Kind; obj: AnyObject }) {
         )}
         {ports.length > 0 && <p>Ports: {ports.map((p) => p.interface.name).join(', ')}</p>}
         {members.length > 0 && <p>VXLAN: {members.map((m) => `${m.interface_name} (${m.segment.name})`).join(', ')}</p>}
+        <AddressPlanView switchId={obj.id} />
       </section>
     );
   }
