@@ -55,6 +55,48 @@ def test_import_creates_then_reports_unchanged(env, viewer_client, designer_clie
 
 
 @needs_validation
+def test_import_preview_lists_each_change_and_saves_nothing(env, viewer_client, designer_client):
+    from core.models import AuditEntry
+
+    document = viewer_client.get(f"/api/designs/{env.design.pk}/export/").content.decode()
+    entries_before = AuditEntry.objects.count()
+    versions_before = sorted(Switch.objects.values_list("pk", "version"))
+
+    same = designer_client.post("/api/designs/import-preview/", {"document": document}, format="json").json()
+    assert same == {"exists": True, "changed": False, "changes": []}
+
+    edited = yaml.safe_load(document)
+    host = edited["hosts"][0]
+    assert host.pop("dhcp")  # its DHCP service (and reservations) go
+    host["switches"].append({"name": "dmz", "address": "10.9.9.1/24"})
+    host["default_router"] = "192.0.2.254"
+    preview = designer_client.post(
+        "/api/designs/import-preview/", {"document": yaml.safe_dump(edited)}, format="json"
+    ).json()
+    assert "changes" in preview, preview
+    changes = {(c["action"], c["object_type"], c["object_repr"]) for c in preview["changes"]}
+    assert ("create", "switch", "switch dmz") in changes, changes
+    assert any(c[0] == "delete" and c[1] == "dhcpservice" for c in changes), changes
+    update = next(c for c in preview["changes"] if c["action"] == "update" and c["object_type"] == "host")
+    assert update["after"]["default_router"] == "192.0.2.254"
+    created = next(c for c in preview["changes"] if c["action"] == "create" and c["object_type"] == "switch")
+    assert created["references"]["host_id"]["name"] == host["name"]
+
+    # A dry run: nothing stored, nothing recorded.
+    assert AuditEntry.objects.count() == entries_before
+    assert sorted(Switch.objects.values_list("pk", "version")) == versions_before
+    assert not Switch.objects.filter(name="dmz").exists()
+
+
+@needs_validation
+def test_import_preview_of_a_broken_document_is_400_and_viewers_may_not_preview(env, viewer_client, designer_client):
+    response = designer_client.post("/api/designs/import-preview/", {"document": "name: [unclosed"}, format="json")
+    assert response.status_code == 400 and "document" in response.json()
+    document = viewer_client.get(f"/api/designs/{env.design.pk}/export/").content.decode()
+    assert viewer_client.post("/api/designs/import-preview/", {"document": document}, format="json").status_code == 403
+
+
+@needs_validation
 def test_import_of_a_broken_document_is_400_and_stores_nothing(db, designer_client):
     response = designer_client.post("/api/designs/import/", {"document": "name: [unclosed"}, format="json")
     assert response.status_code == 400

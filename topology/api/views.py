@@ -12,7 +12,8 @@ from rest_framework.response import Response
 
 from core.api.serializers import DetailSerializer
 from core.api.viewsets import JailnetModelViewSet
-from topology.design_io import DocumentError, document_from_snapshot, dump_document, load_document
+from topology.design_io import DocumentError, dump_document, load_document
+from topology.layout import document_with_layout
 from topology.models import (
     Design,
     DhcpService,
@@ -36,7 +37,7 @@ from topology.models import (
 )
 from topology.render.freebsd import render_design, render_host
 from topology.selectors import design_snapshot
-from topology.services.designs import design_import_document
+from topology.services.designs import design_import_document, design_import_preview
 from topology.snapshot import DesignSnapshot
 from topology.validation import RULES, validate
 
@@ -268,10 +269,31 @@ class DesignViewSet(JailnetModelViewSet):
     def export(self, request: Request, pk: str | None = None) -> HttpResponse:
         """The design as a YAML document (design as code); importing it gives the same design back."""
         design = self.get_object()
-        text = dump_document(document_from_snapshot(_snapshot(design)))
+        text = dump_document(document_with_layout(design=design))
         response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{design.name}.yaml"'
         return response
+
+    @extend_schema(
+        summary="Preview a design document's import",
+        request=s.DesignImportRequestSerializer,
+        responses={
+            200: s.ImportPreviewSerializer,
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="The document is not valid"),
+            403: DetailSerializer,
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="import-preview")
+    def import_preview(self, request: Request) -> Response:
+        """What importing the document would create, update and delete, object by object (a dry run)."""
+        payload = s.DesignImportRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        preview = design_import_preview(document_text=payload.validated_data["document"], user=request.user)
+        data = s.ImportPreviewSerializer(
+            {"exists": preview.existed, "changed": bool(preview.entries), "changes": preview.entries},
+            context={"reference_names": preview.reference_names},
+        ).data
+        return Response(data)
 
     @extend_schema(
         summary="Import a design document",

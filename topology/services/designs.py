@@ -10,8 +10,10 @@ refused as a whole: nothing is half-saved.
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,22 +21,81 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from core.audit import audit_bulk, change_context, current_change_context, serialize_for_audit
-from core.models import AuditAction, ChangeSource
+from core.audit_references import audit_reference_names
+from core.models import AuditAction, AuditEntry, ChangeSource
 
 from .. import models as m
 from .. import snapshot as s
 from ..design_io import DocumentError, canonical_snapshot, document_from_snapshot, load_document, snapshot_from_document
 from ..kinds import KINDS
+from ..layout import apply_layout, layout_errors
 from ..selectors import design_snapshot
 
 
+@transaction.atomic
 def design_import_document(*, document_text: str, user: Any = None) -> tuple[m.Design, bool]:
-    """Import a YAML design document; return the design and whether anything changed."""
+    """Import a YAML design document; return the design and whether its content changed.
+
+    The document's optional ``layout`` section places the nodes on the canvas (positions are not content:
+    moving nodes alone is not a change).
+    """
     try:
-        snap = snapshot_from_document(load_document(document_text))
+        doc = load_document(document_text)
+        layout = doc.pop("layout", None)
+        errors = layout_errors(layout)
+        if errors:
+            raise DocumentError(errors)
+        snap = snapshot_from_document(doc)
     except DocumentError as exc:
         raise ValidationError({"document": exc.errors}) from exc
-    return design_import_snapshot(snapshot=snap, user=user)
+    design, changed = design_import_snapshot(snapshot=snap, user=user)
+    if layout:
+        apply_layout(design=design, layout=layout)
+    return design, changed
+
+
+class _PreviewDone(Exception):
+    """Raised to roll a previewed import back, carrying what it would have recorded."""
+
+    def __init__(self, preview: ImportPreview):
+        super().__init__("preview")
+        self.preview = preview
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What an import would do: whether the design exists, the audit entries it would write (unsaved) and
+    the names of the objects those entries point at (read before the rollback: new objects have names too)."""
+
+    existed: bool
+    entries: list[AuditEntry]
+    reference_names: dict[tuple[str, int], str]
+
+
+def design_import_preview(*, document_text: str, user: Any = None) -> ImportPreview:
+    """What importing ``document_text`` would change, object by object, without changing anything.
+
+    The import runs for real inside a transaction that is then rolled back: the audit entries it wrote are
+    the preview (the same code path as the import, so the two cannot disagree). Events go out on commit
+    only, so nobody is told of a change that never happened. Returns whether the design exists already and
+    the entries the import would write, in order. Raises ``ValidationError`` as the import does.
+    """
+    request_id = uuid.uuid4()
+    existed = False
+    try:
+        with transaction.atomic():
+            with change_context(source=ChangeSource.IMPORT, user=user, request_id=request_id):
+                try:
+                    name = load_document(document_text).get("name")
+                    existed = isinstance(name, str) and m.Design.objects.filter(name=name).exists()
+                except DocumentError:
+                    pass  # the import below reports it, with every other problem
+                design_import_document(document_text=document_text, user=user)
+            rows = AuditEntry.objects.filter(request_id=request_id).select_related("object_type").order_by("id")
+            entries = list(rows)
+            raise _PreviewDone(ImportPreview(existed, entries, audit_reference_names(entries)))
+    except _PreviewDone as done:
+        return done.preview
 
 
 def design_import_snapshot(*, snapshot: s.DesignSnapshot, user: Any = None) -> tuple[m.Design, bool]:

@@ -78,6 +78,10 @@ export const designsApi = {
   list: () => listAll<Design>('/api/designs/'),
   get: (designId: number) => request<Design>('GET', `/api/designs/${designId}/`),
   create: (name: string, description: string) => request<Design>('POST', '/api/designs/', { name, description }),
+  /** What importing a YAML document would change, object by object; nothing is saved. */
+  importPreview: (document: string) => request<Schemas['ImportPreview']>('POST', '/api/designs/import-preview/', { document }),
+  /** Create or update the design the document names (the `layout` section places its nodes). */
+  importDocument: (document: string) => request<Schemas['DesignImportResult']>('POST', '/api/designs/import/', { document }),
   /** Change a design's own fields; `version` is the one read (409 when someone changed it since). */
   update: (designId: number, data: Partial<Design>) => request<Design>('PATCH', `/api/designs/${designId}/`, data),
   render: (designId: number, host: string) => request<RenderedHost[]>('GET', `/api/designs/${designId}/render/`, undefined, { host }),

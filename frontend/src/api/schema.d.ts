@@ -366,6 +366,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/designs/import-preview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a design document's import
+         * @description What importing the document would create, update and delete, object by object (a dry run).
+         */
+        post: operations["designs_import_preview_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dhcp-services/": {
         parameters: {
             query?: never;
@@ -1908,6 +1928,27 @@ export interface components {
         HostSummary: {
             host_name: string;
             changed?: boolean;
+        };
+        /** @description One object an import would create, update or delete, with its fields before and after. */
+        ImportChange: {
+            /** @description create, update or delete */
+            action: string;
+            readonly object_type: string;
+            object_repr: string;
+            host_name: string;
+            before: unknown;
+            after: unknown;
+            /** @description Per reference field (``host_id`` ...), what it names */
+            readonly references: {
+                [key: string]: components["schemas"]["AuditReference"];
+            };
+        };
+        /** @description What importing a document would change, object by object; nothing is saved. */
+        ImportPreview: {
+            /** @description The design named in the document exists (else it would be created) */
+            exists: boolean;
+            changed: boolean;
+            changes: components["schemas"]["ImportChange"][];
         };
         /** @description An object that still refers to the one a client tried to delete (``url`` is null if it has no endpoint). */
         InUseBy: {
@@ -5009,6 +5050,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DesignImportResult"];
+                };
+            };
+            /** @description The document is not valid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    designs_import_preview_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DesignImportRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPreview"];
                 };
             };
             /** @description The document is not valid */

@@ -4,6 +4,7 @@ import { designsApi } from '../api/designApi';
 import type { Design } from '../api/types';
 import { canEditDesigns, useSessionStore } from '../store/sessionStore';
 import { Header } from './Header';
+import { ImportDialog } from './ImportDialog';
 
 /** The designs the user can open, and (for designers) a form to start a new one. */
 export function DesignList() {
@@ -12,6 +13,7 @@ export function DesignList() {
   const [error, setError] = useState<string | null>(null);
   const [name, setName] = useState('');
   const [fieldError, setFieldError] = useState<string | null>(null);
+  const [importing, setImporting] = useState(false);
 
   const refresh = useCallback(() => {
     designsApi.list().then(setDesigns, (e: Error) => setError(e.message));
@@ -60,6 +62,12 @@ export function DesignList() {
             {fieldError && <div className="field-error">{fieldError}</div>}
           </form>
         )}
+        {canEditDesigns(me) && (
+          <button type="button" onClick={() => setImporting(true)} data-testid="import-yaml">
+            Import YAML…
+          </button>
+        )}
+        {importing && <ImportDialog onClose={() => setImporting(false)} />}
       </main>
     </div>
   );

@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.audit_references import audit_reference_names, references_of
 from core.models import AuditEntry
 from topology.models import ChangeRequest, ChangeRequestComment, ChangeRequestHost, ReviewDecision, Revision
 
@@ -112,43 +113,6 @@ class AuditReferenceSerializer(serializers.Serializer):
     name = serializers.CharField(allow_null=True)
 
 
-def _references_of(entry: AuditEntry) -> list[tuple[str, str, int, Any]]:
-    """(field attname, referenced model name, id, referenced model) of each reference the entry's values hold."""
-    model = entry.object_type.model_class()
-    out: list[tuple[str, str, int, Any]] = []
-    if model is None:
-        return out
-    for field in model._meta.concrete_fields:
-        related = field.related_model
-        if not field.is_relation or related is None or isinstance(related, str):
-            continue
-        for values in (entry.before, entry.after):
-            value = values.get(field.attname) if isinstance(values, dict) else None
-            if isinstance(value, int) and not isinstance(value, bool):
-                out.append((field.attname, str(related._meta.model_name), value, related))
-    return out
-
-
-def audit_reference_names(entries: list[AuditEntry]) -> dict[tuple[str, int], str]:
-    """Names of the objects the entries' ``*_id`` fields point at: one query per referenced model.
-
-    The history keeps ids (they are what links use); names are looked up when the history is read. An
-    object deleted since shows its id only. Models without a ``name`` field are shown by id as well.
-    """
-    wanted: dict[Any, set[int]] = {}
-    for entry in entries:
-        for _, _, value, related in _references_of(entry):
-            wanted.setdefault(related, set()).add(value)
-    names: dict[tuple[str, int], str] = {}
-    for related, ids in wanted.items():
-        label = "username" if related._meta.model_name == "user" else "name"
-        if not any(f.name == label for f in related._meta.concrete_fields):
-            continue
-        for pk, name in related._default_manager.filter(pk__in=ids).values_list("pk", label):
-            names[(related._meta.model_name, pk)] = name
-    return names
-
-
 class AuditEntrySerializer(serializers.ModelSerializer):
     object_type = serializers.SerializerMethodField()
     references = serializers.SerializerMethodField(
@@ -171,6 +135,6 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         if names is None:
             names = audit_reference_names([entry])
         out: dict[str, dict[str, Any]] = {}
-        for attname, kind, value, _ in _references_of(entry):
+        for attname, kind, value, _ in references_of(entry):
             out.setdefault(attname, {"kind": kind, "id": value, "name": names.get((kind, value))})
         return out

@@ -12,7 +12,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.audit import change_context
 from core.models import ChangeSource
-from topology.design_io import document_from_snapshot, dump_document
+from topology.design_io import dump_document
+from topology.layout import document_with_layout
 from topology.models import Design
 from topology.selectors import design_snapshot
 from topology.services.designs import design_import_document
@@ -82,7 +83,7 @@ class Command(BaseCommand):
             raise CommandError("some files were not imported")
 
     def do_export(self, name: str, out: Path | None, **_: Any) -> None:
-        text = dump_document(document_from_snapshot(design_snapshot(design=self._design(name))))
+        text = dump_document(document_with_layout(design=self._design(name)))
         if out:
             out.write_text(text)
         else:
