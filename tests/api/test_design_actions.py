@@ -133,3 +133,39 @@ def test_render_returns_script_and_files_per_host(env, viewer_client):
 @needs_render
 def test_render_of_an_unknown_host_is_404(env, viewer_client):
     assert viewer_client.get(f"/api/designs/{env.design.pk}/render/", {"host": "nope"}).status_code == 404
+
+
+def test_designs_have_an_owner_and_are_searched_sorted_renamed_cloned_and_archived(db, make_user, designer_client):
+    from topology.models import Host
+
+    made = designer_client.post("/api/designs/", {"name": "alpha", "description": "the web farm"}, format="json")
+    assert made.status_code == 201, made.json()
+    alpha = made.json()
+    assert alpha["owner"] == "designer-user"  # the designer_client's user
+    Host.objects.create(design_id=alpha["id"], name="jailhost-a", position_x=5, position_y=7)
+    designer_client.post("/api/designs/", {"name": "beta", "description": "lab"}, format="json")
+
+    found = designer_client.get("/api/designs/?search=web").json()["results"]
+    assert [d["name"] for d in found] == ["alpha"]
+    ordered = designer_client.get("/api/designs/?ordering=-name").json()["results"]
+    assert [d["name"] for d in ordered] == ["beta", "alpha"]
+
+    renamed = designer_client.patch(
+        f"/api/designs/{alpha['id']}/", {"name": "alpha2", "version": alpha["version"]}, format="json"
+    )
+    assert renamed.status_code == 200 and renamed.json()["name"] == "alpha2"
+
+    clone = designer_client.post(f"/api/designs/{alpha['id']}/clone/", {"name": "alpha-copy"}, format="json")
+    assert clone.status_code == 201, clone.json()
+    copy = Design.objects.get(name="alpha-copy")
+    assert copy.description == "the web farm" and copy.owner.username == "designer-user"
+    assert list(copy.hosts.values_list("name", "position_x", "position_y")) == [("jailhost-a", 5.0, 7.0)]
+    taken = designer_client.post(f"/api/designs/{alpha['id']}/clone/", {"name": "beta"}, format="json")
+    assert taken.status_code == 400 and "name" in taken.json()
+
+    archived = designer_client.patch(
+        f"/api/designs/{copy.pk}/", {"archived": True, "version": copy.version}, format="json"
+    )
+    assert archived.status_code == 200
+    listed = designer_client.get("/api/designs/?archived=false").json()["results"]
+    assert sorted(d["name"] for d in listed) == ["alpha2", "beta"]

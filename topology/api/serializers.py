@@ -46,8 +46,17 @@ def fields_of(model: type[models.Model], *, exclude: tuple[str, ...] = ()) -> tu
     return (*COMMON, *own)
 
 
+class DesignOwnerField(serializers.CharField):
+    """The design's owner by user name ("" when none)."""
+
+    def to_representation(self, value: Any) -> str:
+        return value.get_username() if value is not None else ""
+
+
 class DesignSerializer(JailnetModelSerializer):
     """A design: a named network workspace."""
+
+    owner = DesignOwnerField(read_only=True, help_text="Who created the design")
 
     class Meta:
         model = Design
@@ -295,6 +304,12 @@ class ImportPreviewSerializer(serializers.Serializer):
     exists = serializers.BooleanField(help_text="The design named in the document exists (else it would be created)")
     changed = serializers.BooleanField()
     changes = ImportChangeSerializer(many=True)
+
+
+class DesignCloneRequestSerializer(serializers.Serializer):
+    """The name of the copy."""
+
+    name = serializers.CharField(max_length=100)
 
 
 class ValidationRuleSerializer(serializers.Serializer):

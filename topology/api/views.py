@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -37,7 +40,7 @@ from topology.models import (
 )
 from topology.render.freebsd import render_design, render_host
 from topology.selectors import design_snapshot
-from topology.services.designs import design_import_document, design_import_preview
+from topology.services.designs import design_clone, design_create, design_import_document, design_import_preview
 from topology.snapshot import DesignSnapshot
 from topology.validation import RULES, validate
 
@@ -227,6 +230,32 @@ class DesignViewSet(JailnetModelViewSet):
     queryset = Design.objects.all()
     serializer_class = s.DesignSerializer
     filterset_class = filtersets.DesignFilterSet
+    select_related_fields = ("owner",)
+    ordering_fields = ["name", "created", "last_updated", "owner__username"]
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Create an empty design, owned by the user who creates it."""
+        with transaction.atomic():
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = dict(serializer.validated_data)
+            data.pop("version", None)
+            design = design_create(data=data, user=request.user)
+            payload = self.get_serializer(self._reread(design)).data
+        return Response(payload, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Clone a design",
+        request=s.DesignCloneRequestSerializer,
+        responses={201: s.DesignSerializer, 400: OpenApiResponse(OpenApiTypes.OBJECT), 403: DetailSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def clone(self, request: Request, pk: str | None = None) -> Response:
+        """A copy of the design under a new name (content and node positions), owned by the caller."""
+        payload = s.DesignCloneRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        copy = design_clone(design=self.get_object(), name=payload.validated_data["name"], user=request.user)
+        return Response(self.get_serializer(self._reread(copy)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Validate a design",

@@ -1,5 +1,6 @@
 """A design: one named network workspace."""
 
+from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
@@ -23,6 +24,15 @@ class Design(BaseModel):
         default=CURRENT_RELEASE,
         help_text="FreeBSD release of the design's hosts and jails unless they name their own",
     )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who created the design (and answers for it)",
+    )
+    archived = models.BooleanField(default=False, help_text="Kept, but left out of the design list by default")
     required_approvals = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
 
     class Meta:

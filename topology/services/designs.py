@@ -23,12 +23,21 @@ from django.utils import timezone
 from core.audit import audit_bulk, change_context, current_change_context, serialize_for_audit
 from core.audit_references import audit_reference_names
 from core.models import AuditAction, AuditEntry, ChangeSource
+from core.services import object_create
 
 from .. import models as m
 from .. import snapshot as s
-from ..design_io import DocumentError, canonical_snapshot, document_from_snapshot, load_document, snapshot_from_document
+from ..design_io import (
+    DocumentError,
+    canonical_snapshot,
+    document_from_snapshot,
+    dump_document,
+    load_document,
+    snapshot_from_document,
+)
 from ..kinds import KINDS
-from ..layout import apply_layout, layout_errors
+from ..layout import apply_layout, document_with_layout, layout_errors
+from ..models.design import design_name_validator
 from ..selectors import design_snapshot
 
 
@@ -52,6 +61,30 @@ def design_import_document(*, document_text: str, user: Any = None) -> tuple[m.D
     if layout:
         apply_layout(design=design, layout=layout)
     return design, changed
+
+
+@transaction.atomic
+def design_create(*, data: dict[str, Any], user: Any = None) -> m.Design:
+    """Create an empty design from API fields; ``user`` owns it."""
+    return object_create(model=m.Design, data={**data, "owner": user}, user=user)
+
+
+@transaction.atomic
+def design_clone(*, design: m.Design, name: str, user: Any = None) -> m.Design:
+    """A copy of ``design`` called ``name``: the same content and node positions, owned by ``user``.
+
+    The copy is made the way an export and import would make it (the document with its layout), so it
+    is recorded in the audit history object by object as an import by ``user``.
+    """
+    if m.Design.objects.filter(name=name).exists():
+        raise ValidationError({"name": [f"A design named '{name}' exists already."]})
+    design_name_validator(name)
+    doc = document_with_layout(design=design)
+    doc["name"] = name
+    copy, _ = design_import_document(document_text=dump_document(doc), user=user)
+    copy.owner = user
+    copy.save(update_fields=["owner"])
+    return copy
 
 
 class _PreviewDone(Exception):
@@ -249,7 +282,7 @@ class _DesignSync:
         snap = self.snap
         values = KINDS["design"].db_values(snap)
         if self.design is None:
-            self.design = m.Design(**values)
+            self.design = m.Design(**values, owner=current_change_context().acting_user())
             self.design.full_clean()
             self.design.save()
         else:

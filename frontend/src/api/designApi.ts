@@ -75,7 +75,9 @@ export const sessionApi = {
 };
 
 export const designsApi = {
-  list: () => listAll<Design>('/api/designs/'),
+  list: (query: { search?: string; ordering?: string; archived?: boolean } = {}) => listAll<Design>('/api/designs/', query),
+  /** A copy under a new name (content and node positions), owned by the caller. */
+  clone: (designId: number, name: string) => request<Design>('POST', `/api/designs/${designId}/clone/`, { name }),
   get: (designId: number) => request<Design>('GET', `/api/designs/${designId}/`),
   create: (name: string, description: string) => request<Design>('POST', '/api/designs/', { name, description }),
   /** What importing a YAML document would change, object by object; nothing is saved. */

@@ -241,7 +241,7 @@ export interface paths {
         /** @description Designs: named network workspaces, with validation, rendering, export and import. */
         get: operations["designs_list"];
         put?: never;
-        /** @description Designs: named network workspaces, with validation, rendering, export and import. */
+        /** @description Create an empty design, owned by the user who creates it. */
         post: operations["designs_create"];
         delete?: never;
         options?: never;
@@ -267,6 +267,26 @@ export interface paths {
         head?: never;
         /** @description Designs: named network workspaces, with validation, rendering, export and import. */
         patch: operations["designs_partial_update"];
+        trace?: never;
+    };
+    "/api/designs/{id}/clone/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clone a design
+         * @description A copy of the design under a new name (content and node positions), owned by the caller.
+         */
+        post: operations["designs_clone_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/designs/{id}/export/": {
@@ -1597,8 +1617,16 @@ export interface components {
             underlay_mtu?: number;
             /** @description FreeBSD release of the design's hosts and jails unless they name their own */
             default_release?: string;
+            /** @description Who created the design */
+            readonly owner: string;
+            /** @description Kept, but left out of the design list by default */
+            archived?: boolean;
             /** Format: int64 */
             required_approvals?: number;
+        };
+        /** @description The name of the copy. */
+        DesignCloneRequestRequest: {
+            name: string;
         };
         /** @description The answer of ``GET /api/designs/<id>/graph/``. */
         DesignGraph: {
@@ -1650,6 +1678,10 @@ export interface components {
             underlay_mtu?: number;
             /** @description FreeBSD release of the design's hosts and jails unless they name their own */
             default_release?: string;
+            /** @description Who created the design */
+            readonly owner: string;
+            /** @description Kept, but left out of the design list by default */
+            archived?: boolean;
             /** Format: int64 */
             required_approvals?: number;
             readonly changed: boolean;
@@ -1664,6 +1696,8 @@ export interface components {
             underlay_mtu?: number;
             /** @description FreeBSD release of the design's hosts and jails unless they name their own */
             default_release?: string;
+            /** @description Kept, but left out of the design list by default */
+            archived?: boolean;
             /** Format: int64 */
             required_approvals?: number;
         };
@@ -2745,6 +2779,8 @@ export interface components {
             underlay_mtu?: number;
             /** @description FreeBSD release of the design's hosts and jails unless they name their own */
             default_release?: string;
+            /** @description Kept, but left out of the design list by default */
+            archived?: boolean;
             /** Format: int64 */
             required_approvals?: number;
         };
@@ -4528,6 +4564,7 @@ export interface operations {
     designs_list: {
         parameters: {
             query?: {
+                archived?: boolean;
                 id?: number;
                 /** @description Number of results to return per page. */
                 limit?: number;
@@ -4536,6 +4573,8 @@ export interface operations {
                 offset?: number;
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
+                /** @description Name or description contains */
+                search?: string;
             };
             header?: never;
             path?: never;
@@ -4818,6 +4857,68 @@ export interface operations {
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Stale version, the object is still in use, or a state that forbids this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    designs_clone_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this design. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DesignCloneRequestRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Design"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
