@@ -26,7 +26,7 @@ EXAMPLES := $(wildcard examples/*.yaml)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test pytest lint bench venv system-deps frontend frontend-test clean
+.PHONY: help run test pytest lint audit bench venv system-deps frontend frontend-test clean
 
 help:
 	@echo "make run          set up (venv, database, examples, demo users) and run web + worker on http://$(HOST):$(PORT)/"
@@ -86,6 +86,11 @@ lint: venv
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 	$(PY) manage.py kinds_ts --check
+	$(MAKE) --no-print-directory audit
+
+# Known vulnerabilities in the Python and npm dependencies (needs the registries; skipped with a message without).
+audit: venv
+	$(PY) .ci/audit_deps.py
 
 # Every check runs even when an earlier one fails, so one run shows all failures; any failure fails `make test`.
 test: venv frontend

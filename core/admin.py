@@ -14,7 +14,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from .models import AuditEntry
-from .services import ObjectInUse, object_create, object_delete, object_update, relation_errors
+from .services import ObjectInUse, object_create, object_delete, object_update, relation_errors, versioned
 
 READONLY: tuple[str, ...] = ("version", "created", "last_updated")
 
@@ -51,13 +51,13 @@ class ServiceModelAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
         if change:
-            object_update(instance=obj, data=_changed_values(form), user=request.user)
+            object_update(instance=versioned(obj), data=_changed_values(form), user=request.user)
         else:
-            obj.pk = object_create(model=type(obj), data=_editable_values(obj), user=request.user).pk
+            obj.pk = object_create(model=type(versioned(obj)), data=_editable_values(obj), user=request.user).pk
 
     def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
         try:
-            object_delete(instance=obj, user=request.user)
+            object_delete(instance=versioned(obj), user=request.user)
         except ObjectInUse as exc:
             self.message_user(request, str(exc), level=messages.ERROR)
 

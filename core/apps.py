@@ -11,6 +11,11 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from project.sqlite_modes import connect_sqlite_modes
+
         from .task_context import connect_task_change_context
+        from .users import register_user_admin
 
         connect_task_change_context()
+        connect_sqlite_modes()
+        register_user_admin()

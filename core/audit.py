@@ -17,6 +17,7 @@ recording in the same transaction.
 from __future__ import annotations
 
 import contextvars
+import copy
 import datetime as dt
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -31,6 +32,7 @@ from django.db.models.signals import post_save, pre_delete, pre_save
 from django.dispatch import Signal
 from django.utils import timezone
 
+from .audit_chain import append_entries
 from .models.audit import AuditAction, AuditEntry, ChangeSource
 
 REDACTED = "********"
@@ -192,7 +194,7 @@ def record_operation(
             return None
     action = AuditAction.CREATE if before is None else AuditAction.UPDATE
     entry = _entry(action, instance, before, after, current_change_context(), timezone.now())
-    entry.save()
+    append_entries([entry])
     _announce([entry], sender=type(instance))
     return entry
 
@@ -240,7 +242,7 @@ def audit_bulk(
                 after=after,
             )
         )
-    AuditEntry.objects.bulk_create(rows, batch_size=2000)
+    append_entries(rows)
     if rows:
         _announce(rows, sender=model, bulk=True)
 
@@ -249,11 +251,17 @@ def audit_bulk(
 
 
 def _on_pre_save(sender: type[models.Model], instance: models.Model, raw: bool = False, **_: Any) -> None:
+    instance._audit_moved_from = None  # type: ignore[attr-defined]
     if raw or instance.pk is None:
         instance._audit_before = None  # type: ignore[attr-defined]
         return
     old = sender._default_manager.filter(pk=instance.pk).first()
     instance._audit_before = serialize_for_audit(old) if old is not None else None  # type: ignore[attr-defined]
+    if old is not None:
+        old_place = place_of(old)
+        if old_place[0] is not None and old_place[0] != place_of(instance)[0]:
+            # Moved to another design (a host's design, a jail's host ...): the design it left changed too.
+            instance._audit_moved_from = old_place  # type: ignore[attr-defined]
 
 
 def _on_post_save(
@@ -274,13 +282,20 @@ def _on_post_save(
         current_change_context(),
         timezone.now(),
     )
-    entry.save()
-    _announce([entry], sender=sender)
+    entries = [entry]
+    moved_from = getattr(instance, "_audit_moved_from", None)
+    if moved_from is not None:
+        # The same change in the history of the design the object left.
+        left = copy.copy(entry)
+        left.design_id, left.design_name, left.host_name = moved_from
+        entries.append(left)
+    append_entries(entries)
+    _announce(entries, sender=sender)
 
 
 def _on_pre_delete(sender: type[models.Model], instance: models.Model, **_: Any) -> None:
     entry = _entry(
         AuditAction.DELETE, instance, serialize_for_audit(instance), None, current_change_context(), timezone.now()
     )
-    entry.save()
+    append_entries([entry])
     _announce([entry], sender=sender)

@@ -20,7 +20,10 @@ these rules:
 * **Write-only attributes.** A key of ``data`` that is not a model field but has a ``set_<key>``
   method on the instance is passed to that method (``Credential.set_secret`` encrypts a secret).
 
-Each function is one transaction: nothing is half-saved when a check fails.
+Each function is one transaction: nothing is half-saved when a check fails. Before it locks the object's
+own row, each calls the write locks apps registered with :func:`register_write_lock` (the topology room
+locks the design rows the object is in and moves to: content edits and change-request transitions
+serialize on the design; lock order in ``docs/change-requests.md``).
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 
-M = TypeVar("M", bound=models.Model)
+from .models.base import BaseModel
+
+M = TypeVar("M", bound=BaseModel)
 User = AbstractBaseUser | AnonymousUser | None
 
 RelationCheck = Callable[[Any], dict[str, list[str]]]
@@ -47,17 +52,18 @@ __all__ = [
     "object_update",
     "register_relation_check",
     "relation_errors",
+    "versioned",
 ]
 
 
 class VersionConflict(Exception):
     """A write based on a stale ``version``: somebody else changed the object in the meantime."""
 
-    def __init__(self, *, instance: models.Model, expected_version: int):
+    def __init__(self, *, instance: BaseModel, expected_version: int):
         self.instance = instance
         self.expected_version = expected_version
-        self.current_version: int = instance.version  # type: ignore[attr-defined]
-        self.last_updated: datetime | None = getattr(instance, "last_updated", None)
+        self.current_version: int = instance.version
+        self.last_updated: datetime | None = instance.last_updated
         super().__init__(
             f"{instance._meta.verbose_name} '{instance}' was changed by someone else: you sent version "
             f"{expected_version}, the current version is {self.current_version}. Reload it and apply your change again."
@@ -65,20 +71,32 @@ class VersionConflict(Exception):
 
 
 class ObjectInUse(Exception):
-    """A delete refused because other objects still refer to the object (``on_delete=PROTECT``)."""
+    """A delete refused because other objects still refer to the object (``on_delete=PROTECT``).
+
+    The message ends with what to do: "remove or re-attach those first", or the ``in_use_hint`` of the
+    blocking models when they all have one (history that is kept, not removed).
+    """
 
     def __init__(self, *, instance: models.Model, blockers: list[models.Model]):
         self.instance = instance
         self.blockers = blockers
         shown = ", ".join(f"{b._meta.verbose_name} '{b}'" for b in blockers[:10])
         more = f" and {len(blockers) - 10} more" if len(blockers) > 10 else ""
+        hints = {getattr(type(b), "in_use_hint", None) for b in blockers}
+        hint = hints.pop() if len(hints) == 1 and None not in hints else "Remove or re-attach those first."
         super().__init__(
-            f"{instance._meta.verbose_name} '{instance}' cannot be deleted while it is in use by {shown}{more}. "
-            "Remove or re-attach those first."
+            f"{instance._meta.verbose_name} '{instance}' cannot be deleted while it is in use by {shown}{more}. {hint}"
         )
 
 
 # --- cross-object checks ----------------------------------------------------------------------------
+
+
+def versioned(obj: models.Model) -> BaseModel:
+    """``obj`` as a versioned object; TypeError for a model the object services cannot write (no ``version``)."""
+    if not isinstance(obj, BaseModel):
+        raise TypeError(f"{type(obj).__name__} is not a BaseModel: the object services write versioned objects only")
+    return obj
 
 
 # Cross-object rules per model, registered by the apps when Django starts (AppConfig.ready).
@@ -126,13 +144,32 @@ def _apply(instance: models.Model, data: Mapping[str, Any]) -> None:
             raise ValidationError({key: [f"{type(instance).__name__} has no field '{key}'."]})
 
 
+WriteLock = Callable[[models.Model, Mapping[str, Any] | None], None]
+_write_locks: list[WriteLock] = []
+
+
+def register_write_lock(lock: WriteLock) -> None:
+    """Have every object service call ``lock(instance, data)`` first, before it locks the object's own row.
+
+    ``data`` is the update about to be applied (None for a create, whose instance already holds it, and
+    for a delete). The lock takes whatever rows the app's rules serialize on, in the app's lock order.
+    """
+    if lock not in _write_locks:
+        _write_locks.append(lock)
+
+
+def _take_write_locks(instance: models.Model, data: Mapping[str, Any] | None) -> None:
+    for lock in _write_locks:
+        lock(instance, data)
+
+
 def _lock_current(instance: M) -> M:
     """Re-read the stored row, locked for the rest of the transaction where the database supports it."""
     return type(instance)._default_manager.select_for_update().get(pk=instance.pk)
 
 
-def _check_version(current: models.Model, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != current.version:  # type: ignore[attr-defined]
+def _check_version(current: BaseModel, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != current.version:
         raise VersionConflict(instance=current, expected_version=expected_version)
 
 
@@ -147,6 +184,7 @@ def object_create(*, model: type[M], data: Mapping[str, Any], user: User = None)
     """
     instance = model()
     _apply(instance, data)
+    _take_write_locks(instance, None)
     _validate(instance)
     instance.save()
     return instance
@@ -158,6 +196,7 @@ def object_update(*, instance: M, data: Mapping[str, Any], user: User = None, ex
 
     Raises ``VersionConflict`` (stale version) or ``ValidationError``. Returns the saved object.
     """
+    _take_write_locks(instance, data)
     current = _lock_current(instance)
     _check_version(current, expected_version)
     # Apply the change to the caller's instance (it may carry prefetched relations) but from the stored state.
@@ -165,17 +204,18 @@ def object_update(*, instance: M, data: Mapping[str, Any], user: User = None, ex
         setattr(instance, field.attname, getattr(current, field.attname))
     _apply(instance, data)
     _validate(instance)
-    instance.version = current.version + 1  # type: ignore[attr-defined]
+    instance.version = current.version + 1
     instance.save()
     return instance
 
 
 @transaction.atomic
-def object_delete(*, instance: models.Model, user: User = None, expected_version: int | None = None) -> None:
+def object_delete(*, instance: BaseModel, user: User = None, expected_version: int | None = None) -> None:
     """Delete ``instance`` and what it owns (cascade); refuse a stale version or an object still referred to.
 
     Raises ``VersionConflict`` or ``ObjectInUse``.
     """
+    _take_write_locks(instance, None)
     current = _lock_current(instance)
     _check_version(current, expected_version)
     try:

@@ -10,9 +10,17 @@ from django.db import models
 from django.http import HttpRequest
 
 from core.admin import ServiceModelAdmin, ServiceModelForm
-from core.services import object_create, object_update
+from core.services import object_create, object_update, versioned
 
 from .models import Credential, ManagedHost
+
+
+class WriteOnlyTextarea(forms.Textarea):
+    """A textarea that never renders a value: a form shown again after a validation error must not echo the
+    secret that was submitted (into the page, the browser's cache, a screenshot)."""
+
+    def format_value(self, value: Any) -> None:
+        return None
 
 
 class CredentialForm(ServiceModelForm):
@@ -21,7 +29,7 @@ class CredentialForm(ServiceModelForm):
     secret = forms.CharField(
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}),
+        widget=WriteOnlyTextarea(attrs={"rows": 4, "autocomplete": "off"}),
         help_text="Password or private key. Stored encrypted and never shown; leave empty to keep the current one.",
     )
 
@@ -58,7 +66,7 @@ class CredentialAdmin(ServiceModelAdmin):
         if form.cleaned_data.get("secret"):
             data["secret"] = form.cleaned_data["secret"]
         if change:
-            object_update(instance=obj, data=data, user=request.user)
+            object_update(instance=versioned(obj), data=data, user=request.user)
         else:
             obj.pk = object_create(model=Credential, data=data, user=request.user).pk
 

@@ -7,7 +7,7 @@ from django.db import models
 
 from core.models.base import BaseModel
 
-from .choices import CredentialKind
+from .choices import CredentialKind, HostKeyState
 from .crypto import decrypt_secret, encrypt_secret
 
 
@@ -41,10 +41,19 @@ class ManagedHost(BaseModel):
     management_address = models.CharField(max_length=255, help_text="Address or DNS name for SSH")
     ssh_port = models.PositiveIntegerField(default=22, validators=[MinValueValidator(1), MaxValueValidator(65535)])
     credential = models.ForeignKey(Credential, null=True, blank=True, on_delete=models.PROTECT, related_name="hosts")
-    host_key = models.TextField(blank=True, help_text="Pinned SSH host key (OpenSSH format), recorded at first contact")
+    host_key = models.TextField(blank=True, help_text="Pinned SSH host key (OpenSSH format), confirmed by an operator")
     host_key_pinned_at = models.DateTimeField(null=True, blank=True)
+    host_key_state = models.CharField(
+        max_length=16, choices=HostKeyState.choices, default=HostKeyState.UNKNOWN, editable=False
+    )
+    offered_host_key = models.TextField(
+        blank=True, editable=False, help_text="Key offered at the last contact that is not (yet) the pinned one"
+    )
     freebsd_release = models.CharField(max_length=32, blank=True)
     facts = models.JSONField(default=dict, blank=True, editable=False, help_text="Discovered from the host, read-only")
+    facts_gathered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_contact_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_contact_error = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]

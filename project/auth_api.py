@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import authenticate, login, logout
+from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -76,6 +79,7 @@ class SessionView(APIView):
             200: MeSerializer,
             400: inline_serializer("LoginError", {"detail": serializers.CharField()}),
             403: inline_serializer("CsrfError", {"detail": serializers.CharField()}),
+            429: inline_serializer("LoginLockedOut", {"detail": serializers.CharField()}),
         },
     )
     def post(self, request: Request) -> Response:
@@ -85,6 +89,11 @@ class SessionView(APIView):
         if not isinstance(username, str) or not isinstance(password, str):
             return Response({"detail": "username and password are required"}, status=status.HTTP_400_BAD_REQUEST)
         user = authenticate(request._request, username=username, password=password)
+        if getattr(request._request, "axes_locked_out", False):
+            return Response(
+                {"detail": "too many failed logins for this user name from here: try again later"},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
         if user is None:
             return Response({"detail": "wrong user name or password"}, status=status.HTTP_400_BAD_REQUEST)
         login(request._request, user)
@@ -94,3 +103,12 @@ class SessionView(APIView):
     def delete(self, request: Request) -> Response:
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def lockout_response(request: Any, original_response: Any = None, credentials: Any = None) -> HttpResponse:
+    """What django-axes answers to a locked-out login (``AXES_LOCKOUT_CALLABLE``): 429, as JSON for the API and
+    as a short text page for the admin; it never names the user (the request may come from anyone)."""
+    detail = "too many failed logins for this user name from here: try again later"
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail}, status=429)
+    return HttpResponse(detail, status=429, content_type="text/plain; charset=utf-8")

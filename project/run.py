@@ -18,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 
 from project.embedded_redis import EmbeddedRedis, start_embedded_redis, stop_process
+from project.secrets import load_or_create_secrets
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STOP_TIMEOUT = 20.0
@@ -68,9 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _raise_stop)
     try:
         if not env.get("REDIS_URL"):
-            redis = start_embedded_redis()
+            # The password is kept in the secrets file: the server is new every run, the password is not.
+            var_dir = Path(os.environ.get("JAILNET_VAR_DIR", BASE_DIR / "var"))
+            password = load_or_create_secrets(var_dir / "secrets.json")["valkey_password"]
+            redis = start_embedded_redis(password=password)
             env["REDIS_URL"] = redis.url
-            print(f"jailnet: embedded Valkey (pid {redis.pid}) at {redis.url}", flush=True)
+            print(f"jailnet: embedded Valkey (pid {redis.pid}) at {redis.display_url}", flush=True)
         honcho = subprocess.Popen(
             [sys.executable, "-m", "honcho", "start", "--procfile", str(args.procfile), "--app-root", str(BASE_DIR)],
             cwd=BASE_DIR,

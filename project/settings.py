@@ -5,7 +5,9 @@ Valkey (Redis-compatible) server that ``project.embedded_redis`` starts on a fre
 ``DATABASE_URL`` / ``REDIS_URL`` it uses PostgreSQL and Redis (docker-compose, CI, production).
 
 Secrets (``DJANGO_SECRET_KEY``, ``JAILNET_CREDENTIAL_KEY``) come from the environment; for the
-embedded default they are generated on first run and kept in ``var/secrets.json`` (mode 0600).
+embedded default they are generated on first run and kept in ``var/secrets.json`` (mode 0600, with the
+embedded Valkey's password). ``var/`` is 0700 and the SQLite database 0600: it holds live session keys,
+and a local user who read one was logged in as its owner.
 """
 
 from __future__ import annotations
@@ -16,11 +18,10 @@ from pathlib import Path
 
 import dj_database_url
 
-from project.secrets import load_or_create_secrets
+from project.secrets import load_or_create_secrets, private_dir, private_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("JAILNET_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR = private_dir(Path(os.environ.get("JAILNET_VAR_DIR", BASE_DIR / "var")))
 
 if os.environ.get("DJANGO_SECRET_KEY") and os.environ.get("JAILNET_CREDENTIAL_KEY"):
     SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
@@ -29,6 +30,9 @@ else:  # the embedded default: generated once, kept in var/secrets.json
     _secrets = load_or_create_secrets(VAR_DIR / "secrets.json")
     SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or _secrets["django_secret_key"]
     CREDENTIAL_ENCRYPTION_KEY = os.environ.get("JAILNET_CREDENTIAL_KEY") or _secrets["credential_key"]
+
+# Network namespace the controller opens management SSH connections in ("" = its own): a management VRF.
+SSH_MANAGEMENT_NETNS = os.environ.get("JAILNET_SSH_MANAGEMENT_NETNS", "")
 
 DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 ALLOWED_HOSTS = [
@@ -47,11 +51,14 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from here, not from a CDN
+    "axes",
     "channels",
     "core",
     "inventory",
     "topology",
     "executors",
+    "executors.deploy",
 ]
 
 MIDDLEWARE = [
@@ -59,11 +66,15 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "project.middleware.StorableQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.ChangeContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a refused login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -90,10 +101,12 @@ ASGI_APPLICATION = "project.asgi.application"
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
 else:
+    # Created 0600 before SQLite opens it: SQLite gives its journal and WAL files the database file's mode.
+    # (project.sqlite_modes puts the mode back on every new connection, should the file be made anew.)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(VAR_DIR / "jailnet.sqlite3"),
+            "NAME": str(private_file(VAR_DIR / "jailnet.sqlite3")),
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
             # A file, not Django's in-memory default: a Celery worker started by the tests (another process)
             # must see the test database. One name per test process, so concurrent runs do not collide;
@@ -130,6 +143,61 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "0") == "1"
 
 # --- auth, i18n, static -------------------------------------------------------------------------
+# Login throttling (django-axes) on every way in: the app's session login, HTTP basic auth of the API and the
+# admin's login form all call authenticate(), whose first backend counts failures per user name and client
+# address. After AXES_FAILURE_LIMIT failures that pair is locked out for AXES_COOLOFF_TIME, even with the
+# right password; a successful login resets the count.
+AUTHENTICATION_BACKENDS = [
+    "project.auth_backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("JAILNET_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("JAILNET_LOGIN_COOLOFF_MINUTES", "15")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind a reverse proxy the client address is in X-Forwarded-For; trust it only when told to.
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("JAILNET_PROXY_COUNT", "0")) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "project.auth_api.lockout_response"
+
+# --- HTTPS, headers ------------------------------------------------------------------------------
+# Production behind HTTPS sets JAILNET_HTTPS=1 (docs: README "Production"): HSTS, secure cookies, redirect to
+# https; with JAILNET_PROXY_COUNT the proxy's X-Forwarded-Proto says a request came over HTTPS.
+# `manage.py check --deploy` is clean with it (tests/security/test_headers_and_login.py runs it).
+HTTPS = os.environ.get("JAILNET_HTTPS", "0") == "1"
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("JAILNET_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("JAILNET_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("JAILNET_HSTS_PRELOAD", "1") == "1"
+    if os.environ.get("JAILNET_PROXY_COUNT"):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+# Content Security Policy (django-csp): the app, the admin and the API docs load code only from this origin.
+# React and React Flow position nodes with style attributes, hence 'unsafe-inline' for styles only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -156,6 +224,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["project.permissions.RolePermission"],
+    # JSON with a nesting limit and storable text (project/parsers.py); forms as DRF has them.
+    "DEFAULT_PARSER_CLASSES": [
+        "project.parsers.SafeJSONParser",
+        "project.parsers.SafeFormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -173,6 +247,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Swagger UI from drf-spectacular-sidecar's static files: no CDN, works offline, no third-party script.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ChangeRequestStateEnum": "topology.models.changes.ChangeRequestState",

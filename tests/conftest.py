@@ -11,6 +11,45 @@ from rest_framework.test import APIClient
 from project.roles import ROLES
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_may_empty_the_audit_history():
+    """Let the flush between transactional tests empty the append-only audit history.
+
+    The database refuses UPDATE, DELETE and TRUNCATE of audit entries (core migration 0003) unless its
+    maintenance switch is on: ``jailnet.audit_maintenance`` on PostgreSQL, a row in
+    ``jailnet_audit_maintenance`` on SQLite. Only the test flush turns it on, around its own statements.
+    """
+    # Through the backends' base modules: importing an operations module first is a circular import.
+    from django.db.backends.postgresql import base as postgres_base
+    from django.db.backends.sqlite3 import base as sqlite_base
+
+    PostgresOperations = postgres_base.DatabaseWrapper.ops_class
+    SqliteOperations = sqlite_base.DatabaseWrapper.ops_class
+
+    sqlite_flush, postgres_flush = SqliteOperations.sql_flush, PostgresOperations.sql_flush
+
+    def sqlite(self, style, tables, **kwargs):  # type: ignore[no-untyped-def]
+        statements = sqlite_flush(self, style, tables, **kwargs)
+        if not statements:
+            return statements
+        return [
+            "INSERT INTO jailnet_audit_maintenance (since) VALUES ('flush')",
+            *statements,
+            "DELETE FROM jailnet_audit_maintenance",
+        ]
+
+    def postgres(self, style, tables, **kwargs):  # type: ignore[no-untyped-def]
+        statements = postgres_flush(self, style, tables, **kwargs)
+        if not statements:
+            return statements
+        return ["SET jailnet.audit_maintenance = 'on'", *statements, "RESET jailnet.audit_maintenance"]
+
+    SqliteOperations.sql_flush = sqlite  # type: ignore[method-assign]
+    PostgresOperations.sql_flush = postgres  # type: ignore[method-assign]
+    yield
+    SqliteOperations.sql_flush, PostgresOperations.sql_flush = sqlite_flush, postgres_flush  # type: ignore[method-assign]
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Test users need no key stretching; PBKDF2 would spend half a second per user."""

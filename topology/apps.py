@@ -13,8 +13,10 @@ class TopologyConfig(AppConfig):
     def ready(self) -> None:
         from .auditing import connect_auditing
         from .changes.receivers import connect_receivers
+        from .locking import connect_locking
         from .services.relations import register_relation_checks
 
         connect_auditing()
+        connect_locking()
         connect_receivers()
         register_relation_checks()

@@ -65,10 +65,15 @@ def place_of(instance: Any) -> Place:
     return obj.pk, obj.name, host_name
 
 
-def _content_changed(entry: AuditEntry) -> bool:
-    if entry.before is None or entry.after is None:
+def is_content_change(before: dict[str, Any] | None, after: dict[str, Any] | None) -> bool:
+    """Whether a recorded change with these values changed what the design renders (not only its layout)."""
+    if before is None or after is None:
         return True
-    return any(entry.before.get(k) != v for k, v in entry.after.items() if k not in _LAYOUT_FIELDS)
+    return any(before.get(k) != v for k, v in after.items() if k not in _LAYOUT_FIELDS)
+
+
+def _content_changed(entry: AuditEntry) -> bool:
+    return is_content_change(entry.before, entry.after)
 
 
 def _on_audit_recorded(sender: type[models.Model], entries: list[AuditEntry], bulk: bool = False, **_: Any) -> None:
@@ -109,8 +114,20 @@ def _on_audit_recorded(sender: type[models.Model], entries: list[AuditEntry], bu
         )
 
 
+def _change_request_place(obj: Any) -> Place:
+    """Where a change request, or an approval or comment of one, belongs: its design."""
+    cr = obj if isinstance(obj, m.ChangeRequest) else obj.change_request
+    return cr.design_id, cr.design.name, ""
+
+
 def connect_auditing() -> None:
-    """Register the design objects with the recorder and listen to what it records (``TopologyConfig.ready``)."""
+    """Register the design objects with the recorder and listen to what it records (``TopologyConfig.ready``).
+
+    Change requests, approvals and comments are recorded by the change-request services themselves
+    (``record_operation``), not by signals: an action on a request is no change of the design's content.
+    """
     for model in _DESIGN_PATH:
         register_audited(model, place=place_of)
+    for model in (m.ChangeRequest, m.Approval, m.ChangeRequestComment):
+        register_audited(model, place=_change_request_place, signals=False)
     audit_recorded.connect(_on_audit_recorded, dispatch_uid="jailnet-topology-audit-recorded")

@@ -21,23 +21,116 @@ from typing import Any, get_args, get_origin, get_type_hints
 import yaml
 
 from . import snapshot as s
+from .allowlists import snapshot_value_errors
 
 FORMAT = "jailnet-design/1"
 
 
-class DocumentError(ValueError):
-    """A design document that cannot be read; ``errors`` lists each problem with its location."""
+# Limits of a design document. A design nests about eight levels deep (design > hosts > jails > nics ...);
+# the largest designs measured (20,000 jails) export to a few MB. Beyond these, a document is refused
+# before any value is built, so a hostile one costs bounded time and memory.
+MAX_DOCUMENT_CHARS = 16 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_SCALAR_CHARS = 65_536
+MAX_REPORTED_ERRORS = 100
+# Characters no value may hold: C0 and C1 controls except tab, newline and carriage return, DEL, and
+# UTF-16 surrogates (a lone one cannot be stored: UTF-8 has no encoding for it).
+_FORBIDDEN_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_EXCERPT_CHARS = 40
 
-    def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors))
+
+def excerpt(value: Any) -> str:
+    """A short printable excerpt of a value for an error message (never the whole of a huge value)."""
+    text = value if isinstance(value, str) else repr(value)
+    text = _FORBIDDEN_CHAR.sub("\ufffd", text[: _EXCERPT_CHARS + 1])
+    return repr(text[:_EXCERPT_CHARS] + "…") if len(text) > _EXCERPT_CHARS else repr(text)
+
+
+class DocumentError(ValueError):
+    """A design document that cannot be read: ``errors`` lists each problem with its location, ``fields``
+    the values refused by their allow-lists, keyed by location (``hosts[jailhost].jails[www].release``).
+
+    At most ``MAX_REPORTED_ERRORS`` errors are kept (a last line says how many more there were).
+    """
+
+    def __init__(self, errors: list[str], fields: dict[str, list[str]] | None = None):
+        if len(errors) > MAX_REPORTED_ERRORS:
+            errors = [*errors[:MAX_REPORTED_ERRORS], f"... and {len(errors) - MAX_REPORTED_ERRORS} more problems"]
+        fields = fields or {}
+        if len(fields) > MAX_REPORTED_ERRORS:
+            fields = dict(list(fields.items())[:MAX_REPORTED_ERRORS])
+        self.fields = fields
         self.errors = errors
+        every = errors + [f"{where}: {message}" for where, messages in self.fields.items() for message in messages]
+        super().__init__("; ".join(every))
 
 
 # --- reading ----------------------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without YAML 1.1's base-60 integers, so a MAC such as 11:22:33:44:55:66 stays text."""
+class _Refused(yaml.YAMLError):
+    """A document that is well-formed YAML but outside what a design document may use."""
+
+
+def _at(mark: Any) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "somewhere"
+
+
+# libyaml (in PyYAML's wheels) when present: it scans and parses iteratively and a hundred times faster than
+# the pure-Python parser, which took seconds on a 1 MB value.
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _screen(text: str) -> None:
+    """Refuse what a design document may not use, from the parser's events, before any value is built.
+
+    Aliases and anchors (the "billion laughs" expansion: a 510-byte document once took 10.8 GiB), nesting
+    deeper than ``MAX_DEPTH`` (the composer recurses once per level), and scalars longer than
+    ``MAX_SCALAR_CHARS`` or holding control characters or surrogates. One pass over the event stream:
+    memory stays proportional to the nesting depth, not to the document.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(f"{_at(event.start_mark)}: aliases (*{excerpt(event.anchor)[1:-1]}) are not accepted")
+        anchor = getattr(event, "anchor", None)
+        if anchor:
+            raise _Refused(f"{_at(event.start_mark)}: anchors (&{excerpt(anchor)[1:-1]}) are not accepted")
+        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _Refused(f"{_at(event.start_mark)}: nested deeper than {MAX_DEPTH} levels")
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.ScalarEvent):
+            if len(event.value) > MAX_SCALAR_CHARS:
+                raise _Refused(f"{_at(event.start_mark)}: a value longer than {MAX_SCALAR_CHARS} characters")
+            bad = _FORBIDDEN_CHAR.search(event.value)
+            if bad is not None:
+                raise _Refused(
+                    f"{_at(event.start_mark)}: {excerpt(event.value)} holds the character U+{ord(bad.group()):04X}, "
+                    "which no value may contain (control characters and surrogates are refused)"
+                )
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """The safe loader for a document that passed :func:`_screen`: duplicate keys are refused (not "last
+    one wins"), and YAML 1.1's base-60 integers are off (so a MAC such as 11:22:33:44:55:66 stays text)."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            self.flatten_mapping(node)
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    duplicate = key in seen
+                    seen.add(key)
+                except TypeError:
+                    continue  # unhashable: the base class reports it
+                if duplicate:
+                    raise _Refused(f"{_at(key_node.start_mark)}: duplicate key {excerpt(key)}")
+        return super().construct_mapping(node, deep=deep)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -52,11 +145,20 @@ _Loader.add_implicit_resolver(
 
 
 def load_document(text: str) -> dict[str, Any]:
-    """Parse YAML text into a document mapping, with readable errors."""
+    """Parse YAML text into a document mapping, with readable errors; refuse hostile documents (see
+    :func:`_screen`, :class:`_Loader` and the ``MAX_*`` limits) with a :class:`DocumentError` before
+    building their values."""
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise DocumentError([f"the document is larger than {MAX_DOCUMENT_CHARS // (1024 * 1024)} MiB"])
     try:
+        _screen(text)
         doc = yaml.load(text, Loader=_Loader)
+    except _Refused as exc:
+        raise DocumentError([f"refused: {str(exc)[:500]}"]) from exc
     except yaml.YAMLError as exc:
-        raise DocumentError([f"not valid YAML: {exc}"]) from exc
+        raise DocumentError([f"not valid YAML: {str(exc)[:500]}"]) from exc
+    except (ValueError, OverflowError, RecursionError) as exc:  # e.g. an integer of more than 4,300 digits
+        raise DocumentError([f"not a valid design document: {str(exc)[:200]}"]) from exc
     if not isinstance(doc, dict):
         raise DocumentError(["a design document is a mapping with 'format', 'name', 'hosts' ..."])
     return doc
@@ -98,16 +200,19 @@ def _convert(value: Any, tp: Any, where: str, errors: list[str]) -> Any:
         return tuple(_convert(item, item_type, f"{where}[{i}]", errors) for i, item in enumerate(value))
     if inner is bool:
         if not isinstance(value, bool):
-            errors.append(f"{where}: expected true or false, got {value!r}")
+            errors.append(f"{where}: expected true or false, got {excerpt(value)}")
         return bool(value)
     if inner is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            errors.append(f"{where}: expected a whole number, got {value!r}")
+            errors.append(f"{where}: expected a whole number, got {excerpt(value)}")
+            return 0
+        if not -(2**63) <= value < 2**63:
+            errors.append(f"{where}: {excerpt(value)} is out of range")
             return 0
         return value
     if inner is str:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            errors.append(f"{where}: expected text, got {value!r}")
+            errors.append(f"{where}: expected text, got {excerpt(value)}")
             return ""
         return str(value)
     raise TypeError(f"unsupported type {inner!r} at {where}")  # a programming error, not a user one
@@ -121,7 +226,7 @@ def _build(cls: Any, data: Any, where: str, errors: list[str]) -> Any:
     known = {f.name for f in dataclasses.fields(cls) if f.name != "id"}
     for key in data:
         if key not in known:
-            errors.append(f"{where}: unknown key '{key}' (known: {', '.join(sorted(known))})")
+            errors.append(f"{where}: unknown key {excerpt(key)} (known: {', '.join(sorted(known))})")
     kwargs = {}
     for f in dataclasses.fields(cls):
         if f.name == "id" or f.name not in data:
@@ -144,15 +249,20 @@ def snapshot_from_document(doc: dict[str, Any]) -> s.DesignSnapshot:
     doc = dict(doc)
     fmt = doc.pop("format", None)
     if fmt != FORMAT:
-        errors.append(f"format: expected '{FORMAT}', got {fmt!r}")
+        errors.append(f"format: expected '{FORMAT}', got {excerpt(fmt)}")
     snap = _build(s.DesignSnapshot, doc, "design", errors)
     for host in snap.hosts:
         for tool in host.tools:
             if tool not in s.HOST_TOOLS:
-                errors.append(f"hosts.{host.name}.tools: unknown tool '{tool}' (known: {', '.join(s.HOST_TOOLS)})")
+                known = ", ".join(s.HOST_TOOLS)
+                errors.append(f"hosts.{excerpt(host.name)[1:-1]}.tools: unknown tool {excerpt(tool)} (known: {known})")
     errors.extend(_enum_errors(snap))
-    if errors:
-        raise DocumentError(errors)
+    # values outside their allow-lists, keyed by their location like the importer's field errors
+    fields: dict[str, list[str]] = {}
+    for where, message, _ in snapshot_value_errors(snap):
+        fields.setdefault(where.removeprefix("design."), []).append(message)
+    if errors or fields:
+        raise DocumentError(errors, fields)
     return s.resolve_releases(snap)
 
 
@@ -180,13 +290,14 @@ def _enum_errors(obj: Any, where: str = "design") -> list[str]:
         value = getattr(obj, f.name)
         allowed = _ENUMS.get((type(obj), f.name))
         if allowed is not None and value not in allowed:
-            errors.append(f"{where}.{f.name}: '{value}' is not one of {', '.join(allowed)}")
+            errors.append(f"{where}.{f.name}: {excerpt(value)} is not one of {', '.join(allowed)}")
         if dataclasses.is_dataclass(value):
             errors.extend(_enum_errors(value, f"{where}.{f.name}"))
         elif isinstance(value, tuple):
             for item in value:
                 if dataclasses.is_dataclass(item):
                     label = getattr(item, "name", None) or getattr(item, "interface_name", None) or ""
+                    label = excerpt(label)[1:-1] if label else ""
                     errors.extend(_enum_errors(item, f"{where}.{f.name}[{label}]" if label else f"{where}.{f.name}"))
     return errors
 

@@ -1,52 +1,35 @@
-"""Model fields and validators for IPv4 addresses, prefixes and MAC addresses."""
+"""Model fields for IPv4 addresses, prefixes, MAC addresses and interface names (validators: ``.validators``)."""
 
 from __future__ import annotations
 
-import ipaddress
-import re
-
-from django.core.exceptions import ValidationError
 from django.db import models
 
-MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
+from .validators import (
+    validate_interface_name as validate_ifname,
+)
+from .validators import (
+    validate_ipv4_address,
+    validate_ipv4_interface,
+    validate_ipv4_network,
+    validate_mac,
+    validate_pf_network,
+)
 
-
-def validate_ipv4_address(value: str) -> None:
-    """Accept a dotted-quad IPv4 address such as ``10.1.1.1``."""
-    try:
-        ipaddress.IPv4Address(value)
-    except ValueError as exc:
-        raise ValidationError(f"'{value}' is not an IPv4 address.") from exc
-
-
-def validate_ipv4_interface(value: str) -> None:
-    """Accept an address with optional prefix length (``10.1.1.1/24``, ``172.31.255.17``)."""
-    try:
-        ipaddress.IPv4Interface(value)
-    except ValueError as exc:
-        raise ValidationError(f"'{value}' is not an IPv4 address with prefix length (e.g. 10.1.1.1/24).") from exc
-
-
-def validate_ipv4_network(value: str) -> None:
-    """Accept an address, network or host prefix (``10.1.1.0/24``, ``172.31.255.17``).
-
-    Host bits are allowed (pf writes ``10.1.1/24``-style sources loosely); the network is implied.
-    """
-    try:
-        ipaddress.IPv4Network(value, strict=False)
-    except ValueError as exc:
-        raise ValidationError(f"'{value}' is not an IPv4 network (e.g. 10.1.1.0/24).") from exc
-
-
-def validate_pf_network(value: str) -> None:
-    """Accept a network as pf writes it in a rule, optionally negated (``!192.168.0.2``, ``10.1.1.0/24``)."""
-    validate_ipv4_network(value[1:] if value.startswith("!") else value)
-
-
-def validate_mac(value: str) -> None:
-    """Accept a MAC address written as six lower-case colon-separated octets."""
-    if not MAC_RE.match(value):
-        raise ValidationError(f"'{value}' is not a MAC address like 58:9c:fc:00:00:01 (lower case).")
+# The validators live in topology.validators (one allow-list per kind of value); re-exported here for the fields.
+__all__ = [
+    "IPv4AddressField",
+    "IPv4InterfaceField",
+    "IPv4NetworkField",
+    "InterfaceNameField",
+    "MacAddressField",
+    "PfNetworkField",
+    "validate_ifname",
+    "validate_ipv4_address",
+    "validate_ipv4_interface",
+    "validate_ipv4_network",
+    "validate_mac",
+    "validate_pf_network",
+]
 
 
 class IPv4InterfaceField(models.CharField):
@@ -97,19 +80,6 @@ class MacAddressField(models.CharField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 17)
         super().__init__(*args, **kwargs)
-
-
-# FreeBSD interface names: IFNAMSIZ is 16 including the terminating NUL.
-IFNAMSIZ = 16
-IFNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
-
-
-def validate_ifname(value: str) -> None:
-    """Accept a FreeBSD interface name: a letter, then letters, digits, ``_ . -``; at most 15 characters."""
-    if not IFNAME_RE.match(value):
-        raise ValidationError(f"'{value}' is not a valid interface name (letters, digits, '_', '.', '-').")
-    if len(value) > IFNAMSIZ - 1:
-        raise ValidationError(f"'{value}' is longer than FreeBSD's {IFNAMSIZ - 1}-character interface names.")
 
 
 class InterfaceNameField(models.CharField):

@@ -8,8 +8,11 @@ field name, from the declarations in ``topology.kinds``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from typing import Any
+
+from core.models import AuditAction, AuditEntry
 
 from . import models as m
 from . import snapshot as s
@@ -35,3 +38,30 @@ def design_snapshot(*, design: m.Design) -> s.DesignSnapshot:
     segments = owned[("vxlan-segment", "design")].get(design.pk, [])
     # Blank releases are inherited (host: the design's default, jail: its host's); resolved here once.
     return s.resolve_releases(s.DesignSnapshot(**values, hosts=tuple(hosts), vxlan_segments=tuple(segments)))
+
+
+def design_contributor_ids(*, design_id: int, since: dt.datetime | None) -> set[int]:
+    """The users who changed the content of a design since ``since`` (None: ever), from its audit history.
+
+    Only changes of what the design renders count: creates and deletes of design objects, and updates
+    that are not canvas moves. Lab operations and change-request actions are in the same history but
+    change no content.
+    """
+    from .auditing import DESIGN_MODELS, is_content_change
+
+    entries = AuditEntry.objects.filter(
+        design_id=design_id,
+        user_id__isnull=False,
+        object_type__app_label="topology",
+        object_type__model__in=[model._meta.model_name for model in DESIGN_MODELS],
+    ).order_by()
+    if since is not None:
+        entries = entries.filter(time__gte=since)
+    # Creates and deletes always change content: one query. Updates are looked at only for the other users.
+    found = set(entries.exclude(action=AuditAction.UPDATE).values_list("user_id", flat=True).distinct())
+    for user_id, before, after in (
+        entries.filter(action=AuditAction.UPDATE).exclude(user_id__in=found).values_list("user_id", "before", "after")
+    ).iterator():
+        if user_id not in found and is_content_change(before, after):
+            found.add(user_id)
+    return found

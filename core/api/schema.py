@@ -22,8 +22,8 @@ class JailnetAutoSchema(AutoSchema):
                 response["description"] = description
                 responses[code] = response
 
-        if self.method in ("POST", "PUT", "PATCH", "DELETE") or self._is_list_view():
-            add("400", OpenApiTypes.OBJECT, "Invalid input: field name to list of messages (or detail)")
+        # Any operation: a query string holding control characters is refused (project.middleware).
+        add("400", OpenApiTypes.OBJECT, "Invalid input: field name to list of messages (or detail)")
         add("403", DetailSerializer, "Not logged in, or the user's roles do not allow this")
         if "{" in self.path:
             add("404", DetailSerializer, "No such object")

@@ -28,12 +28,13 @@ from django.db import models, transaction
 from django.urls import NoReverseMatch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from core.models.base import BaseModel
 from core.services import ObjectInUse, VersionConflict, object_create, object_delete, object_update
+from project.parsers import SafeJSONParser
 from project.roles import user_can
 
 from .fields import brief_representation
@@ -89,7 +90,7 @@ class JailnetReadOnlyModelViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class: ClassVar[type[django_filters.FilterSet]]
     select_related_fields: ClassVar[tuple[str, ...]] = ()
     prefetch_related_fields: ClassVar[tuple[str, ...]] = ()
-    parser_classes = (JSONParser,)
+    parser_classes = (SafeJSONParser,)
     schema = JailnetAutoSchema()
 
     @property
@@ -123,6 +124,14 @@ class JailnetModelViewSet(
     """CRUD of one model through the object services; see the module docstring for the rules."""
 
     write_action = "edit_design"
+
+    @property
+    def model(self) -> type[BaseModel]:
+        """The model this viewset writes (a versioned model: the object services need ``version``)."""
+        model = super().model
+        if not issubclass(model, BaseModel):
+            raise TypeError(f"{model.__name__} is not a BaseModel: JailnetModelViewSet writes versioned models only")
+        return model
 
     def _reread(self, instance: models.Model) -> models.Model:
         """The saved object loaded with the viewset's relations, for the response."""

@@ -27,10 +27,14 @@ class ChangeSource(models.TextChoices):
 class AuditEntry(models.Model):
     """Who changed what, when, from where, and the values before and after.
 
-    Append-only: rows are never updated or deleted (``save`` refuses updates, ``delete`` refuses, and on
-    PostgreSQL a trigger refuses UPDATE and DELETE). ``user_name`` is copied so the history stays
-    readable after the user is gone; ``design_id``/``design_name``/``host_name`` are plain values, not foreign keys,
-    so the history of a deleted design survives it. Secrets are redacted before they get here.
+    Append-only: rows are never updated or deleted (``save`` refuses updates, ``delete`` refuses, and in the
+    database triggers refuse UPDATE and DELETE, on PostgreSQL also TRUNCATE). Tamper-evident: each entry
+    carries ``entry_hash``, a SHA-256 over its content and the hash of the entry before it
+    (``previous_hash``), computed in the transaction that writes it (``core.audit_chain``);
+    ``manage.py audit verify`` recomputes the chain and reports the first broken link. ``user_name`` is
+    copied so the history stays readable after the user is gone; ``design_id``/``design_name``/``host_name``
+    are plain values, not foreign keys, so the history of a deleted design survives it. Secrets are redacted
+    before they get here.
     """
 
     time = models.DateTimeField(db_index=True)
@@ -55,6 +59,8 @@ class AuditEntry(models.Model):
     host_name = models.CharField(max_length=63, blank=True, db_index=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
+    previous_hash = models.CharField(max_length=64, blank=True, help_text="entry_hash of the entry before this one")
+    entry_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of previous_hash and this entry")
 
     class Meta:
         # The table keeps the name it had when the model lived in topology (moved without touching the data).
@@ -76,3 +82,17 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("audit entries are append-only")
+
+
+class AuditChainHead(models.Model):
+    """The end of the audit hash chain: the hash of the newest entry and how many entries the chain has.
+
+    One row. Writers of audit entries lock it (``SELECT ... FOR UPDATE``), so appends to the chain are
+    serialized and each entry links to the one committed before it.
+    """
+
+    last_hash = models.CharField(max_length=64)
+    length = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"audit chain of {self.length} entries ending {self.last_hash[:12]}"

@@ -1,11 +1,20 @@
 """API routes of the executors room (include under /api/)."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import deployments, hosts, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("labs", views.LabViewSet, basename="lab")
+router.register("deployments", deployments.DeploymentViewSet, basename="deployment")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path(
+        "managed-hosts/<int:pk>/test-connection/",
+        hosts.ManagedHostTestConnectionView.as_view(),
+        name="managedhost-test-connection",
+    ),
+    *router.urls,
+]

@@ -29,9 +29,11 @@ from .params import (
     check_interface,
     check_jail,
     check_pf_anchor,
+    check_pf_table,
     check_tcpdump_filter,
     check_vni,
     check_vxlan_interface,
+    remote_command,
 )
 
 
@@ -60,13 +62,13 @@ class Parameter:
 
 
 @dataclass(frozen=True, slots=True)
-class Optional_:
+class WhenGiven:
     """Template elements included only when every parameter they name was given (``-a {anchor}``)."""
 
     elements: tuple[str, ...]
 
 
-Template = tuple[str | Optional_, ...]
+Template = tuple[str | WhenGiven, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,10 @@ CAPTURE = (
     Parameter("format", ParamKind.CAPTURE_FORMAT, required=False, help="text (streamed lines) or pcap (a file)"),
 )
 F, L = Target.FREEBSD, Target.LAB
+CAPTURE_TEMPLATE: Template = (
+    "timeout", "-s", "INT", "{seconds}", "tcpdump", "-n", "-l", "-i", "{interface}", "-c", "{packets}", "-s",
+    "{snaplen}", WhenGiven(("--", "{filter}")),
+)  # fmt: skip
 
 CATALOGUE: tuple[Diagnostic, ...] = (
     Diagnostic(
@@ -152,14 +158,15 @@ CATALOGUE: tuple[Diagnostic, ...] = (
     Diagnostic(
         "multicast-memberships", "Multicast memberships",
         "Groups joined per interface: a multicast VXLAN joins its group on its underlay interface.",
-        freebsd=("ifmcstat", Optional_(("-i", "{interface}"))),
-        lab=("ip", "-j", "maddr", "show", Optional_(("dev", "{interface}"))),
+        freebsd=("ifmcstat", WhenGiven(("-i", "{interface}"))),
+        lab=("ip", "-j", "maddr", "show", WhenGiven(("dev", "{interface}"))),
         parameters=(OPTIONAL_IFACE,), parsers={F: "ifmcstat", L: "ip-maddr-json"}, in_jail=True, article=True,
     ),
     Diagnostic(
         "capture", "Packet capture",
         "tcpdump on an interface, bounded by packets, seconds and bytes; stoppable; text lines or a pcap file.",
-        freebsd=("tcpdump",), lab=("tcpdump",),  # built by build_capture_argv (bounds and format)
+        # Shown as is; build_capture_argv builds it (pcap format: -U -w - instead of -l).
+        freebsd=CAPTURE_TEMPLATE, lab=CAPTURE_TEMPLATE,
         parameters=CAPTURE, parsers={F: "tcpdump", L: "tcpdump"}, streams=True, in_jail=True, article=True,
     ),
     Diagnostic(
@@ -188,18 +195,22 @@ CATALOGUE: tuple[Diagnostic, ...] = (
     ),
     Diagnostic(
         "pf-nat", "pf translation rules", "nat and rdr rules loaded in pf (optionally of one anchor).",
-        freebsd=("pfctl", "-s", "nat", Optional_(("-a", "{anchor}"))), lab=("nft", "-j", "list", "ruleset"),
-        parameters=(ANCHOR,), parsers={F: "pfctl-nat", L: "nft-nat-json"}, in_jail=True,
+        freebsd=("pfctl", "-s", "nat", WhenGiven(("-a", "{anchor}"))), lab=("nft", "list", "ruleset"),
+        parameters=(ANCHOR,), parsers={F: "pfctl-nat", L: "nft-nat"}, in_jail=True,
     ),
     Diagnostic(
         "pf-rules", "pf filter rules", "Filter rules loaded in pf (optionally of one anchor).",
-        freebsd=("pfctl", "-s", "rules", Optional_(("-a", "{anchor}"))), lab=("nft", "list", "ruleset"),
+        freebsd=("pfctl", "-s", "rules", WhenGiven(("-a", "{anchor}"))), lab=("nft", "list", "ruleset"),
         parameters=(ANCHOR,), parsers={F: "pfctl-rules", L: None}, in_jail=True,
     ),
     Diagnostic(
         "pf-state", "pf states", "The state table: connections with their translations and TCP/UDP states.",
         freebsd=("pfctl", "-s", "state"), lab=None,  # the lab hosts have no conntrack tool
         parsers={F: "pfctl-state"}, in_jail=True,
+    ),
+    Diagnostic(
+        "pf-info", "pf status", "Whether pf is enabled, its counters and limits (shown raw).",
+        freebsd=("pfctl", "-s", "info"), lab=None, parsers={}, in_jail=True,
     ),
     Diagnostic(
         "jails", "Running jails", "Running jails with their JID, name, hostname, path and first IPv4 address.",
@@ -238,6 +249,14 @@ def diagnostic(diagnostic_id: str) -> Diagnostic:
         return BY_ID[diagnostic_id]
     except KeyError:
         raise NotAvailable(f"no diagnostic called {diagnostic_id!r}") from None
+
+
+PF_SHOW = {"nat": "pf-nat", "rules": "pf-rules", "state": "pf-state", "info": "pf-info"}
+
+
+def pf_diagnostic(table: object) -> str:
+    """The catalogue entry showing pf's ``table`` (``pfctl -s nat|rules|state|info``), the table checked first."""
+    return PF_SHOW[check_pf_table(table)]
 
 
 def _check(parameter: Parameter, value: object, context: ParameterContext) -> str:
@@ -300,7 +319,7 @@ def build_argv(
         checked["unit"] = str(context.vxlan_units[checked["interface"]])
     argv: list[str] = []
     for element in template:
-        if isinstance(element, Optional_):
+        if isinstance(element, WhenGiven):
             try:
                 argv += [e.format_map(checked) for e in element.elements]
             except KeyError:
@@ -308,6 +327,19 @@ def build_argv(
         else:
             argv.append(element.format_map(checked))
     return _in_jail(entry, target, tuple(argv), context, jail)
+
+
+def build_command(
+    diagnostic_id: str,
+    target: Target,
+    values: Mapping[str, object],
+    context: ParameterContext,
+    *,
+    jail: str | None = None,
+) -> tuple[tuple[str, ...], str]:
+    """The checked argv and the exact command line an SSH exec request carries for it (see ``remote_command``)."""
+    argv = build_argv(diagnostic_id, target, values, context, jail=jail)
+    return argv, remote_command(argv)
 
 
 def build_capture_argv(
@@ -406,5 +438,5 @@ def _shown(template: Template | None) -> str | None:
         return None
     words = []
     for element in template:
-        words.append(f"[{' '.join(element.elements)}]" if isinstance(element, Optional_) else element)
+        words.append(f"[{' '.join(element.elements)}]" if isinstance(element, WhenGiven) else element)
     return " ".join(words)

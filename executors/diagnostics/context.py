@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from topology import snapshot as s
 from topology.render.freebsd.context import HostContext, members_by_host
@@ -11,6 +12,7 @@ from topology.render.lab.network import build_network
 from .catalogue import Target
 from .expected import expected_host, jail_runtime_name
 from .params import STANDARD_GROUPS, HostFacts, ParameterContext
+from .records import InterfaceRecord, JailRecord
 
 _UNIT = re.compile(r"vxlan(\d+)")
 
@@ -52,6 +54,10 @@ def parameter_context(
         guests = [g for g in net.guests[host_name] if g.kind == "vnet-jail"]
         prefix = {g.name: ("nsenter", f"--net=/run/netns/{g.netns}") for g in guests}
         inside = {g.name: frozenset({"lo", *(n.guest_side for n in g.nics)}) for g in guests}
+    if facts is not None and target is Target.FREEBSD:
+        # A running jail the design does not have is entered by the name jls shows.
+        for name in facts.jails:
+            prefix.setdefault(name, ("jexec", name))
     return ParameterContext(
         host=host_name,
         interfaces=frozenset(interfaces),
@@ -62,4 +68,14 @@ def parameter_context(
         jail_prefix=prefix,
         jail_interfaces=inside,
         facts=facts,
+    )
+
+
+def host_facts(interfaces: Sequence[InterfaceRecord] = (), jails: Sequence[JailRecord] = ()) -> HostFacts:
+    """A host's facts from its parsed ``ifconfig -a`` (or ``ip -j -d addr``) and ``jls``: the interface names,
+    the groups they are in, and the running jails (what "Test connection" gathers)."""
+    return HostFacts(
+        interfaces=frozenset(r.name for r in interfaces),
+        jails=frozenset(j.name for j in jails if j.running),
+        groups=frozenset(g for r in interfaces for g in r.groups if g and not g[-1].isdigit()),
     )

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from topology import snapshot as s
 from topology.render.freebsd.context import HostContext, address_of, members_by_host
 from topology.render.freebsd.firewall import redirect_target
-from topology.render.lab.network import LabNetwork, build_network, iface
+from topology.render.lab.model import LabNetwork, Node, iface
+from topology.render.lab.network import build_network
 
 from .catalogue import Target
 
@@ -48,6 +49,9 @@ class ExpectedInterface:
     vxlan: ExpectedVxlan | None
     ref: s.ObjectRef
     managed: bool = True  # created by the design (bridge, vxlan, vlan, clone): a missing one is drift
+    # An interface a tool names at run time, found by one of its groups and its address instead: pot's bridge
+    # is the ``bridgeN`` in group ``pot`` whose address is POT_GATEWAY.
+    located_by: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +191,8 @@ def _expected_freebsd(snapshot: s.DesignSnapshot, host: s.Host) -> ExpectedHost:
     for w in host.switches:
         name = w.interface_name
         ref = _ref("switch", f"{base}/switches/{w.name}", w.id)
-        interfaces.append(ExpectedInterface(name, tuple(addresses.get(name, [])), w.mtu, None, ref))
+        located = ("pot", address_of(w.address) or "") if w.kind == "pot-bridge" and w.address else None
+        interfaces.append(ExpectedInterface(name, tuple(addresses.get(name, [])), w.mtu, None, ref, located_by=located))
         for p in w.ports:
             members.append(ExpectedMember(name, p.interface, None, p.private, ref))
     memberships: list[ExpectedMembership] = []
@@ -362,9 +367,9 @@ def _expected_lab(snapshot: s.DesignSnapshot, host: s.Host, net: LabNetwork) -> 
     )
 
 
-def _resolvable(host: s.Host, node: object) -> list[s.PortRedirect]:
+def _resolvable(host: s.Host, node: Node) -> list[s.PortRedirect]:
     """The redirects the lab realised, in order (those whose target it could resolve)."""
-    redirects = getattr(node, "redirects", [])
+    redirects = node.redirects
     if len(redirects) == len(host.redirects):
         return list(host.redirects)
     # Unresolvable targets were left out by the lab model: pair by (interface, protocol, external port).

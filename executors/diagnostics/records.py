@@ -12,7 +12,7 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RawLine:
     """A line a parser did not understand, kept as printed (1-based line number)."""
 
@@ -28,7 +28,7 @@ class Parsed(Generic[T]):
     unparsed: list[RawLine] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class InterfaceAddress:
     """An address of an interface: ``family`` inet/inet6, ``prefixlen`` None when the netmask is not contiguous."""
 
@@ -45,7 +45,7 @@ class InterfaceAddress:
         return f"{self.address}/{self.prefixlen if self.prefixlen is not None else '?'}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BridgeMember:
     """A bridge member with its flags, in the order ``ifconfig`` prints them (``LEARNING,DISCOVER,PRIVATE``)."""
 
@@ -62,7 +62,7 @@ class BridgeMember:
         return "PRIVATE" in self.flags
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class VxlanConfig:
     """The vxlan line of an interface: VNI, local and remote (unicast) or group (multicast) endpoints."""
 
@@ -108,7 +108,7 @@ class InterfaceRecord:
         return "UP" in self.flags
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ArpEntry:
     """One ``arp -an`` line (or a Linux neighbour)."""
 
@@ -124,7 +124,7 @@ class ArpEntry:
     state: str | None = None  # Linux neighbour state (REACHABLE, STALE ...)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ListeningSocket:
     """A listening (or unconnected UDP) socket; user/command/pid are None for kernel sockets (``?``)."""
 
@@ -139,7 +139,7 @@ class ListeningSocket:
     state: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MulticastMembership:
     """A multicast group joined on an interface (``ifmcstat``; Linux ``ip maddr``)."""
 
@@ -150,7 +150,7 @@ class MulticastMembership:
     mac: str | None = None  # mcast-macaddr
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FtableEntry:
     """A vxlan(4) forwarding-table entry: inner MAC -> remote VTEP address."""
 
@@ -162,7 +162,7 @@ class FtableEntry:
     interface: str | None = None  # Linux fdb: the vxlan device
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PfState:
     """One ``pfctl -s state`` line: wire addresses, the translated side when NAT applied, and the state."""
 
@@ -176,7 +176,7 @@ class PfState:
     state: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NatRule:
     """A translation rule: ``nat``/``rdr``/``binat`` (pf) or its nftables equivalent (masquerade, dnat)."""
 
@@ -191,7 +191,7 @@ class NatRule:
     text: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PfRule:
     """A filter rule as ``pfctl -s rules`` prints it (action, direction, quick, interface; full text kept)."""
 
@@ -202,7 +202,7 @@ class PfRule:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class JailRecord:
     """A running jail (``jls``), an iocage/pot jail (with its state) or a lab jail's network namespace."""
 
@@ -217,7 +217,7 @@ class JailRecord:
     manager: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class VmSwitch:
     """A ``vm switch list`` row."""
 
@@ -231,7 +231,7 @@ class VmSwitch:
     ports: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PacketLine:
     """A ``tcpdump -n -l`` line: timestamp (when it starts one) and the text."""
 

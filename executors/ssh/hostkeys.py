@@ -77,25 +77,35 @@ class FileHostKeyStore:
 class ManagedHostKeyStore:
     """Pins on ``ManagedHost.host_key``; the target id is the managed host's name.
 
+    No trust on first use: a host whose key an operator has not confirmed (``inventory`` services) is never
+    connected to with credentials, and a host whose key changed stays stopped until it is re-pinned. A mismatch
+    is recorded on the host (state ``changed`` and the key it offered) so that the operator sees it.
+
     Database access is synchronous; the transport calls the store from a worker thread when the store says
     so (``blocking = True``).
     """
 
     blocking = True
+    trust_on_first_use = False
 
     def get(self, target_id: str) -> str | None:
-        """The key pinned on the managed host called ``target_id``."""
+        """The key pinned on the managed host called ``target_id`` (None unless its state is ``pinned``)."""
+        from inventory.choices import HostKeyState
         from inventory.models import ManagedHost
 
-        key = ManagedHost.objects.filter(name=target_id).values_list("host_key", flat=True).first()
+        key = (
+            ManagedHost.objects.filter(name=target_id, host_key_state=HostKeyState.PINNED)
+            .values_list("host_key", flat=True)
+            .first()
+        )
         return key or None
 
     def put(self, target_id: str, public_key: str) -> None:
-        """Pin the key on the managed host, once: an already pinned key is never overwritten here."""
-        from django.utils import timezone
+        """Never pins silently: pinning is an operator's confirmation (``inventory.services``)."""
+        raise PermissionError("managed hosts are pinned by an operator's confirmation, not on first use")
 
-        from inventory.models import ManagedHost
+    def mismatch(self, target_id: str, public_key: str) -> None:
+        """Record that the host offered ``public_key`` instead of its pinned key: it stops until re-pinned."""
+        from inventory.services import managed_host_key_mismatch
 
-        ManagedHost.objects.filter(name=target_id, host_key="").update(
-            host_key=public_key, host_key_pinned_at=timezone.now()
-        )
+        managed_host_key_mismatch(name=target_id, offered_key=public_key)

@@ -46,6 +46,10 @@ class HostKeyChangedError(SshError):
     """The host offered a key other than the pinned one: possibly an impostor, never connect silently."""
 
 
+class HostKeyNotConfirmedError(SshError):
+    """No key is pinned for the host and its store does not trust on first use: an operator confirms first."""
+
+
 class SshTimeout(SshError):
     """A connection or command did not finish in time."""
 
@@ -81,6 +85,18 @@ class SshTarget:
     def key_id(self) -> str:
         """The id the host key is pinned under."""
         return self.target_id or f"{self.host}:{self.port}"
+
+
+class _KeyRecordingClient(asyncssh.SSHClient):
+    """Keeps the host key a server offered when it is not the pinned one, so that the operator can be shown
+    the fingerprint the host now presents (asyncssh asks this only for keys outside the trusted set)."""
+
+    def __init__(self, seen: list[asyncssh.SSHKey]) -> None:
+        self._seen = seen
+
+    def validate_host_public_key(self, host: str, addr: str, port: int, key: asyncssh.SSHKey) -> bool:
+        self._seen.append(key)
+        return False
 
 
 @dataclass(frozen=True)
@@ -161,8 +177,33 @@ class SshTransport:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(conn.wait_closed(), 5)
 
+    async def scan_host_key(self, target: SshTarget) -> str:
+        """The host key ``target`` offers (OpenSSH public key line), from a key exchange only.
+
+        No user name, key or password is sent: this is the first contact an operator confirms from.
+        """
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                if target.sock_factory is not None:
+                    sock = await _open_socket(target)
+                    key = await asyncssh.get_server_host_key(sock=sock, config=None)
+                else:
+                    key = await asyncssh.get_server_host_key(target.host, target.port, config=None)
+        except TimeoutError as exc:
+            raise SshTimeout(f"connecting to {target.key_id} took more than {self.connect_timeout:g}s") from exc
+        except (OSError, asyncssh.Error) as exc:
+            raise SshError(f"cannot connect to {target.key_id} ({target.host}:{target.port}): {exc}") from exc
+        if key is None:
+            raise SshError(f"{target.key_id} offered no host key")
+        return key.export_public_key("openssh").decode().strip()
+
     async def _open(self, target: SshTarget) -> asyncssh.SSHClientConnection:
         pinned = await self._store("get", target.key_id)
+        if not pinned and not getattr(self.host_keys, "trust_on_first_use", True):
+            raise HostKeyNotConfirmedError(
+                f"the host key of {target.key_id} is not confirmed: test the connection and confirm its fingerprint "
+                "first; no credential was sent"
+            )
         if pinned:
             try:
                 known_hosts: Any = ([asyncssh.import_public_key(pinned)], [], [])
@@ -179,19 +220,24 @@ class SshTransport:
             "config": None,
             "preferred_auth": "publickey" if target.private_key else "password,keyboard-interactive",
         }
+        offered: list[asyncssh.SSHKey] = []
+        options["client_factory"] = lambda: _KeyRecordingClient(offered)
         try:
             async with asyncio.timeout(self.connect_timeout):
                 if target.sock_factory is not None:
-                    sock = await asyncio.to_thread(target.sock_factory)
-                    sock.setblocking(False)
+                    sock = await _open_socket(target)
                     conn = await asyncssh.connect(target.host, target.port, sock=sock, **options)
                 else:
                     conn = await asyncssh.connect(target.host, target.port, **options)
         except asyncssh.HostKeyNotVerifiable as exc:
+            now_offered = offered[-1].export_public_key("openssh").decode().strip() if offered else ""
+            if now_offered and hasattr(self.host_keys, "mismatch"):
+                await self._store("mismatch", target.key_id, now_offered)
+            seen = f" (the host now offers {_fingerprint(now_offered)})" if now_offered else ""
             raise HostKeyChangedError(
                 f"host key of {target.key_id} ({target.host}:{target.port}) does not match the pinned key "
-                f"{_fingerprint(pinned)}; refusing to connect. If the host was reinstalled, clear the pinned key "
-                "after checking the new one out of band."
+                f"{_fingerprint(pinned)}{seen}; refusing to connect, no credential was sent. If the host was "
+                "reinstalled, check the new key out of band and re-pin it."
             ) from exc
         except TimeoutError as exc:
             raise SshTimeout(f"connecting to {target.key_id} took more than {self.connect_timeout:g}s") from exc
@@ -202,6 +248,19 @@ class SshTransport:
             if key is not None:
                 await self._store("put", target.key_id, key.export_public_key("openssh").decode().strip())
         return conn
+
+
+async def _open_socket(target: SshTarget) -> socket.socket:
+    """The target's own connected socket; a refusal or a silent address is "cannot connect", not a timeout of
+    the whole connection (the socket has its own, shorter timeout)."""
+    assert target.sock_factory is not None
+    try:
+        sock = await asyncio.to_thread(target.sock_factory)
+    except OSError as exc:  # TimeoutError included
+        why = str(exc) or "no answer"
+        raise SshError(f"cannot connect to {target.key_id} ({target.host}:{target.port}): {why}") from exc
+    sock.setblocking(False)
+    return sock
 
 
 def _fingerprint(public_key: str | None) -> str:
@@ -378,6 +437,7 @@ __all__ = [
     "CommandResult",
     "CommandStream",
     "HostKeyChangedError",
+    "HostKeyNotConfirmedError",
     "SshError",
     "SshSession",
     "SshTarget",

@@ -8,6 +8,7 @@ import { ChangeRequestPage } from './components/ChangeRequestPage';
 import { AuditPage } from './components/AuditPage';
 import { DesignHistory } from './components/DesignHistory';
 import { LabPage } from './pages/LabPage';
+import { InventoryPage } from './pages/InventoryPage';
 import { useNotifications } from './components/Notifications';
 import { useSessionStore } from './store/sessionStore';
 import { SESSION_ENDED_EVENT } from './api/client';
@@ -24,11 +25,16 @@ export type Route =
   | { page: 'changeRequests' }
   | { page: 'changeRequest'; requestId: number }
   | { page: 'audit' }
-  | { page: 'lab'; designId?: number };
+  | { page: 'lab'; designId?: number }
+  | { page: 'inventory'; hostId?: number; creating?: boolean };
 
 /** The page a location hash names. */
 export function routeOf(hash: string): Route {
-  let m = hash.match(/^#\/designs\/(\d+)\/lab/);
+  if (hash.startsWith('#/inventory/new')) return { page: 'inventory', creating: true };
+  let m = hash.match(/^#\/inventory\/(\d+)/);
+  if (m) return { page: 'inventory', hostId: Number(m[1]) };
+  if (hash.startsWith('#/inventory')) return { page: 'inventory' };
+  m = hash.match(/^#\/designs\/(\d+)\/lab/);
   if (m) return { page: 'lab', designId: Number(m[1]) };
   if (hash.startsWith('#/lab')) return { page: 'lab' };
   m = hash.match(/^#\/designs\/(\d+)\/history/);
@@ -77,6 +83,8 @@ export function App() {
       return <AuditPage />;
     case 'lab':
       return <LabPage designId={route.designId} />;
+    case 'inventory':
+      return <InventoryPage key={`${route.hostId ?? ''}${route.creating ? 'new' : ''}`} hostId={route.hostId} creating={route.creating} />;
     default:
       return <DesignList />;
   }

@@ -7,6 +7,19 @@ from dataclasses import dataclass
 import pytest
 
 from inventory.models import Credential, ManagedHost
+from tests.factories import (
+    CredentialFactory,
+    DesignFactory,
+    DhcpServiceFactory,
+    FirewallPolicyFactory,
+    HostFactory,
+    InterfaceFactory,
+    JailFactory,
+    ManagedHostFactory,
+    SwitchFactory,
+    VirtualMachineFactory,
+    VxlanSegmentFactory,
+)
 from topology.models import (
     Design,
     DhcpService,
@@ -51,34 +64,30 @@ def fast_password_hashing(settings):
 @pytest.fixture
 def env(db) -> Env:
     """A design ``lab`` with jailhost-a and jailhost-b, their em0, a switch each, a jail each, a VM, a segment."""
-    design = Design.objects.create(name="lab")
-    host_a = Host.objects.create(design=design, name="jailhost-a", has_iocage=True, has_vm_bhyve=True)
-    host_b = Host.objects.create(design=design, name="jailhost-b", has_iocage=True)
-    em0_a = Interface.objects.create(host=host_a, name="em0", address="192.168.0.2/24")
-    em0_b = Interface.objects.create(host=host_b, name="em0", address="192.168.0.3/24")
-    switch_a = Switch.objects.create(host=host_a, name="switch111", address="10.1.1.1/24")
-    switch_b = Switch.objects.create(host=host_b, name="switch111", address="10.1.1.254/24")
-    dhcp_switch_a = Switch.objects.create(host=host_a, name="switch222", address="10.2.2.1/24")
-    credential = Credential(name="root-key", username="root")
-    credential.set_secret("-----BEGIN OPENSSH PRIVATE KEY----- test")
-    credential.save()
+    design = DesignFactory.create(name="lab")
+    host_a = HostFactory.create(design=design, name="jailhost-a", has_iocage=True, has_vm_bhyve=True)
+    host_b = HostFactory.create(design=design, name="jailhost-b", has_iocage=True)
+    dhcp_switch_a = SwitchFactory.create(host=host_a, name="switch222", address="10.2.2.1/24")
+    credential = CredentialFactory.create(
+        name="root-key", username="root", secret="-----BEGIN OPENSSH PRIVATE KEY----- test"
+    )
     return Env(
         design=design,
         host_a=host_a,
         host_b=host_b,
-        em0_a=em0_a,
-        em0_b=em0_b,
-        switch_a=switch_a,
-        switch_b=switch_b,
+        em0_a=InterfaceFactory.create(host=host_a, name="em0", address="192.168.0.2/24"),
+        em0_b=InterfaceFactory.create(host=host_b, name="em0", address="192.168.0.3/24"),
+        switch_a=SwitchFactory.create(host=host_a, name="switch111", address="10.1.1.1/24"),
+        switch_b=SwitchFactory.create(host=host_b, name="switch111", address="10.1.1.254/24"),
         dhcp_switch_a=dhcp_switch_a,
-        jail_a=Jail.objects.create(host=host_a, name="vnetjail-a", type="vnet"),
-        jail_b=Jail.objects.create(host=host_b, name="vnetjail-b", type="vnet"),
-        vm_a=VirtualMachine.objects.create(host=host_a, name="guest-a"),
-        segment=VxlanSegment.objects.create(design=design, name="vx111", vni=111, multicast_group="239.1.1.111"),
-        dhcp_a=DhcpService.objects.create(
+        jail_a=JailFactory.create(host=host_a, name="vnetjail-a", type="vnet"),
+        jail_b=JailFactory.create(host=host_b, name="vnetjail-b", type="vnet"),
+        vm_a=VirtualMachineFactory.create(host=host_a, name="guest-a"),
+        segment=VxlanSegmentFactory.create(design=design, name="vx111", vni=111, multicast_group="239.1.1.111"),
+        dhcp_a=DhcpServiceFactory.create(
             host=host_a, switch=dhcp_switch_a, range_start="10.2.2.100", range_end="10.2.2.200"
         ),
-        policy_b=FirewallPolicy.objects.create(host=host_b),
+        policy_b=FirewallPolicyFactory.create(host=host_b),
         credential=credential,
-        managed_host=ManagedHost.objects.create(name="jh-a", management_address="192.0.2.10", credential=credential),
+        managed_host=ManagedHostFactory.create(name="jh-a", management_address="192.0.2.10", credential=credential),
     )

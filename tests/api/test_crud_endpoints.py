@@ -3,6 +3,29 @@
 from __future__ import annotations
 
 from inventory.models import Credential, ManagedHost
+from tests.factories import (
+    CredentialFactory,
+    DesignFactory,
+    DhcpServiceFactory,
+    DhcpStaticLeaseFactory,
+    FirewallPolicyFactory,
+    FirewallRuleFactory,
+    HostFactory,
+    InterfaceFactory,
+    JailAddressFactory,
+    JailFactory,
+    JailNicFactory,
+    ManagedHostFactory,
+    OutboundNatFactory,
+    PortRedirectFactory,
+    StaticRouteFactory,
+    SwitchFactory,
+    SwitchPortFactory,
+    VirtualMachineFactory,
+    VmNicFactory,
+    VxlanMemberFactory,
+    VxlanSegmentFactory,
+)
 from topology.models import (
     Design,
     DhcpService,
@@ -33,7 +56,7 @@ class TestDesigns(CrudTests):
     update_data = {"description": "the article's lab"}
 
     def make(self, env, i):
-        return Design.objects.create(name=f"design-{i}")
+        return DesignFactory.create(name=f"design-{i}")
 
     def create_data(self, env):
         return {"name": "branch-office", "underlay_mtu": 9000}
@@ -47,7 +70,7 @@ class TestHosts(CrudTests):
     update_data = {"release": "13.2-RELEASE"}
 
     def make(self, env, i):
-        return Host.objects.create(design=env.design, name=f"host{i}")
+        return HostFactory.create(design=env.design, name=f"host{i}")
 
     def create_data(self, env):
         return {"design": env.design.pk, "name": "gateway", "role": "gateway", "has_pot": True}
@@ -61,7 +84,7 @@ class TestInterfaces(CrudTests):
     update_data = {"description": "uplink"}
 
     def make(self, env, i):
-        return Interface.objects.create(host=env.host_a, name=f"lo{i + 1}", kind="loopback")
+        return InterfaceFactory.create(host=env.host_a, name=f"lo{i + 1}", kind="loopback")
 
     def create_data(self, env):
         return {"host": env.host_a.pk, "name": "em1", "address": "10.1.1.2/24"}
@@ -75,9 +98,7 @@ class TestStaticRoutes(CrudTests):
     update_data = {"gateway": "192.168.0.254"}
 
     def make(self, env, i):
-        return StaticRoute.objects.create(
-            host=env.host_a, name=f"net{i}", destination=f"10.{i}.0.0/16", gateway="192.168.0.1"
-        )
+        return StaticRouteFactory.create(host=env.host_a, name=f"net{i}", destination=f"10.{i}.0.0/16")
 
     def create_data(self, env):
         return {"host": env.host_a.pk, "name": "vxlangroup", "destination": "239.1.1.111", "interface": "em0"}
@@ -91,7 +112,7 @@ class TestSwitches(CrudTests):
     update_data = {"private": True}
 
     def make(self, env, i):
-        return Switch.objects.create(host=env.host_a, name=f"bridge{i + 10}")
+        return SwitchFactory.create(host=env.host_a, name=f"bridge{i + 10}")
 
     def create_data(self, env):
         return {"host": env.host_a.pk, "name": "switch333", "address": "10.3.3.1/24"}
@@ -105,8 +126,7 @@ class TestSwitchPorts(CrudTests):
     update_data = {"private": True}
 
     def make(self, env, i):
-        interface = Interface.objects.create(host=env.host_a, name=f"em{i + 10}")
-        return SwitchPort.objects.create(switch=env.switch_a, interface=interface)
+        return SwitchPortFactory.create(switch=env.switch_a, interface__name=f"em{i + 10}")
 
     def create_data(self, env):
         return {"switch": env.switch_a.pk, "interface": env.em0_a.pk}
@@ -120,7 +140,7 @@ class TestVxlanSegments(CrudTests):
     update_data = {"mtu": 1400}
 
     def make(self, env, i):
-        return VxlanSegment.objects.create(design=env.design, name=f"seg{i}", vni=1000 + i)
+        return VxlanSegmentFactory.create(design=env.design, name=f"seg{i}", vni=1000 + i)
 
     def create_data(self, env):
         return {"design": env.design.pk, "name": "vx222", "vni": 222, "multicast_group": "239.1.1.222"}
@@ -134,7 +154,7 @@ class TestVxlanMembers(CrudTests):
     update_data = {"private": True}
 
     def make(self, env, i):
-        return VxlanMember.objects.create(
+        return VxlanMemberFactory.create(
             segment=env.segment, host=env.host_a, interface_name=f"vxlan{i}", underlay_interface=env.em0_a
         )
 
@@ -156,7 +176,7 @@ class TestJails(CrudTests):
     update_data = {"boot": True}
 
     def make(self, env, i):
-        return Jail.objects.create(host=env.host_a, name=f"jail{i}")
+        return JailFactory.create(host=env.host_a, name=f"jail{i}")
 
     def create_data(self, env):
         return {"host": env.host_a.pk, "name": "www", "type": "vnet", "manager": "pot"}
@@ -170,9 +190,7 @@ class TestJailAddresses(CrudTests):
     update_data = {"index": 5}
 
     def make(self, env, i):
-        return JailAddress.objects.create(
-            jail=env.jail_a, index=i, interface_name="em0", address=f"192.168.0.{10 + i}/24"
-        )
+        return JailAddressFactory.create(jail=env.jail_a, index=i, address=f"192.168.0.{10 + i}/24")
 
     def create_data(self, env):
         return {"jail": env.jail_a.pk, "interface_name": "em0", "address": "192.168.0.50/24"}
@@ -186,7 +204,7 @@ class TestJailNics(CrudTests):
     update_data = {"mac": "58:9c:fc:00:00:01"}
 
     def make(self, env, i):
-        return JailNic.objects.create(jail=env.jail_a, name=f"vnet{i}", switch=env.switch_a)
+        return JailNicFactory.create(jail=env.jail_a, name=f"vnet{i}", switch=env.switch_a)
 
     def create_data(self, env):
         return {"jail": env.jail_a.pk, "switch": env.switch_a.pk, "address": "10.1.1.2/24"}
@@ -200,7 +218,7 @@ class TestVirtualMachines(CrudTests):
     update_data = {"cpu": 2}
 
     def make(self, env, i):
-        return VirtualMachine.objects.create(host=env.host_a, name=f"vm{i + 10}")
+        return VirtualMachineFactory.create(host=env.host_a, name=f"vm{i + 10}")
 
     def create_data(self, env):
         return {"host": env.host_a.pk, "name": "guest-b", "memory": "1G"}
@@ -214,7 +232,7 @@ class TestVmNics(CrudTests):
     update_data = {"mac": "58:9c:fc:00:00:02"}
 
     def make(self, env, i):
-        return VmNic.objects.create(vm=env.vm_a, index=i, switch=env.switch_a)
+        return VmNicFactory.create(vm=env.vm_a, index=i, switch=env.switch_a)
 
     def create_data(self, env):
         return {"vm": env.vm_a.pk, "switch": env.switch_a.pk, "dhcp": True}
@@ -228,7 +246,7 @@ class TestOutboundNat(CrudTests):
     update_data = {"engine": "natd"}
 
     def make(self, env, i):
-        return OutboundNat.objects.create(host=env.host_a, interface="em0", source=f"10.{i}.0.0/24")
+        return OutboundNatFactory.create(host=env.host_a, source=f"10.{i}.0.0/24")
 
     def create_data(self, env):
         return {"host": env.host_a.pk, "interface": "em0", "source": "10.1.1.0/24"}
@@ -242,9 +260,7 @@ class TestPortRedirects(CrudTests):
     update_data = {"target_port": 8081}
 
     def make(self, env, i):
-        return PortRedirect.objects.create(
-            host=env.host_a, interface="em0", external_port=8000 + i, target_port=80, target_jail=env.jail_a
-        )
+        return PortRedirectFactory.create(host=env.host_a, external_port=8000 + i, target_jail=env.jail_a)
 
     def create_data(self, env):
         return {
@@ -264,10 +280,7 @@ class TestDhcpServices(CrudTests):
     update_data = {"lease_time": "1h"}
 
     def make(self, env, i):
-        switch = Switch.objects.create(host=env.host_a, name=f"dhcp{i}")
-        return DhcpService.objects.create(
-            host=env.host_a, switch=switch, range_start="10.9.9.10", range_end="10.9.9.20"
-        )
+        return DhcpServiceFactory.create(host=env.host_a, switch__name=f"dhcp{i}")
 
     def create_data(self, env):
         return {
@@ -286,7 +299,7 @@ class TestDhcpStaticLeases(CrudTests):
     update_data = {"hostname": "guest"}
 
     def make(self, env, i):
-        return DhcpStaticLease.objects.create(
+        return DhcpStaticLeaseFactory.create(
             service=env.dhcp_a, mac=f"58:9c:fc:00:00:{i:02x}", address=f"10.2.2.{10 + i}"
         )
 
@@ -302,7 +315,7 @@ class TestFirewallPolicies(CrudTests):
     update_data = {"antispoof": True}
 
     def make(self, env, i):
-        return FirewallPolicy.objects.create(host=Host.objects.create(design=env.design, name=f"fw{i}"))
+        return FirewallPolicyFactory.create(host__design=env.design, host__name=f"fw{i}")
 
     def create_data(self, env):
         return {"host": env.host_a.pk, "default_block": True}
@@ -316,7 +329,7 @@ class TestFirewallRules(CrudTests):
     update_data = {"comment": "ssh"}
 
     def make(self, env, i):
-        return FirewallRule.objects.create(policy=env.policy_b, index=i)
+        return FirewallRuleFactory.create(policy=env.policy_b, index=i)
 
     def create_data(self, env):
         return {"policy": env.policy_b.pk, "action": "block", "protocol": "tcp", "port": 22}
@@ -331,10 +344,7 @@ class TestCredentials(CrudTests):
     update_data = {"username": "admin"}
 
     def make(self, env, i):
-        credential = Credential(name=f"cred{i}")
-        credential.set_secret(f"secret-{i}")
-        credential.save()
-        return credential
+        return CredentialFactory.create(name=f"cred{i}", secret=f"secret-{i}")
 
     def create_data(self, env):
         return {"name": "deploy", "kind": "password", "secret": "correct horse battery staple"}
@@ -349,7 +359,7 @@ class TestManagedHosts(CrudTests):
     update_data = {"ssh_port": 2222}
 
     def make(self, env, i):
-        return ManagedHost.objects.create(
+        return ManagedHostFactory.create(
             name=f"mh{i}", management_address=f"192.0.2.{i + 1}", credential=env.credential
         )
 

@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from core.services import ObjectInUse, VersionConflict, object_create, object_delete, object_update
+from core.models import AuditEntry
+from core.services import ObjectInUse, VersionConflict, object_create, object_delete, object_update, versioned
 from inventory.models import Credential
+from tests.factories import (
+    JailNicFactory,
+    PortRedirectFactory,
+    SwitchPortFactory,
+    VlanInterfaceFactory,
+    VxlanMemberFactory,
+)
 from topology.models import FirewallPolicy, Host, Interface, JailNic, PortRedirect, Switch, SwitchPort, VxlanMember
 
 
@@ -83,7 +91,7 @@ def test_cross_object_rules(env, model, data, field):
 
 
 def test_delete_of_an_object_in_use_lists_what_uses_it(env):
-    nic = JailNic.objects.create(jail=env.jail_a, switch=env.switch_a)
+    nic = JailNicFactory.create(jail=env.jail_a, switch=env.switch_a)
     with pytest.raises(ObjectInUse) as caught:
         object_delete(instance=env.switch_a)
     assert caught.value.blockers == [nic]
@@ -91,14 +99,12 @@ def test_delete_of_an_object_in_use_lists_what_uses_it(env):
 
 
 def test_deleting_a_host_deletes_what_it_holds_even_across_protected_references(env):
-    JailNic.objects.create(jail=env.jail_a, switch=env.switch_a)
-    SwitchPort.objects.create(switch=env.switch_a, interface=env.em0_a)
-    vlan = Interface.objects.create(host=env.host_a, name="em0.101", kind="vlan", parent=env.em0_a, vlan_tag=101)
-    Interface.objects.create(host=env.host_a, name="em0.101.7", kind="vlan", parent=vlan, vlan_tag=7)
-    PortRedirect.objects.create(
-        host=env.host_a, interface="em0", external_port=80, target_port=80, target_jail=env.jail_a
-    )
-    VxlanMember.objects.create(
+    JailNicFactory.create(jail=env.jail_a, switch=env.switch_a)
+    SwitchPortFactory.create(switch=env.switch_a, interface=env.em0_a)
+    vlan = VlanInterfaceFactory.create(host=env.host_a, parent=env.em0_a, vlan_tag=101)
+    VlanInterfaceFactory.create(host=env.host_a, parent=vlan, vlan_tag=7)
+    PortRedirectFactory.create(host=env.host_a, external_port=80, target_jail=env.jail_a)
+    VxlanMemberFactory.create(
         segment=env.segment, host=env.host_a, interface_name="vxlan1", underlay_interface=env.em0_a
     )
     object_delete(instance=env.host_a, expected_version=1)
@@ -116,3 +122,10 @@ def test_unknown_field_is_a_validation_error(env):
     with pytest.raises(ValidationError) as caught:
         object_update(instance=env.switch_a, data={"colour": "red"})
     assert "colour" in caught.value.message_dict
+
+
+def test_only_versioned_objects_are_written_by_the_services():
+    host = Host(name="h")
+    assert versioned(host) is host
+    with pytest.raises(TypeError, match="AuditEntry is not a BaseModel"):
+        versioned(AuditEntry())

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from inventory.models import Credential
-from topology.models import Interface, JailNic, Switch
+from tests.factories import JailNicFactory, VlanInterfaceFactory
+from topology.models import Interface, Switch
 
 SECRET = "-----BEGIN OPENSSH PRIVATE KEY----- plaintext-marker-5f2c"
 
@@ -22,7 +23,7 @@ def test_vlan_parent_on_another_host_is_400_naming_parent(env, designer_client):
 
 
 def test_moving_a_nic_to_another_hosts_switch_is_400_and_changes_nothing(env, designer_client):
-    nic = JailNic.objects.create(jail=env.jail_a, switch=env.switch_a)
+    nic = JailNicFactory.create(jail=env.jail_a, switch=env.switch_a)
     response = designer_client.patch(f"/api/jail-nics/{nic.pk}/", {"switch": env.switch_b.pk}, format="json")
     assert response.status_code == 400
     assert "switch" in response.json()
@@ -43,7 +44,7 @@ def test_unknown_related_id_is_400(env, designer_client):
 
 
 def test_deleting_a_switch_with_nics_is_409_naming_the_nic(env, designer_client):
-    JailNic.objects.create(jail=env.jail_a, switch=env.switch_a)
+    JailNicFactory.create(jail=env.jail_a, switch=env.switch_a)
     response = designer_client.delete(f"/api/switches/{env.switch_a.pk}/")
     assert response.status_code == 409
     body = response.json()
@@ -53,8 +54,8 @@ def test_deleting_a_switch_with_nics_is_409_naming_the_nic(env, designer_client)
 
 
 def test_deleting_a_design_removes_everything_it_holds(env, designer_client):
-    JailNic.objects.create(jail=env.jail_a, switch=env.switch_a)
-    Interface.objects.create(host=env.host_a, name="em0.101", kind="vlan", parent=env.em0_a, vlan_tag=101)
+    JailNicFactory.create(jail=env.jail_a, switch=env.switch_a)
+    VlanInterfaceFactory.create(host=env.host_a, parent=env.em0_a, vlan_tag=101)
     response = designer_client.delete(f"/api/designs/{env.design.pk}/")
     assert response.status_code == 204, response.content
     assert not Switch.objects.exists()

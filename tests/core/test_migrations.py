@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from core.models import AuditEntry
 
-BEFORE_MOVE = [("topology", "0006_restrict_references"), ("core", None)]
+PREVIOUS_SCHEMA = ("topology", "0006_restrict_references")
+BEFORE_MOVE: list[tuple[str, str | None]] = [PREVIOUS_SCHEMA, ("core", None)]
 
 
 def _migrate(targets: list[tuple[str, str | None]]) -> MigrationExecutor:
@@ -23,7 +24,7 @@ def _migrate(targets: list[tuple[str, str | None]]) -> MigrationExecutor:
 @pytest.mark.django_db(transaction=True)
 def test_entries_written_before_the_move_are_core_entries_after_it():
     executor = _migrate(BEFORE_MOVE)
-    old_apps = executor.loader.project_state(BEFORE_MOVE[0]).apps
+    old_apps = executor.loader.project_state(PREVIOUS_SCHEMA).apps
     OldEntry = old_apps.get_model("topology", "AuditEntry")
     OldContentType = old_apps.get_model("contenttypes", "ContentType")
     ContentType.objects.filter(app_label="core", model="auditentry").delete()

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import DesignFactory, HostFactory, InterfaceFactory, JailFactory, JailNicFactory, SwitchFactory
 from topology.changes import services
-from topology.models import ChangeRequest, Design, Host, Interface, Jail, JailNic, Switch
+from topology.models import ChangeRequest, Design, JailNic
 
 from .conftest import in_thread, screenshot
 from .designer import fill, select
@@ -23,12 +24,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def deployed_design(author, approver, operator) -> Design:
     """jailhost-a with a VNET jail at 10.1.1.3 on switch "services", deployed once (revision 1)."""
-    design = Design.objects.create(name="shared")
-    host = Host.objects.create(design=design, name="jailhost-a", has_iocage=True)
-    Interface.objects.create(host=host, name="em0", address="192.168.0.2/24")
-    switch = Switch.objects.create(host=host, name="services", address="10.1.1.1/24")
-    jail = Jail.objects.create(host=host, name="vnetcage", type="vnet", default_router="10.1.1.1")
-    JailNic.objects.create(jail=jail, name="vnet0", switch=switch, address="10.1.1.3/24")
+    design = DesignFactory.create(name="shared")
+    host = HostFactory.create(design=design, name="jailhost-a", has_iocage=True)
+    InterfaceFactory.create(host=host, name="em0", address="192.168.0.2/24")
+    switch = SwitchFactory.create(host=host, name="services", address="10.1.1.1/24")
+    jail = JailFactory.create(host=host, name="vnetcage", type="vnet", default_router="10.1.1.1")
+    JailNicFactory.create(jail=jail, name="vnet0", switch=switch, address="10.1.1.3/24")
     deploy(design, author, approver, operator, "first deploy")
     return design
 

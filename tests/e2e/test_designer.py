@@ -8,7 +8,16 @@ import re
 
 import pytest
 
-from topology.models import Design, Host, Interface, Jail, Switch
+from tests.factories import (
+    DesignFactory,
+    HostFactory,
+    InterfaceFactory,
+    JailFactory,
+    JailNicFactory,
+    SwitchFactory,
+    VirtualMachineFactory,
+)
+from topology.models import Design, Host, Jail, Switch
 
 from .conftest import in_thread, screenshot
 from .designer import HAS_RENDER, HAS_VALIDATION, add, connect, error_findings, fill, form, select, tab
@@ -107,11 +116,11 @@ def test_new_user_builds_s6_and_s7(new_page, make_browser_user, app_url) -> None
 
 
 def create_small_design() -> Design:
-    design = Design.objects.create(name="shared")
-    host = Host.objects.create(design=design, name="jailhost-a", has_iocage=True)
-    Interface.objects.create(host=host, name="em0", address="192.168.0.2/24")
-    Switch.objects.create(host=host, name="services", address="10.1.1.1/24")
-    Jail.objects.create(host=host, name="vnetcage", type="vnet")
+    design = DesignFactory.create(name="shared")
+    host = HostFactory.create(design=design, name="jailhost-a", has_iocage=True)
+    InterfaceFactory.create(host=host, name="em0", address="192.168.0.2/24")
+    SwitchFactory.create(host=host, name="services", address="10.1.1.1/24")
+    JailFactory.create(host=host, name="vnetcage", type="vnet")
     return design
 
 
@@ -190,11 +199,11 @@ def test_delete_asks_first_and_undo_brings_it_back(new_page, make_browser_user, 
 
 
 def test_a_vm_cannot_join_another_hosts_switch(new_page, make_browser_user, app_url, small_design) -> None:
-    from topology.models import VirtualMachine, VmNic
+    from topology.models import VmNic
 
     def second_host() -> None:
-        other = Host.objects.create(design=small_design, name="jailhost-b", has_vm_bhyve=True)
-        VirtualMachine.objects.create(host=other, name="guest-b")
+        other = HostFactory.create(design=small_design, name="jailhost-b", has_vm_bhyve=True)
+        VirtualMachineFactory.create(host=other, name="guest-b")
 
     in_thread(second_host)
     make_browser_user("dana", "designer")
@@ -209,17 +218,16 @@ def test_a_vm_cannot_join_another_hosts_switch(new_page, make_browser_user, app_
 
 
 def test_large_design_opens_with_hosts_collapsed(new_page, make_browser_user, app_url, transactional_db) -> None:
-    from topology.models import JailNic
 
     def build() -> Design:
-        design = Design.objects.create(name="fleet")
+        design = DesignFactory.create(name="fleet")
         for h in range(12):
-            host = Host.objects.create(design=design, name=f"jailhost-{h:02d}", has_iocage=True)
-            Interface.objects.create(host=host, name="em0", address=f"192.168.0.{h + 10}/24")
-            switch = Switch.objects.create(host=host, name="services", address="10.1.1.1/24")
+            host = HostFactory.create(design=design, name=f"jailhost-{h:02d}", has_iocage=True)
+            InterfaceFactory.create(host=host, name="em0", address=f"192.168.0.{h + 10}/24")
+            switch = SwitchFactory.create(host=host, name="services", address="10.1.1.1/24")
             for j in range(4):
-                jail = Jail.objects.create(host=host, name=f"cage{j}", type="vnet")
-                JailNic.objects.create(jail=jail, switch=switch, address=f"10.1.1.{j + 2}/24")
+                jail = JailFactory.create(host=host, name=f"cage{j}", type="vnet")
+                JailNicFactory.create(jail=jail, switch=switch, address=f"10.1.1.{j + 2}/24")
         return design
 
     design = in_thread(build)
@@ -239,9 +247,9 @@ def test_a_vxlan_segment_stretches_across_two_hosts(new_page, make_browser_user,
     from topology.models import VxlanMember
 
     def second_host() -> None:
-        other = Host.objects.create(design=small_design, name="jailhost-b")
-        Interface.objects.create(host=other, name="igb0", address="192.168.0.3/24")
-        Switch.objects.create(host=other, name="switch111")
+        other = HostFactory.create(design=small_design, name="jailhost-b")
+        InterfaceFactory.create(host=other, name="igb0", address="192.168.0.3/24")
+        SwitchFactory.create(host=other, name="switch111")
 
     in_thread(second_host)
     make_browser_user("dana", "designer")

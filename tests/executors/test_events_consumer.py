@@ -9,6 +9,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from core.audit import change_context
+from tests.factories import DesignFactory
 from topology.models import Design
 
 
@@ -55,7 +56,7 @@ def test_anonymous_websocket_is_refused(live_events):
 def test_watcher_sees_changes_made_by_someone_else_after_they_commit(live_events, make_user):
     watcher = make_user("watcher", "viewer")
     editor = make_user("editor", "designer")
-    design = Design.objects.create(name="watched")
+    design = DesignFactory.create(name="watched")
     headers = session_headers(watcher)
 
     def edit():
@@ -88,7 +89,7 @@ def test_watcher_sees_changes_made_by_someone_else_after_they_commit(live_events
 @pytest.mark.django_db(transaction=True)
 def test_rolled_back_change_sends_nothing(live_events, make_user):
     watcher = make_user("watcher2", "viewer")
-    design = Design.objects.create(name="quiet")
+    design = DesignFactory.create(name="quiet")
     headers = session_headers(watcher)
 
     def failed_edit():

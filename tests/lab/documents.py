@@ -27,12 +27,12 @@ hosts:
         type: vnet
         manager: pot
         default_router: 10.192.0.1
-        nics: [{name: epair0b, switch: bridge0, address: 10.192.0.3/10}]
+        nics: [{name: vnet0, switch: bridge0, address: 10.192.0.3/10}]
       - name: vnetpot2
         type: vnet
         manager: pot
         default_router: 10.192.0.1
-        nics: [{name: epair1b, switch: bridge0, address: 10.192.0.4/10}]
+        nics: [{name: vnet0, switch: bridge0, address: 10.192.0.4/10}]
     nat:
       - {interface: em0, source: 10.192.0.0/10, engine: pot}
     redirects:

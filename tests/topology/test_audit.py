@@ -48,7 +48,7 @@ def test_import_records_each_created_object_with_the_user_and_source(make_user):
     assert {(e.action, e.source, e.user_name) for e in entries} == {("create", "import", "alice")}
     assert len({e.request_id for e in entries}) == 1  # one import, one request id
     nic = entries.get(object_type__model="jailnic")
-    assert nic.after["address"] == "10.1.1.2/24"
+    assert (nic.after or {})["address"] == "10.1.1.2/24"
     assert nic.before is None
 
 
@@ -62,9 +62,9 @@ def test_reimporting_the_same_document_records_nothing_and_a_change_records_befo
     design_import_document(document_text=DOC.replace("10.1.1.2/24", "10.1.1.5/24"), user=bob)
     update = AuditEntry.objects.get(action="update")
     assert update.object_id == JailNic.objects.get().pk
-    assert update.before["address"] == "10.1.1.2/24"
-    assert update.after["address"] == "10.1.1.5/24"
-    assert update.after["version"] == 2
+    assert (update.before or {})["address"] == "10.1.1.2/24"
+    assert (update.after or {})["address"] == "10.1.1.5/24"
+    assert (update.after or {})["version"] == 2
 
 
 def test_objects_removed_by_an_import_are_recorded_as_deleted(make_user):
@@ -73,7 +73,7 @@ def test_objects_removed_by_an_import_are_recorded_as_deleted(make_user):
     deleted = {e.object_type.model for e in AuditEntry.objects.filter(action="delete")}
     assert deleted == {"jail", "jailnic"}
     jail = AuditEntry.objects.get(action="delete", object_type__model="jail")
-    assert jail.before["name"] == "vnetcage"
+    assert (jail.before or {})["name"] == "vnetcage"
     assert jail.design_name == "audited"
 
 
@@ -109,7 +109,7 @@ def test_secrets_are_redacted_in_audit_entries():
     cred.set_secret("-----BEGIN OPENSSH PRIVATE KEY----- super secret")
     cred.save()
     entry = AuditEntry.objects.get(object_type__model="credential")
-    assert entry.after["encrypted_secret"] == "********"
+    assert (entry.after or {})["encrypted_secret"] == "********"
     assert "super secret" not in str(entry.after)
     assert bytes(cred.encrypted_secret) not in str(entry.after).encode()
 
@@ -123,8 +123,7 @@ def test_audit_entries_cannot_be_changed_or_deleted():
         entry.delete()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only trigger exists on PostgreSQL only")
-def test_database_refuses_update_and_delete_of_audit_entries_on_postgresql():
+def test_database_refuses_update_and_delete_of_audit_entries():
     Design.objects.create(name="y")
     for sql in ("UPDATE topology_auditentry SET user_name = 'mallory'", "DELETE FROM topology_auditentry"):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
@@ -151,6 +150,6 @@ def test_admin_shows_history_but_cannot_change_it(make_user, client):
     listing = client.get("/admin/core/auditentry/")
     assert listing.status_code == 200
     assert b"seen" in listing.content
-    entry = AuditEntry.objects.filter(object_type__model="design").first()
+    entry = AuditEntry.objects.filter(object_type__model="design").latest("time", "id")
     assert client.post(f"/admin/core/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()

@@ -125,9 +125,22 @@ def test_frontend_field_list_carries_the_model_validators() -> None:
 
     kinds = generated_kinds()
     nic = {f["name"]: f for f in kinds["jail-nic"]["fields"]}
-    assert nic["name"]["patterns"] == [{"regex": "^vnet[0-9]+$", "message": "vnet0, vnet1 ..."}]
+    assert nic["name"]["patterns"] == [{"regex": "^(?:vnet[0-9]{1,4})$", "message": "vnet0, vnet1 ..."}]
     assert nic["switch"] == {**nic["switch"], "type": "ref", "refKind": "switch", "required": True}
     assert nic["mtu"]["min"] == 576 and nic["mtu"]["max"] == 65535
     assert nic["mac"]["formats"] == ["mac"]
     assert "jail" not in nic, "owners are set by where an object is drawn"
     assert kinds["jail-nic"]["ownerKinds"] == {"jail": "jail"}
+
+
+@pytest.mark.parametrize("kind", DECLARATIONS, ids=lambda k: k.name)
+def test_document_enumerations_are_the_model_choices(kind) -> None:
+    from topology.design_io import _ENUMS
+
+    for attr in kind.snapshot_fields:
+        mapping = kind.mapping(attr)
+        if not isinstance(mapping, Column) or attr == "id":
+            continue
+        choices = kind.model._meta.get_field(mapping.model_field).choices
+        if choices:
+            assert _ENUMS.get((kind.snapshot, attr)) == tuple(value for value, _ in choices), f"{kind.name}.{attr}"

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("topology", "0007_auditentry_to_core")]
-AFTER = [("topology", "0008_design_default_release")]
+BEFORE = [("topology", "0011_merge_20261129_1840")]
+AFTER = [("topology", "0012_design_default_release")]
 
 
 def _migrate(targets):  # type: ignore[no-untyped-def]

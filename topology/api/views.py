@@ -15,7 +15,12 @@ from rest_framework.response import Response
 
 from core.api.serializers import DetailSerializer
 from core.api.viewsets import JailnetModelViewSet
-from topology.design_io import DocumentError, dump_document, load_document
+from topology.design_io import (
+    DocumentError,
+    dump_document,
+    load_document,
+    snapshot_from_document,
+)
 from topology.layout import document_with_layout
 from topology.models import (
     Design,
@@ -38,9 +43,15 @@ from topology.models import (
     VxlanMember,
     VxlanSegment,
 )
-from topology.render.freebsd import render_design, render_host
+from topology.render.freebsd import UnsafeValueError, render_design, render_host
 from topology.selectors import design_snapshot
-from topology.services.designs import design_clone, design_create, design_import_document, design_import_preview
+from topology.services.designs import (
+    design_clone,
+    design_create,
+    design_import_preview,
+    design_import_with_layout,
+    split_layout,
+)
 from topology.snapshot import DesignSnapshot
 from topology.validation import RULES, validate
 
@@ -269,19 +280,24 @@ class DesignViewSet(JailnetModelViewSet):
     @extend_schema(
         summary="Render a design per host",
         parameters=[RENDER_HOST_PARAMETER],
-        responses={200: s.RenderedHostSerializer(many=True), 403: DetailSerializer, 404: DetailSerializer},
+        responses={
+            200: s.RenderedHostSerializer(many=True),
+            400: OpenApiResponse(DetailSerializer, description="A value the renderer refuses to write (see JN117)"),
+            403: DetailSerializer,
+            404: DetailSerializer,
+        },
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def render(self, request: Request, pk: str | None = None) -> Response:
         """The FreeBSD configuration of every host (or of ``?host=``): operator script and managed files."""
         snapshot = _snapshot(self.get_object())
         host_name = request.query_params.get("host")
-        if host_name:
-            if snapshot.host(host_name) is None:
-                raise exceptions.NotFound(f"The design has no host named '{host_name}'.")
-            configs = [render_host(snapshot, host_name)]
-        else:
-            configs = list(render_design(snapshot).values())
+        if host_name and snapshot.host(host_name) is None:
+            raise exceptions.NotFound(f"The design has no host named '{host_name}'.")
+        try:
+            configs = [render_host(snapshot, host_name)] if host_name else list(render_design(snapshot).values())
+        except UnsafeValueError as exc:  # a value stored before the allow-lists existed; JN117 says where
+            raise exceptions.ValidationError({"detail": str(exc)}) from exc
         return Response(s.RenderedHostSerializer(configs, many=True).data)
 
     @extend_schema(
@@ -342,18 +358,17 @@ class DesignViewSet(JailnetModelViewSet):
         """Create or update a design from a YAML document (matched by the document's name)."""
         payload = s.DesignImportRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        existed_before = False
+        # Parsed once: a large document costs seconds of YAML parsing.
         try:
-            name = load_document(payload.validated_data["document"]).get("name")
-            existed_before = isinstance(name, str) and Design.objects.filter(name=name).exists()
-        except DocumentError:
-            pass  # the import reports the problem
-        try:
-            design, changed = design_import_document(
-                document_text=payload.validated_data["document"], user=request.user
-            )
+            doc = load_document(payload.validated_data["document"])
+            layout = split_layout(doc)
+            snapshot = snapshot_from_document(doc)
         except DocumentError as exc:
-            raise exceptions.ValidationError({"document": exc.errors}) from exc
+            raise exceptions.ValidationError(
+                {**exc.fields, **({"document": exc.errors} if exc.errors else {})}
+            ) from exc
+        existed_before = Design.objects.filter(name=snapshot.name).exists()
+        design, changed = design_import_with_layout(snapshot=snapshot, layout=layout, user=request.user)
         design = self.get_queryset().get(pk=design.pk)
         design.changed = changed
         data = s.DesignImportResultSerializer(design, context=self.get_serializer_context()).data

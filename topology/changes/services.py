@@ -2,8 +2,11 @@
 
 Every transition takes a row lock on the change request (``select_for_update``) and checks its rules
 inside the same transaction, so two approvers at once never count wrong and two deploys of one
-request never start. Rule violations raise :class:`ChangeRequestConflict` (HTTP 409) or
-``PermissionDenied`` (HTTP 403) with a message that says what to do.
+request never start. Every action (create, refresh, submit, review, comment, approvals voided by an
+edit, deploy start and finish) is also in the audit history, written in the same transaction: the
+request, approval or comment as it was before and after (``_audit``). Rule violations raise
+:class:`ChangeRequestConflict` (HTTP 409) or ``PermissionDenied`` (HTTP 403) with a message that says
+what to do.
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 
+from core.audit import record_operation, serialize_for_audit
 from project.roles import user_can
 from topology.events import publish_on_commit, user_group
+from topology.locking import lock_designs
 from topology.models import (
     OPEN_STATES,
     Approval,
@@ -30,7 +35,7 @@ from topology.models import (
     Revision,
     RevisionHost,
 )
-from topology.selectors import design_snapshot
+from topology.selectors import design_contributor_ids, design_snapshot
 
 from .freeze import content_hash, freeze_document, freeze_hosts
 
@@ -39,6 +44,20 @@ State = ChangeRequestState
 
 class ChangeRequestConflict(Exception):
     """A transition that the request's current state or freshness does not allow."""
+
+
+# Bulky derived fields of a request, kept out of its audit entries (they are on the request itself).
+_AUDIT_OMITTED = ("document", "validation")
+
+
+def _snapshot(obj: Any) -> dict[str, Any]:
+    """What an audit entry records of a request, approval or comment before an action."""
+    return {k: v for k, v in serialize_for_audit(obj).items() if k not in _AUDIT_OMITTED}
+
+
+def _audit(obj: Any, before: dict[str, Any] | None) -> None:
+    """Record the action on ``obj`` (before: its :func:`_snapshot` beforehand; None: it was created)."""
+    record_operation(obj, before, omit=_AUDIT_OMITTED)
 
 
 def _require(user: Any, action: str, what: str) -> None:
@@ -83,6 +102,9 @@ def notify_state_change(cr: ChangeRequest, from_state: str, user: Any) -> None:
 
 
 def _locked(cr: ChangeRequest) -> ChangeRequest:
+    """The request's row, locked, after its design's row (lock order: design, then request; see
+    docs/change-requests.md): a transition that depends on the design's content serializes with edits."""
+    lock_designs([cr.design_id])
     return ChangeRequest.objects.select_for_update().get(pk=cr.pk)
 
 
@@ -97,9 +119,24 @@ def _deployed_hosts(revision: Revision | None) -> dict[str, dict[str, Any]]:
     return {h.host_name: {"script": h.script, "files": h.files} for h in revision.hosts.all()}
 
 
+def _contributions_since(revision: Revision | None) -> Any:
+    """When the content of the last deployed revision was fixed: its request's move to ``deploying``
+    (the design was checked equal to the frozen content then, under the design's lock); None: never deployed.
+    """
+    if revision is None:
+        return None
+    started = (
+        ChangeRequestTransition.objects.filter(change_request_id=revision.change_request_id, to_state=State.DEPLOYING)
+        .order_by("-time")
+        .values_list("time", flat=True)
+        .first()
+    )
+    return started or revision.created
+
+
 def _freeze_into(cr: ChangeRequest) -> None:
     """Snapshot the design now, validate and render it, diff against the base revision; store all of it."""
-    from topology.render.freebsd import render_design
+    from topology.render.freebsd import UnsafeValueError, render_design
     from topology.validation import validate
 
     snapshot = design_snapshot(design=cr.design)
@@ -111,10 +148,17 @@ def _freeze_into(cr: ChangeRequest) -> None:
     cr.base_revision = latest_revision(cr.design)
     cr.required_approvals = cr.design.required_approvals
     cr.stale = False
-    frozen = freeze_hosts(render_design(snapshot), _deployed_hosts(cr.base_revision))
+    try:
+        rendered = render_design(snapshot)
+    except UnsafeValueError as exc:  # a value stored before the allow-lists existed; JN117 says where
+        raise ValidationError({"design": [f"cannot be rendered: {exc}"]}) from exc
+    frozen = freeze_hosts(rendered, _deployed_hosts(cr.base_revision))
     if cr.pk is not None:
         ChangeRequestHost.objects.filter(change_request=cr).delete()
     cr.save()
+    cr.contributors.set(
+        design_contributor_ids(design_id=cr.design_id, since=_contributions_since(cr.base_revision)), clear=True
+    )
     ChangeRequestHost.objects.bulk_create(
         [
             ChangeRequestHost(
@@ -137,6 +181,7 @@ def change_request_create(*, design: Design, user: Any, title: str, description:
     ChangeRequestTransition.objects.create(
         change_request=cr, from_state="", to_state=State.DRAFT, user=user, user_name=user.get_username()
     )
+    _audit(cr, None)
     return cr
 
 
@@ -147,11 +192,23 @@ def change_request_refresh(*, change_request: ChangeRequest, user: Any) -> Chang
     _require(user, "edit_design", "designer")
     if cr.state not in (State.DRAFT, State.SUBMITTED, State.CHANGES_REQUESTED, State.APPROVED):
         raise ChangeRequestConflict(f"a {cr.get_state_display().lower()} request cannot be refreshed")
+    before = _snapshot(cr)
     _freeze_into(cr)
-    cr.approvals.filter(voided=False).update(voided=True)
+    _void_approvals(Approval.objects.filter(change_request=cr, voided=False))
     if cr.state != State.DRAFT:
         _transition(cr, State.DRAFT, user, "refreshed from the current design")
+    # A refresh with nothing new still belongs in the history: the request was looked at and re-frozen.
+    record_operation(cr, None if before == _snapshot(cr) else before, omit=_AUDIT_OMITTED)
     return cr
+
+
+def _void_approvals(approvals: Any) -> None:
+    """Void live approvals, each with its own audit entry."""
+    for approval in approvals.select_for_update():
+        before = _snapshot(approval)
+        approval.voided = True
+        approval.save(update_fields=["voided"])
+        _audit(approval, before)
 
 
 @transaction.atomic
@@ -163,7 +220,9 @@ def change_request_submit(*, change_request: ChangeRequest, user: Any, reason: s
         raise ChangeRequestConflict(f"a {cr.get_state_display().lower()} request cannot be submitted")
     if cr.stale:
         raise ChangeRequestConflict("the design changed since this request was frozen: refresh it first")
+    before = _snapshot(cr)
     _transition(cr, State.SUBMITTED, user, reason)
+    _audit(cr, before)
     return cr
 
 
@@ -173,13 +232,19 @@ def change_request_review(
 ) -> ChangeRequest:
     """Record an approver's decision; enough approvals make the request approved.
 
-    The author never reviews their own request; a stale request or one whose design has errors
+    The author never reviews their own request; nobody who changed the frozen content (a contributor
+    since the last deployed revision) approves it; a stale request or one whose design has errors
     cannot be approved; a reviewer approves once.
     """
     cr = _locked(change_request)
     _require(user, "approve", "approver")
     if cr.author_id == user.pk:
         raise PermissionDenied("you cannot review your own change request: another approver must")
+    if decision == ReviewDecision.APPROVE and cr.contributors.filter(pk=user.pk).exists():
+        raise PermissionDenied(
+            "you changed this design since its last deployment, so this request includes your own changes: "
+            "an approver who did not change it must approve"
+        )
     if cr.state != State.SUBMITTED:
         raise ChangeRequestConflict(
             f"only submitted requests can be reviewed; this one is {cr.get_state_display().lower()}"
@@ -193,7 +258,8 @@ def change_request_review(
             raise ChangeRequestConflict(f"the design has {cr.error_count} validation error(s): it cannot be approved")
         if cr.approvals.filter(user=user, voided=False, decision=ReviewDecision.APPROVE).exists():
             raise ChangeRequestConflict("you already approved this request")
-    Approval.objects.create(change_request=cr, user=user, decision=decision, comment=comment)
+    before = _snapshot(cr)
+    _audit(Approval.objects.create(change_request=cr, user=user, decision=decision, comment=comment), None)
     if decision == ReviewDecision.APPROVE:
         live = cr.approvals.filter(voided=False, decision=ReviewDecision.APPROVE).count()
         if live >= cr.required_approvals:
@@ -202,6 +268,7 @@ def change_request_review(
         _transition(cr, State.CHANGES_REQUESTED, user, comment)
     else:
         _transition(cr, State.REJECTED, user, comment)
+    _audit(cr, before)
     return cr
 
 
@@ -215,9 +282,11 @@ def change_request_comment(
         raise ChangeRequestConflict("a comment needs some text")
     if host_name and not change_request.hosts.filter(host_name=host_name).exists():
         raise ChangeRequestConflict(f"this request has no host '{host_name}'")
-    return ChangeRequestComment.objects.create(
+    comment = ChangeRequestComment.objects.create(
         change_request=change_request, user=user, body=body, host_name=host_name, line=line
     )
+    _audit(comment, None)
+    return comment
 
 
 @transaction.atomic
@@ -240,18 +309,22 @@ def deployment_start(*, change_request: ChangeRequest, user: Any) -> ChangeReque
     latest = latest_revision(cr.design)
     if (latest.pk if latest else None) != cr.base_revision_id:
         raise ChangeRequestConflict("another change was deployed since this request was frozen: refresh it")
+    before = _snapshot(cr)
     _transition(cr, State.DEPLOYING, user)
+    _audit(cr, before)
     return cr
 
 
 @transaction.atomic
 def deployment_finish(*, change_request: ChangeRequest, user: Any, outcome: str, reason: str = "") -> ChangeRequest:
-    """Record how a deployment ended: ``deployed`` (a new revision), ``failed`` or ``rolled_back``."""
+    """Record how a deployment ended: ``deployed`` (a new revision), ``partly_deployed`` (some hosts have it, no
+    revision: the design is not deployed as a whole), ``failed`` or ``rolled_back``."""
     cr = _locked(change_request)
     if cr.state != State.DEPLOYING:
         raise ChangeRequestConflict(f"this request is not deploying; it is {cr.get_state_display().lower()}")
-    if outcome not in (State.DEPLOYED, State.FAILED, State.ROLLED_BACK):
+    if outcome not in (State.DEPLOYED, State.PARTLY_DEPLOYED, State.FAILED, State.ROLLED_BACK):
         raise ChangeRequestConflict(f"unknown outcome '{outcome}'")
+    before = _snapshot(cr)
     if outcome == State.DEPLOYED:
         number = (Revision.objects.filter(design=cr.design).aggregate(n=Max("number"))["n"] or 0) + 1
         revision = Revision.objects.create(
@@ -267,6 +340,7 @@ def deployment_finish(*, change_request: ChangeRequest, user: Any, outcome: str,
             batch_size=500,
         )
     _transition(cr, outcome, user, reason)
+    _audit(cr, before)
     return cr
 
 
@@ -279,17 +353,22 @@ def design_changed(design_id: int) -> None:
     ids = list(open_requests.values_list("pk", flat=True))
     if not ids:
         return
-    ChangeRequest.objects.filter(pk__in=ids).update(stale=True)
-    Approval.objects.filter(change_request_id__in=ids, voided=False).update(voided=True)
-    # An approved request whose approvals were voided is waiting for review again.
-    for cr in ChangeRequest.objects.filter(pk__in=ids, state=State.APPROVED):
-        ChangeRequestTransition.objects.create(
-            change_request=cr, from_state=cr.state, to_state=State.SUBMITTED,
-            reason="the design changed after approval: approvals voided",
-        )  # fmt: skip
-        cr.state = State.SUBMITTED
-        cr.version += 1
-        cr.save(update_fields=["state", "version", "last_updated"])
+    for cr in ChangeRequest.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+        before = _snapshot(cr)
+        cr.stale = True
+        fields = ["stale", "last_updated"]
+        if cr.state == State.APPROVED:
+            # An approved request whose approvals were voided is waiting for review again.
+            ChangeRequestTransition.objects.create(
+                change_request=cr, from_state=cr.state, to_state=State.SUBMITTED,
+                reason="the design changed after approval: approvals voided",
+            )  # fmt: skip
+            cr.state = State.SUBMITTED
+            cr.version += 1
+            fields += ["state", "version"]
+        cr.save(update_fields=fields)
+        _void_approvals(Approval.objects.filter(change_request=cr, voided=False))
+        _audit(cr, before)
 
 
 @transaction.atomic

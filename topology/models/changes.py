@@ -16,6 +16,7 @@ class ChangeRequestState(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     DEPLOYING = "deploying", "Deploying"
     DEPLOYED = "deployed", "Deployed"
+    PARTLY_DEPLOYED = "partly_deployed", "Partly deployed"
     FAILED = "failed", "Failed"
     ROLLED_BACK = "rolled_back", "Rolled back"
 
@@ -34,7 +35,13 @@ class ReviewDecision(models.TextChoices):
 class Revision(models.Model):
     """A deployed snapshot of a design: revision 1, 2, ... of that design. Never changed once written."""
 
-    design = models.ForeignKey("topology.Design", on_delete=models.CASCADE, related_name="revisions")
+    in_use_hint = (
+        "Change requests and deployed revisions are the design's history and are kept: a design that has "
+        "them cannot be deleted (reject the requests still open; the history stays)."
+    )
+
+    # PROTECT: deployed revisions are history; a design that has them is not deleted.
+    design = models.ForeignKey("topology.Design", on_delete=models.PROTECT, related_name="revisions")
     number = models.PositiveIntegerField()
     document = models.TextField(help_text="The design document (YAML) as deployed")
     content_hash = models.CharField(max_length=64)
@@ -58,10 +65,15 @@ class ChangeRequest(BaseModel):
     """A proposed change of a design, frozen for review: snapshot, validation, per-host output and diff.
 
     ``stale`` is set when the design is edited after the snapshot was taken; a stale request cannot be
-    approved or deployed until it is refreshed (which voids its approvals).
+    approved or deployed until it is refreshed (which voids its approvals). ``contributors`` are frozen
+    with the content: four eyes means nobody approves content that includes a change of their own.
     """
 
-    design = models.ForeignKey("topology.Design", on_delete=models.CASCADE, related_name="change_requests")
+    in_use_hint = Revision.in_use_hint
+
+    # PROTECT: change requests, their approvals and transitions are history (an approval record once vanished
+    # with its design); deleting a design that has any is refused, open or closed.
+    design = models.ForeignKey("topology.Design", on_delete=models.PROTECT, related_name="change_requests")
     number = models.PositiveIntegerField(help_text="Per-design sequence number")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -78,6 +90,11 @@ class ChangeRequest(BaseModel):
     error_count = models.PositiveIntegerField(default=0)
     warning_count = models.PositiveIntegerField(default=0)
     validation = models.JSONField(default=dict, help_text="Frozen validation report (derived, read-only)")
+    contributors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+",
+        help_text="Everyone who changed the design's content since its last deployed revision, up to the freeze "
+        "(derived from the audit history). None of them may approve the request.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-created", "-id"]

@@ -6,7 +6,8 @@ from django.db import models
 from core.models.base import BaseModel
 
 from ..choices import FirewallEngine, IpfwType, RuleAction, RuleDirection, RuleProtocol
-from ..fields import PfNetworkField
+from ..fields import PfNetworkField, validate_ifname
+from ..validators import validate_rule_comment
 
 
 class FirewallPolicy(BaseModel):
@@ -46,14 +47,14 @@ class FirewallRule(BaseModel):
     action = models.CharField(max_length=8, choices=RuleAction.choices, default=RuleAction.PASS)
     direction = models.CharField(max_length=4, choices=RuleDirection.choices, default=RuleDirection.ANY)
     quick = models.BooleanField(default=False)
-    interface = models.CharField(max_length=32, blank=True)
+    interface = models.CharField(max_length=32, blank=True, validators=[validate_ifname])
     protocol = models.CharField(max_length=8, choices=RuleProtocol.choices, default=RuleProtocol.ANY)
     source = PfNetworkField(blank=True, default="", help_text="Network, optionally negated: !192.168.0.2")
     destination = PfNetworkField(blank=True, default="", help_text="Network, optionally negated: !192.168.0.2")
     port = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(65535)]
     )
-    comment = models.CharField(max_length=200, blank=True)
+    comment = models.CharField(max_length=200, blank=True, validators=[validate_rule_comment])
 
     class Meta:
         ordering = ["policy_id", "index", "id"]

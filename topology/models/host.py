@@ -1,14 +1,22 @@
 """Hosts (jailhosts and gateways), their interfaces and static routes."""
 
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from core.models.base import BaseModel, CanvasPlacedModel
 
 from ..choices import HostRole, InterfaceKind
-from ..fields import InterfaceNameField, IPv4AddressField, IPv4InterfaceField, IPv4NetworkField
+from ..fields import InterfaceNameField, IPv4AddressField, IPv4InterfaceField, IPv4NetworkField, validate_ifname
+from ..validators import (
+    validate_description,
+    validate_host_name,
+    validate_release,
+    validate_route_name,
+    validate_vm_dir,
+    validate_zfs_pool,
+)
 
-hostname_validator = RegexValidator(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$", "Use a host name like jailhost-a.")
+hostname_validator = validate_host_name
 
 
 class Host(CanvasPlacedModel):
@@ -17,15 +25,21 @@ class Host(CanvasPlacedModel):
     design = models.ForeignKey("topology.Design", on_delete=models.CASCADE, related_name="hosts")
     name = models.CharField(max_length=63, validators=[hostname_validator])
     role = models.CharField(max_length=16, choices=HostRole.choices, default=HostRole.JAILHOST)
-    release = models.CharField(max_length=32, blank=True, default="", help_text="Blank: the design's default release")
+    release = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        validators=[validate_release],
+        help_text="Blank: the design's default release",
+    )
     has_iocage = models.BooleanField(default=False, help_text="sysutils/iocage is installed")
     has_pot = models.BooleanField(default=False, help_text="sysutils/pot is installed")
     has_vm_bhyve = models.BooleanField(default=False, help_text="sysutils/vm-bhyve is installed")
     has_dnsmasq = models.BooleanField(default=False, help_text="dns/dnsmasq is installed")
     default_router = IPv4AddressField(blank=True, default="")
     gateway_enable = models.BooleanField(default=False, help_text="Forward IPv4 packets (gateway_enable)")
-    zfs_pool = models.CharField(max_length=64, default="zroot")
-    vm_dir = models.CharField(max_length=128, default="zfs:zroot/vms")
+    zfs_pool = models.CharField(max_length=64, default="zroot", validators=[validate_zfs_pool])
+    vm_dir = models.CharField(max_length=128, default="zfs:zroot/vms", validators=[validate_vm_dir])
     managed_host = models.ForeignKey(
         "inventory.ManagedHost", null=True, blank=True, on_delete=models.SET_NULL, related_name="design_hosts"
     )
@@ -59,7 +73,7 @@ class Interface(BaseModel):
     vlan_tag = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(4094)]
     )
-    description = models.CharField(max_length=200, blank=True)
+    description = models.CharField(max_length=200, blank=True, validators=[validate_description])
 
     class Meta:
         ordering = ["host_id", "name"]
@@ -73,10 +87,10 @@ class StaticRoute(BaseModel):
     """An rc.conf static route, to a gateway address or out of an interface."""
 
     host = models.ForeignKey(Host, on_delete=models.CASCADE, related_name="static_routes")
-    name = models.CharField(max_length=32, validators=[RegexValidator(r"^[A-Za-z0-9_]+$", "Letters, digits, '_'.")])
+    name = models.CharField(max_length=32, validators=[validate_route_name])
     destination = IPv4NetworkField()
     gateway = IPv4AddressField(blank=True, default="")
-    interface = models.CharField(max_length=32, blank=True)
+    interface = models.CharField(max_length=32, blank=True, validators=[validate_ifname])
 
     class Meta:
         ordering = ["host_id", "name"]

@@ -1,14 +1,15 @@
 """Jails: plain (addresses on host interfaces, or inherit) and VNET (NICs on switches)."""
 
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from core.models.base import BaseModel, CanvasPlacedModel
 
 from ..choices import JailManager, JailType
-from ..fields import IPv4AddressField, IPv4InterfaceField, MacAddressField
+from ..fields import IPv4AddressField, IPv4InterfaceField, MacAddressField, validate_ifname
+from ..validators import validate_jail_name, validate_jail_nic_name, validate_release
 
-jail_name_validator = RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", "Letters, digits, '_' and '-'.")
+jail_name_validator = validate_jail_name
 
 
 class Jail(CanvasPlacedModel):
@@ -18,7 +19,9 @@ class Jail(CanvasPlacedModel):
     name = models.CharField(max_length=64, validators=[jail_name_validator])
     type = models.CharField(max_length=8, choices=JailType.choices, default=JailType.PLAIN)
     manager = models.CharField(max_length=16, choices=JailManager.choices, default=JailManager.IOCAGE)
-    release = models.CharField(max_length=32, blank=True, default="", help_text="Blank: the host's release")
+    release = models.CharField(
+        max_length=32, blank=True, default="", validators=[validate_release], help_text="Blank: the host's release"
+    )
     boot = models.BooleanField(default=False, help_text="Start at boot")
     inherit = models.BooleanField(default=False, help_text="Plain jail sharing every host address (ip4=inherit)")
     default_router = IPv4AddressField(blank=True, default="")
@@ -38,7 +41,7 @@ class JailAddress(BaseModel):
 
     jail = models.ForeignKey(Jail, on_delete=models.CASCADE, related_name="addresses")
     index = models.PositiveSmallIntegerField(default=0)
-    interface_name = models.CharField(max_length=32, blank=True)
+    interface_name = models.CharField(max_length=32, blank=True, validators=[validate_ifname])
     address = IPv4InterfaceField()
 
     class Meta:
@@ -52,9 +55,7 @@ class JailNic(BaseModel):
     """A VNET jail NIC: an epair whose host side joins ``switch``."""
 
     jail = models.ForeignKey(Jail, on_delete=models.CASCADE, related_name="nics")
-    name = models.CharField(
-        max_length=15, default="vnet0", validators=[RegexValidator(r"^vnet[0-9]+$", "vnet0, vnet1 ...")]
-    )
+    name = models.CharField(max_length=15, default="vnet0", validators=[validate_jail_nic_name])
     switch = models.ForeignKey("topology.Switch", on_delete=models.RESTRICT, related_name="jail_nics")
     address = IPv4InterfaceField(blank=True, default="")
     dhcp = models.BooleanField(default=False)

@@ -6,7 +6,8 @@ from django.db import models
 from core.models.base import BaseModel
 
 from ..choices import NatEngine, Protocol
-from ..fields import IPv4AddressField, IPv4NetworkField, MacAddressField
+from ..fields import IPv4AddressField, IPv4NetworkField, MacAddressField, validate_ifname
+from ..validators import validate_dns_name, validate_lease_time
 
 port_validators = [MinValueValidator(1), MaxValueValidator(65535)]
 
@@ -15,7 +16,7 @@ class OutboundNat(BaseModel):
     """Outbound NAT of a source network behind an interface's address."""
 
     host = models.ForeignKey("topology.Host", on_delete=models.CASCADE, related_name="nat_rules")
-    interface = models.CharField(max_length=32)
+    interface = models.CharField(max_length=32, validators=[validate_ifname])
     source = IPv4NetworkField(blank=True, default="")
     engine = models.CharField(max_length=8, choices=NatEngine.choices, default=NatEngine.PF)
 
@@ -31,7 +32,7 @@ class PortRedirect(BaseModel):
     """Inbound redirect (DNAT) of an external port to a jail, VM or address."""
 
     host = models.ForeignKey("topology.Host", on_delete=models.CASCADE, related_name="port_redirects")
-    interface = models.CharField(max_length=32)
+    interface = models.CharField(max_length=32, validators=[validate_ifname])
     protocol = models.CharField(max_length=4, choices=Protocol.choices, default=Protocol.TCP)
     external_port = models.PositiveIntegerField(validators=port_validators)
     target_port = models.PositiveIntegerField(validators=port_validators)
@@ -57,7 +58,7 @@ class DhcpService(BaseModel):
     switch = models.OneToOneField("topology.Switch", on_delete=models.RESTRICT, related_name="dhcp_service")
     range_start = IPv4AddressField()
     range_end = IPv4AddressField()
-    lease_time = models.CharField(max_length=16, default="12h")
+    lease_time = models.CharField(max_length=16, default="12h", validators=[validate_lease_time])
 
     class Meta:
         ordering = ["host_id", "switch__name"]
@@ -73,7 +74,7 @@ class DhcpStaticLease(BaseModel):
     service = models.ForeignKey(DhcpService, on_delete=models.CASCADE, related_name="static_leases")
     mac = MacAddressField()
     address = IPv4AddressField()
-    hostname = models.CharField(max_length=63, blank=True)
+    hostname = models.CharField(max_length=253, blank=True, validators=[validate_dns_name])
 
     class Meta:
         ordering = ["service_id", "mac"]

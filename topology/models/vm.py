@@ -1,29 +1,24 @@
 """bhyve virtual machines managed by vm-bhyve, and their NICs."""
 
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from core.models.base import BaseModel, CanvasPlacedModel
 
 from ..fields import IPv4AddressField, IPv4InterfaceField, MacAddressField
+from ..validators import validate_guest, validate_iso, validate_size, validate_vm_name
 
 
 class VirtualMachine(CanvasPlacedModel):
     """A bhyve guest on a host, created with vm-bhyve."""
 
     host = models.ForeignKey("topology.Host", on_delete=models.CASCADE, related_name="vms")
-    name = models.CharField(
-        max_length=64, validators=[RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", "Letters, digits, '_', '-'.")]
-    )
-    guest = models.CharField(max_length=32, default="freebsd")
+    name = models.CharField(max_length=64, validators=[validate_vm_name])
+    guest = models.CharField(max_length=32, default="freebsd", validators=[validate_guest])
     cpu = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(256)])
-    memory = models.CharField(
-        max_length=16, default="512M", validators=[RegexValidator(r"^[0-9]+[KMGT]?$", "e.g. 512M, 2G")]
-    )
-    disk_size = models.CharField(
-        max_length=16, default="20G", validators=[RegexValidator(r"^[0-9]+[KMGT]?$", "e.g. 20G")]
-    )
-    iso = models.CharField(max_length=200, blank=True)
+    memory = models.CharField(max_length=16, default="512M", validators=[validate_size])
+    disk_size = models.CharField(max_length=16, default="20G", validators=[validate_size])
+    iso = models.CharField(max_length=200, blank=True, validators=[validate_iso])
     boot = models.BooleanField(default=False, help_text="Start at boot (vm_list)")
     default_router = IPv4AddressField(blank=True, default="")
 

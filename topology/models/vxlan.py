@@ -7,6 +7,7 @@ from core.models.base import BaseModel, CanvasPlacedModel
 
 from ..choices import VxlanMode
 from ..fields import InterfaceNameField, IPv4AddressField, IPv4InterfaceField, IPv4NetworkField
+from ..validators import validate_segment_name
 
 
 class VxlanSegment(CanvasPlacedModel):
@@ -17,7 +18,7 @@ class VxlanSegment(CanvasPlacedModel):
     """
 
     design = models.ForeignKey("topology.Design", on_delete=models.CASCADE, related_name="vxlan_segments")
-    name = models.CharField(max_length=64)
+    name = models.CharField(max_length=64, validators=[validate_segment_name])
     vni = models.PositiveIntegerField()
     subnet = IPv4NetworkField(blank=True, default="")
     mtu = models.PositiveIntegerField(default=1450, validators=[MinValueValidator(576), MaxValueValidator(65535)])

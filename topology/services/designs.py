@@ -23,7 +23,7 @@ from django.utils import timezone
 from core.audit import audit_bulk, change_context, current_change_context, serialize_for_audit
 from core.audit_references import audit_reference_names
 from core.models import AuditAction, AuditEntry, ChangeSource
-from core.services import object_create
+from core.services import object_create, object_delete
 
 from .. import models as m
 from .. import snapshot as s
@@ -50,14 +50,28 @@ def design_import_document(*, document_text: str, user: Any = None) -> tuple[m.D
     """
     try:
         doc = load_document(document_text)
-        layout = doc.pop("layout", None)
-        errors = layout_errors(layout)
-        if errors:
-            raise DocumentError(errors)
+        layout = split_layout(doc)
         snap = snapshot_from_document(doc)
     except DocumentError as exc:
-        raise ValidationError({"document": exc.errors}) from exc
-    design, changed = design_import_snapshot(snapshot=snap, user=user)
+        raise ValidationError({**exc.fields, **({"document": exc.errors} if exc.errors else {})}) from exc
+    return design_import_with_layout(snapshot=snap, layout=layout, user=user)
+
+
+def split_layout(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """Take the optional ``layout`` section out of a parsed document (DocumentError when it is malformed)."""
+    layout = doc.pop("layout", None)
+    errors = layout_errors(layout)
+    if errors:
+        raise DocumentError(errors)
+    return layout
+
+
+@transaction.atomic
+def design_import_with_layout(
+    *, snapshot: s.DesignSnapshot, layout: dict[str, Any] | None, user: Any = None
+) -> tuple[m.Design, bool]:
+    """Import ``snapshot`` and place its nodes where ``layout`` says; the design and whether its content changed."""
+    design, changed = design_import_snapshot(snapshot=snapshot, user=user)
     if layout:
         apply_layout(design=design, layout=layout)
     return design, changed
@@ -162,9 +176,12 @@ def _import_snapshot(snapshot: s.DesignSnapshot) -> tuple[m.Design, bool]:
 
 @transaction.atomic
 def design_delete(*, design: m.Design, user: Any = None) -> None:
-    """Delete a design and everything in it (references inside it are RESTRICT, so the cascade may take them)."""
+    """Delete a design and everything in it (references inside it are RESTRICT, so the cascade may take them).
+
+    A design with change requests or deployed revisions (its history) is not deleted: ``ObjectInUse``.
+    """
     with change_context(source=current_change_context().source, user=user or current_change_context().acting_user()):
-        design.delete()
+        object_delete(instance=design, user=user)
 
 
 # What an upsert is asked for: (natural key, field values, document path) per object.

@@ -211,61 +211,66 @@ def parse_ifconfig_group(text: str) -> Parsed[str]:
 
 # --- arp -------------------------------------------------------------------------------------------------
 
-_ARP = re.compile(r"(\S+) \(([0-9.]+)\) at (\S+) on (\S+)(.*)")
-_ARP_TAIL = re.compile(r" (permanent|expired|published|expires in (\d+) seconds|\[(\w+)\])")
+_LINK_TYPES = frozenset({"ethernet", "fddi", "atm", "vlan", "firewire", "bridge", "infiniband"})
 
 
 def parse_arp(text: str) -> Parsed[ArpEntry]:
     """``arp -an``: ``? (IP) at MAC on IF permanent|expires in N seconds|expired [published] [type]`` (arp.c)."""
     result: Parsed[ArpEntry] = Parsed()
+    records = result.records
     for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
+        words = line.split()
+        if not words:
             continue
-        match = _ARP.match(line.strip())
-        if match is None:
+        entry = _arp_entry(words)
+        if entry is None:
             result.unparsed.append(RawLine(number, line))
-            continue
-        hostname, ip, mac, interface, tail = match.groups()
-        permanent = expired = published = False
-        expires: int | None = None
-        link_type = None
-        rest = tail.rstrip()
-        position = 0
-        ok = True
-        while position < len(rest):
-            part = _ARP_TAIL.match(rest, position)
-            if part is None:
-                ok = False
-                break
-            word = part.group(1)
-            if word == "permanent":
-                permanent = True
-            elif word == "expired":
-                expired = True
-            elif word == "published":
-                published = True
-            elif part.group(2) is not None:
-                expires = int(part.group(2))
-            else:
-                link_type = part.group(3)
-            position = part.end()
-        if not ok:
-            result.unparsed.append(RawLine(number, line))
-            continue
-        result.records.append(
-            ArpEntry(
-                ip=ip,
-                mac=None if mac == "(incomplete)" else mac.lower(),
-                interface=interface,
-                hostname=hostname,
-                permanent=permanent,
-                expires=expires,
-                expired=expired,
-                published=published,
-                link_type=link_type,
-            )
-        )
+        else:
+            records.append(entry)
     return result
+
+
+def _arp_entry(words: list[str]) -> ArpEntry | None:
+    # HOST (IP) at MAC|(incomplete) on IF [permanent|expired|expires in N seconds] [published] [[type]]
+    if len(words) < 6 or words[2] != "at" or words[4] != "on":
+        return None
+    ip = words[1]
+    if ip[:1] != "(" or ip[-1:] != ")" or ip.count(".") != 3:
+        return None
+    mac = words[3]
+    permanent = expired = published = False
+    expires: int | None = None
+    link_type = None
+    index, count = 6, len(words)
+    while index < count:
+        word = words[index]
+        if word == "permanent":
+            permanent = True
+        elif word == "expired":
+            expired = True
+        elif word == "published":
+            published = True
+        elif word == "expires" and index + 3 < count and words[index + 1] == "in" and words[index + 3] == "seconds":
+            if not words[index + 2].isdigit():
+                return None
+            expires = int(words[index + 2])
+            index += 3
+        elif word[:1] == "[" and word[-1:] == "]" and word[1:-1] in _LINK_TYPES:
+            link_type = word[1:-1]
+        else:
+            return None
+        index += 1
+    return ArpEntry(
+        ip[1:-1],
+        None if mac == "(incomplete)" else mac.lower(),
+        words[5],
+        words[0],
+        permanent,
+        expires,
+        expired,
+        published,
+        link_type,
+    )
 
 
 _ARP_DELETED = re.compile(r"\S+ \(([0-9.]+)\) deleted")
@@ -329,7 +334,7 @@ def parse_sockstat(text: str) -> Parsed[ListeningSocket]:
 
 # --- ifmcstat ----------------------------------------------------------------------------------------------
 
-_MC_GROUP = re.compile(r"group (\S+)(?: scopeid 0x[0-9a-fA-F]+)?(?: mode (\S+))?")
+_MC_GROUP = re.compile(r"group (\S+)(?: scopeid 0x[0-9a-fA-F]+)?(?: mode (\S+))?(?: srcs \S+)?")
 
 
 def parse_ifmcstat(text: str) -> Parsed[MulticastMembership]:
@@ -400,24 +405,44 @@ def parse_vxlan_ftable(text: str) -> Parsed[FtableEntry]:
 
 # --- pf -----------------------------------------------------------------------------------------------------
 
-_STATE = re.compile(r"(\S+) (\S+) (\S+?)(?: \((\S+)\))? (->|<-) (\S+?)(?: \((\S+)\))?\s+(\S+)")
-
 
 def parse_pfctl_state(text: str) -> Parsed[PfState]:
     """``pfctl -s state``: ``IF PROTO ADDR[ (ORIG)] ->|<- ADDR[ (ORIG)]    SRC:DST`` (pf_print_state.c)."""
     result: Parsed[PfState] = Parsed()
+    records = result.records
     for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
+        words = line.split()
+        if not words:
             continue
-        match = _STATE.fullmatch(line.strip())
-        if match is None:
+        state = _pf_state(words)
+        if state is None:
             result.unparsed.append(RawLine(number, line))
-            continue
-        interface, proto, local, local_orig, arrow, remote, remote_orig, state = match.groups()
-        result.records.append(
-            PfState(interface, proto, "out" if arrow == "->" else "in", local, local_orig, remote, remote_orig, state)
-        )
+        else:
+            records.append(state)
     return result
+
+
+def _pf_state(words: list[str]) -> PfState | None:
+    count = len(words)
+    if count not in (6, 7, 8):
+        return None
+    index = 3
+    local_orig = remote_orig = None
+    if words[index][:1] == "(":
+        local_orig = words[index][1:-1]
+        index += 1
+    arrow = words[index]
+    if arrow not in ("->", "<-") or index + 2 >= count:
+        return None
+    remote = words[index + 1]
+    index += 2
+    if words[index][:1] == "(":
+        remote_orig = words[index][1:-1]
+        index += 1
+    if index != count - 1:
+        return None
+    direction = "out" if arrow == "->" else "in"
+    return PfState(words[0], words[1], direction, words[2], local_orig, remote, remote_orig, words[index])
 
 
 _PF_TOKENS = re.compile(r"\{[^}]*\}|\"[^\"]*\"|\S+")
@@ -448,9 +473,14 @@ def _port(tokens: list[str], index: int) -> tuple[str | None, int]:
     return (text[2:] if text.startswith("= ") else text) or None, index
 
 
+def _tokens(line: str) -> list[str]:
+    """pf words: brace lists and quoted strings stay one token (``{ 80, 443 }``)."""
+    return _PF_TOKENS.findall(line) if "{" in line or '"' in line else line.split()
+
+
 def parse_nat_rule_line(line: str) -> NatRule | None:
     """One ``pfctl -s nat`` line (print_rule + print_pool), or None when it is not a translation rule."""
-    tokens = _PF_TOKENS.findall(line)
+    tokens = _tokens(line)
     if not tokens:
         return None
     negated = tokens[0] == "no"
@@ -497,7 +527,10 @@ def parse_pfctl_nat(text: str) -> Parsed[NatRule]:
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        rule = parse_nat_rule_line(line.strip().removeprefix("@").lstrip("0123456789 "))
+        body = line.strip()
+        if body[:1] == "@":  # -vv rule numbers
+            body = body[1:].lstrip("0123456789 ")
+        rule = parse_nat_rule_line(body)
         if rule is None:
             result.unparsed.append(RawLine(number, line))
         else:
@@ -515,7 +548,7 @@ def parse_pfctl_rules(text: str) -> Parsed[PfRule]:
         body = line.strip()
         if not body:
             continue
-        tokens = _PF_TOKENS.findall(body)
+        tokens = _tokens(body)
         if tokens and tokens[0].startswith("@"):
             tokens = tokens[1:]
         if not tokens or tokens[0] not in _FILTER_ACTIONS:
@@ -541,7 +574,10 @@ def parse_jls(text: str) -> Parsed[JailRecord]:
         if not body or body.startswith("JID"):
             continue
         if "=" in body:
-            pairs = {k: v[1:-1] if v.startswith('"') else v for k, v in _JLS_PAIR.findall(body)}
+            if '"' in body:
+                pairs = {k: v[1:-1] if v.startswith('"') else v for k, v in _JLS_PAIR.findall(body)}
+            else:
+                pairs = dict(word.partition("=")[::2] for word in body.split())
             name = pairs.get("name")
             jid = pairs.get("jid", "")
             if not name or not jid.isdigit():

@@ -67,95 +67,113 @@ def _list(value: object) -> list[Any]:
 
 
 def _str(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+    return value if type(value) is str else None
 
 
 def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return value if type(value) is int else None
 
 
 def parse_ip_addr_json(text: str) -> Parsed[InterfaceRecord]:
     """``ip -j -d addr show``: links with flags, MTU, MAC, addresses, link kind, bridge master and port flags,
     vxlan id/group/remote/local/port/dev and vlan id/parent. Bridge members are gathered onto their bridge."""
     result: Parsed[InterfaceRecord] = Parsed()
+    records = result.records
     ports: list[tuple[str, str, dict[str, Any]]] = []  # (bridge, port, slave data)
     for index, item in enumerate(_json_list(text, result)):
-        name = item.get("ifname") if isinstance(item, dict) else None
-        if not isinstance(name, str):
+        name = item.get("ifname") if type(item) is dict else None
+        if type(name) is not str:
             _raw(result, index, item)
             continue
-        flags = item.get("flags")
+        get = item.get
+        flags = get("flags")
         record = InterfaceRecord(
             name=name,
-            flags=tuple(f for f in flags if isinstance(f, str)) if isinstance(flags, list) else (),
-            mtu=_int(item.get("mtu")),
-            mac=_str(item.get("address")),
-            master=_str(item.get("master")),
-            description=_str(item.get("ifalias")),
+            flags=tuple(f for f in flags if type(f) is str) if type(flags) is list else (),
+            mtu=_int(get("mtu")),
+            mac=_str(get("address")),
+            master=_str(get("master")),
+            description=_str(get("ifalias")),
         )
-        for address in _list(item.get("addr_info")):
-            if not isinstance(address, dict) or address.get("family") not in ("inet", "inet6"):
-                continue
-            local = _str(address.get("local"))
-            if local is None:
-                continue
-            record.addresses.append(
-                InterfaceAddress(
-                    family=address["family"],
-                    address=local,
-                    prefixlen=_int(address.get("prefixlen")),
-                    broadcast=_str(address.get("broadcast")),
-                    scope=_str(address.get("scope")),
-                )
-            )
-        info = _dict(item.get("linkinfo"))
-        record.kind = _str(info.get("info_kind"))
-        data = _dict(info.get("info_data"))
-        if record.kind == "vxlan" and _int(data.get("id")) is not None:
-            group, remote = _str(data.get("group")), _str(data.get("remote"))
-            udp_port = _int(data.get("port"))
-            record.vxlan = VxlanConfig(
-                vni=data["id"],
-                local=_str(data.get("local")),
-                local_port=udp_port,
-                remote=group or remote,
-                remote_port=udp_port,
-                multicast=group is not None,
-                device=_str(data.get("link")),
-            )
-        elif record.kind == "vlan":
-            record.vlan_tag = _int(data.get("id"))
-            record.vlan_parent = _str(item.get("link"))
-        slave = _dict(info.get("info_slave_data"))
-        if record.master and info.get("info_slave_kind") == "bridge":
-            ports.append((record.master, name, slave))
-        result.records.append(record)
-    by_name = {r.name: r for r in result.records}
-    for bridge, port_name, slave in ports:
-        if bridge in by_name:
-            by_name[bridge].members.append(
-                BridgeMember(port_name, _member_flags(slave), None, _int(slave.get("no")), _int(slave.get("priority")),
-                             _int(slave.get("cost")))
-            )  # fmt: skip
+        addr_info = get("addr_info")
+        if type(addr_info) is list:
+            addresses = record.addresses
+            for address in addr_info:
+                if type(address) is not dict:
+                    continue
+                family, local = address.get("family"), address.get("local")
+                if (family == "inet" or family == "inet6") and type(local) is str:
+                    addresses.append(
+                        InterfaceAddress(
+                            family, local, _int(address.get("prefixlen")), _str(address.get("broadcast")),
+                            None, _str(address.get("scope")),
+                        )
+                    )  # fmt: skip
+        info = get("linkinfo")
+        if type(info) is dict:
+            _link_kind(record, item, info, ports)
+        records.append(record)
+    if ports:
+        by_name = {r.name: r for r in records}
+        for bridge, port_name, slave in ports:
+            if bridge in by_name:
+                by_name[bridge].members.append(
+                    BridgeMember(port_name, _member_flags(slave), None, _int(slave.get("no")),
+                                 _int(slave.get("priority")), _int(slave.get("cost")))
+                )  # fmt: skip
     return result
+
+
+def _link_kind(
+    record: InterfaceRecord, item: dict[str, Any], info: dict[str, Any], ports: list[tuple[str, str, dict[str, Any]]]
+) -> None:
+    """The link kind's details: vxlan settings, vlan tag and parent, the bridge port's flags."""
+    record.kind = _str(info.get("info_kind"))
+    data = _dict(info.get("info_data"))
+    if record.kind == "vxlan" and _int(data.get("id")) is not None:
+        group, remote = _str(data.get("group")), _str(data.get("remote"))
+        udp_port = _int(data.get("port"))
+        record.vxlan = VxlanConfig(
+            vni=data["id"],
+            local=_str(data.get("local")),
+            local_port=udp_port,
+            remote=group or remote,
+            remote_port=udp_port,
+            multicast=group is not None,
+            device=_str(data.get("link")),
+        )
+    elif record.kind == "vlan":
+        record.vlan_tag = _int(data.get("id"))
+        record.vlan_parent = _str(item.get("link"))
+    if record.master and info.get("info_slave_kind") == "bridge":
+        ports.append((record.master, record.name, _dict(info.get("info_slave_data"))))
 
 
 def parse_ip_neigh_json(text: str) -> Parsed[ArpEntry]:
     """``ip -j -4 neigh show``: address, MAC, device and state (PERMANENT is FreeBSD's ``permanent``)."""
     result: Parsed[ArpEntry] = Parsed()
+    records = result.records
     for index, item in enumerate(_json_list(text, result)):
-        if not isinstance(item, dict) or not isinstance(item.get("dst"), str) or not isinstance(item.get("dev"), str):
+        dst = item.get("dst") if type(item) is dict else None
+        dev = item.get("dev") if dst is not None else None  # type: ignore[union-attr]
+        if type(dst) is not str or type(dev) is not str:
             _raw(result, index, item)
             continue
-        state = _list(item.get("state"))
-        first = next((s for s in state if isinstance(s, str)), None)
-        result.records.append(
+        state = item.get("state")  # type: ignore[union-attr]
+        first = state[0] if type(state) is list and state and type(state[0]) is str else None
+        mac = item.get("lladdr")  # type: ignore[union-attr]
+        records.append(
             ArpEntry(
-                ip=item["dst"],
-                mac=_str(item.get("lladdr")),
-                interface=item["dev"],
-                permanent="PERMANENT" in state,
-                state=first,
+                dst,
+                mac if type(mac) is str else None,
+                dev,
+                "?",
+                type(state) is list and "PERMANENT" in state,
+                None,
+                False,
+                False,
+                None,
+                first,
             )
         )
     return result
@@ -178,35 +196,36 @@ def parse_ip_maddr_json(text: str) -> Parsed[MulticastMembership]:
     return result
 
 
+_SS_NETIDS = frozenset({"tcp", "udp", "sctp", "raw", "u_str", "u_dgr", "u_seq"})
+
+
 def parse_ss(text: str) -> Parsed[ListeningSocket]:
     """``ss -H -l -n -4 -t -u [-p]``: ``NETID STATE RECV-Q SEND-Q LOCAL PEER [users:((...))]``."""
     result: Parsed[ListeningSocket] = Parsed()
+    records = result.records
     for number, line in enumerate(text.splitlines(), 1):
-        parts = line.split()
+        parts = line.split(None, 6)
         if not parts or parts[0] == "Netid":
             continue
-        local = split_host_port(parts[4]) if len(parts) >= 6 else None
-        if local is None or parts[0] not in ("tcp", "udp", "sctp", "raw", "u_str", "u_dgr", "u_seq"):
+        local = split_host_port(parts[4]) if len(parts) >= 6 and parts[0] in _SS_NETIDS else None
+        if local is None:
             result.unparsed.append(RawLine(number, line))
             continue
-        host = local[0].partition("%")[0]
-        process = " ".join(parts[6:]) or None
+        host = local[0]
+        if "%" in host:
+            host = host.partition("%")[0]
         command = pid = None
-        if process and process.startswith('users:(("'):
-            command = process[9:].split('"', 1)[0]
+        if len(parts) == 7 and parts[6].startswith('users:(("'):
+            process = parts[6]
+            command = process[9 : process.find('"', 9)]
             pid_text = process.partition("pid=")[2].split(",", 1)[0]
             pid = int(pid_text) if pid_text.isdigit() else None
-        result.records.append(
+        records.append(
             ListeningSocket(
-                proto=parts[0],
-                local_address="*" if host in ("0.0.0.0", "*", "::") else host,
-                local_port=local[1],
-                foreign=parts[5],
-                command=command,
-                pid=pid,
-                state=parts[1],
+                parts[0], "*" if host in ("0.0.0.0", "*", "::") else host, local[1], parts[5], None, command, pid,
+                None, parts[1],
             )
-        )
+        )  # fmt: skip
     return result
 
 
@@ -240,71 +259,57 @@ def parse_ip_netns_json(text: str) -> Parsed[JailRecord]:
     return result
 
 
-def _match(expression: dict[str, Any]) -> tuple[str, str] | None:
-    """``{"match": {"left": {"meta": {"key": "oifname"}}, "right": "em0"}}`` -> ("oifname", "em0")."""
-    match = expression.get("match")
-    if not isinstance(match, dict) or match.get("op", "==") != "==":
-        return None
-    left, right = match.get("left"), match.get("right")
-    if not isinstance(left, dict):
-        return None
-    if isinstance(right, dict) and isinstance(right.get("prefix"), dict):
-        prefix = right["prefix"]
-        right = f"{prefix.get('addr')}/{prefix.get('len')}"
-    if not isinstance(right, str | int):
-        return None
-    if isinstance(left.get("meta"), dict):
-        return str(left["meta"].get("key")), str(right)
-    if isinstance(left.get("payload"), dict):
-        payload = left["payload"]
-        return f"{payload.get('protocol')} {payload.get('field')}", str(right)
-    return None
-
-
-def parse_nft_nat_json(text: str) -> Parsed[NatRule]:
-    """``nft -j list ruleset``: masquerade/snat rules as ``nat``, dnat rules as ``rdr`` (other rules skipped)."""
+def parse_nft_nat(text: str) -> Parsed[NatRule]:
+    """``nft list ruleset``: rules ending in ``masquerade``/``snat to`` (outbound NAT) or ``dnat to`` (a redirect),
+    with their ``iifname``/``oifname``, ``ip saddr``/``ip daddr`` and ``tcp|udp dport`` matches; one rule a line.
+    Table, chain and other rule lines are structure, not NAT, and are skipped."""
     result: Parsed[NatRule] = Parsed()
-    for index, item in enumerate(_json_list(text, result, "nftables")):
-        if not isinstance(item, dict):
-            _raw(result, index, item)
+    records = result.records
+    for number, line in enumerate(text.splitlines(), 1):
+        if "masquerade" not in line and "nat " not in line and "nat to" not in line:
             continue
-        rule = item.get("rule")
-        if not isinstance(rule, dict) or not isinstance(rule.get("expr"), list):
+        words = line.split()
+        rule = _nft_nat_rule(words, line.strip())
+        if rule is None:
+            if words and words[-1] not in ("{", "}") and not line.lstrip().startswith(("type ", "table ", "chain ")):
+                result.unparsed.append(RawLine(number, line))
             continue
-        matches: dict[str, str] = {}
-        action: NatRule | None = None
-        for expression in rule["expr"]:
-            if not isinstance(expression, dict):
-                continue
-            found = _match(expression)
-            if found is not None:
-                matches[found[0]] = found[1]
-            if "masquerade" in expression:
-                action = NatRule("nat", None, None, None, "masquerade")
-            elif isinstance(expression.get("snat"), dict):
-                action = NatRule("nat", None, None, None, str(expression["snat"].get("addr")))
-            elif isinstance(expression.get("dnat"), dict):
-                dnat = expression["dnat"]
-                port = dnat.get("port")
-                action = NatRule(
-                    "rdr", None, None, None, str(dnat.get("addr")), target_port=None if port is None else str(port)
-                )
-        if action is None:
-            continue
-        proto = next((k.split()[0] for k in matches if k.endswith(" dport")), None)
-        port = next((v for k, v in matches.items() if k.endswith(" dport")), None)
-        interface = matches.get("oifname") if action.action == "nat" else matches.get("iifname")
-        result.records.append(
-            NatRule(
-                action=action.action,
-                interface=interface,
-                source=matches.get("ip saddr", "any"),
-                destination=matches.get("ip daddr", "any"),
-                target=action.target,
-                proto=proto,
-                port=port,
-                target_port=action.target_port,
-                text=json.dumps(rule["expr"], sort_keys=True),
-            )
-        )
+        records.append(rule)
     return result
+
+
+def _nft_nat_rule(words: list[str], text: str) -> NatRule | None:
+    matches: dict[str, str] = {}
+    action = target = target_port = None
+    index, count = 0, len(words)
+    while index < count:
+        word = words[index]
+        if word in ("iifname", "oifname") and index + 1 < count:
+            matches[word] = words[index + 1].strip('"')
+            index += 2
+        elif word == "ip" and index + 2 < count and words[index + 1] in ("saddr", "daddr"):
+            matches[words[index + 1]] = words[index + 2]
+            index += 3
+        elif word in ("tcp", "udp") and index + 2 < count and words[index + 1] == "dport":
+            matches["proto"], matches["dport"] = word, words[index + 2]
+            index += 3
+        elif word == "masquerade":
+            action, target = "nat", "masquerade"
+            index += 1
+        elif word in ("snat", "dnat") and index + 2 < count and words[index + 1] in ("to", "ip"):
+            destination = words[index + 3] if words[index + 1] == "ip" and index + 3 < count else words[index + 2]
+            action = "nat" if word == "snat" else "rdr"
+            host, sep, port = destination.rpartition(":")
+            target, target_port = (host, port) if sep and port.isdigit() else (destination, None)
+            index = count
+        elif word == "#" or word == "comment":
+            break
+        else:
+            index += 1
+    if action is None:
+        return None
+    interface = matches.get("oifname") if action == "nat" else matches.get("iifname")
+    return NatRule(
+        action, interface, matches.get("saddr", "any"), matches.get("daddr", "any"), target, matches.get("proto"),
+        matches.get("dport"), target_port, text,
+    )  # fmt: skip

@@ -231,6 +231,41 @@ export interface paths {
         patch: operations["credentials_partial_update"];
         trace?: never;
     };
+    "/api/deployments/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Deployments of change requests. */
+        get: operations["deployments_list"];
+        put?: never;
+        /** @description Deployments of change requests. */
+        post: operations["deployments_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Deployments of change requests. */
+        get: operations["deployments_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/designs/": {
         parameters: {
             query?: never;
@@ -894,6 +929,40 @@ export interface paths {
         patch: operations["managed_hosts_partial_update"];
         trace?: never;
     };
+    "/api/managed-hosts/{id}/pin-key/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Pin the host key: confirm the offered one by its fingerprint, or a pasted key (a re-pin needs a reason). */
+        post: operations["managed_hosts_pin_key_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/managed-hosts/{id}/test-connection/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Test the connection and record what was found on the host. */
+        post: operations["managed_hosts_test_connection_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/": {
         parameters: {
             query?: never;
@@ -1488,6 +1557,8 @@ export interface components {
             /** Format: date-time */
             readonly last_updated: string;
             readonly validation: unknown;
+            /** @description Who changed the design since its last deployment, up to the freeze: none of them may approve */
+            readonly contributors: string[];
             readonly hosts: components["schemas"]["HostSummary"][];
             readonly approvals: components["schemas"]["Approval"][];
             readonly transitions: components["schemas"]["Transition"][];
@@ -1507,11 +1578,12 @@ export interface components {
          *     * `rejected` - Rejected
          *     * `deploying` - Deploying
          *     * `deployed` - Deployed
+         *     * `partly_deployed` - Partly deployed
          *     * `failed` - Failed
          *     * `rolled_back` - Rolled back
          * @enum {string}
          */
-        ChangeRequestStateEnum: "draft" | "submitted" | "changes_requested" | "approved" | "rejected" | "deploying" | "deployed" | "failed" | "rolled_back";
+        ChangeRequestStateEnum: "draft" | "submitted" | "changes_requested" | "approved" | "rejected" | "deploying" | "deployed" | "partly_deployed" | "failed" | "rolled_back";
         /** @description One cell of the reachability matrix: expected and measured. */
         CheckCell: {
             source: string;
@@ -1554,6 +1626,17 @@ export interface components {
             /** Format: date-time */
             last_updated?: string | null;
             in_use_by?: components["schemas"]["InUseBy"][];
+        };
+        /** @description What a test connection found. ``offered_fingerprint``: a key waits for confirmation (or changed). */
+        ContactResult: {
+            /** @description Logged in and facts gathered */
+            ok: boolean;
+            host_key_state: string;
+            offered_fingerprint: string;
+            facts: {
+                [key: string]: unknown;
+            };
+            error: string;
         };
         /** @description An SSH password or private key. The secret is accepted on create/update and never returned. */
         Credential: {
@@ -1599,6 +1682,62 @@ export interface components {
          * @enum {string}
          */
         DecisionEnum: "approve" | "request_changes" | "reject";
+        /** @description A deployment and its hosts. */
+        Deployment: {
+            readonly id: number;
+            readonly change_request: number;
+            readonly design_id: number;
+            readonly design_name: string;
+            readonly target: components["schemas"]["TargetEnum"];
+            /** @description Dead-man timer: rolled back unless confirmed */
+            readonly confirm_seconds: number;
+            readonly state: components["schemas"]["DeploymentStateEnum"];
+            readonly message: string;
+            /** @description The verification after the deploy (lab check) */
+            readonly verify: unknown;
+            readonly requested_by_name: string;
+            /** Format: date-time */
+            readonly created: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            readonly hosts: components["schemas"]["DeploymentHost"][];
+        };
+        /** @description What to deploy where: an approved change request, to the design's lab or its registered hosts. */
+        DeploymentCreateRequest: {
+            change_request: number;
+            /** @default inventory */
+            target: components["schemas"]["TargetEnum"];
+            /** @default 120 */
+            confirm_seconds: number;
+        };
+        /** @description One host of a deployment: outcome, why, what the apply changed, how long each step took. */
+        DeploymentHost: {
+            readonly id: number;
+            readonly host_name: string;
+            readonly managed_host: number | null;
+            readonly digest: string;
+            readonly outcome: components["schemas"]["OutcomeEnum"];
+            readonly reason: string;
+            readonly changes: unknown;
+            readonly timings: unknown;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `deployed` - Deployed
+         *     * `partly_deployed` - Partly deployed
+         *     * `failed` - Failed
+         *     * `rolled_back` - Rolled back
+         *     * `interrupted` - Interrupted
+         * @enum {string}
+         */
+        DeploymentStateEnum: "queued" | "running" | "deployed" | "partly_deployed" | "failed" | "rolled_back" | "interrupted";
         /** @description A design: a named network workspace. */
         Design: {
             readonly id: number;
@@ -1931,6 +2070,26 @@ export interface components {
             /** @description [{path, content, mode}] (derived, read-only) */
             files?: unknown;
         };
+        /** @description Confirm the offered key by typing or pasting its fingerprint, or pin a public key got out of band. */
+        HostKeyPinRequest: {
+            /** @default  */
+            fingerprint: string;
+            /** @default  */
+            public_key: string;
+            /**
+             * @description Required to replace a pinned key
+             * @default
+             */
+            reason: string;
+        };
+        /**
+         * @description * `unknown` - Not contacted yet
+         *     * `offered` - Fingerprint waits for confirmation
+         *     * `pinned` - Pinned
+         *     * `changed` - Host key changed: connections stopped
+         * @enum {string}
+         */
+        HostKeyStateEnum: "unknown" | "offered" | "pinned" | "changed";
         /** @description A FreeBSD machine of a design, with the tools it has installed. */
         HostRequest: {
             /** @description Incremented by every change. Send the version you read with PUT/PATCH; a stale one is refused with 409. Ignored on create. */
@@ -2269,11 +2428,20 @@ export interface components {
         LoginError: {
             detail: string;
         };
+        LoginLockedOut: {
+            detail: string;
+        };
         LoginRequest: {
             username: string;
             password: string;
         };
-        /** @description A real machine reachable over SSH. Its host key and facts are recorded by the tool, read-only here. */
+        /**
+         * @description A real machine reachable over SSH. Its host key, key state and facts are recorded by the tool, read-only.
+         *
+         *     ``host_key_fingerprint`` is the pinned key's; ``offered_fingerprint`` the key the host offered at the last
+         *     contact when it is not the pinned one (first contact: waits for confirmation; ``changed``: connections are
+         *     stopped until an operator re-pins).
+         */
         ManagedHost: {
             readonly id: number;
             /** Format: uri */
@@ -2291,14 +2459,32 @@ export interface components {
             ssh_port?: number;
             credential?: components["schemas"]["BriefObject"] | null;
             freebsd_release?: string;
-            /** @description Pinned SSH host key (OpenSSH format), recorded at first contact */
+            /** @description Pinned SSH host key (OpenSSH format), confirmed by an operator */
             readonly host_key: string;
+            readonly host_key_state: components["schemas"]["HostKeyStateEnum"];
+            /** @description SHA256 fingerprint of the pinned key */
+            readonly host_key_fingerprint: string;
             /** Format: date-time */
             readonly host_key_pinned_at: string | null;
+            /** @description Key offered at the last contact that is not (yet) the pinned one */
+            readonly offered_host_key: string;
+            /** @description SHA256 fingerprint of the key the host offered that is not pinned (empty when none) */
+            readonly offered_fingerprint: string;
             /** @description Discovered from the host, read-only */
             readonly facts: unknown;
+            /** Format: date-time */
+            readonly facts_gathered_at: string | null;
+            /** Format: date-time */
+            readonly last_contact_at: string | null;
+            readonly last_contact_error: string;
         };
-        /** @description A real machine reachable over SSH. Its host key and facts are recorded by the tool, read-only here. */
+        /**
+         * @description A real machine reachable over SSH. Its host key, key state and facts are recorded by the tool, read-only.
+         *
+         *     ``host_key_fingerprint`` is the pinned key's; ``offered_fingerprint`` the key the host offered at the last
+         *     contact when it is not the pinned one (first contact: waits for confirmation; ``changed``: connections are
+         *     stopped until an operator re-pins).
+         */
         ManagedHostRequest: {
             /** @description Incremented by every change. Send the version you read with PUT/PATCH; a stale one is refused with 409. Ignored on create. */
             version?: number;
@@ -2369,6 +2555,17 @@ export interface components {
             source?: string;
             engine?: components["schemas"]["OutboundNatEngineEnum"];
         };
+        /**
+         * @description * `pending` - Pending
+         *     * `running` - Running
+         *     * `deployed` - Deployed
+         *     * `unchanged` - Unchanged
+         *     * `failed` - Failed (nothing applied)
+         *     * `rolled_back` - Rolled back
+         *     * `unreachable` - Unreachable
+         * @enum {string}
+         */
+        OutcomeEnum: "pending" | "running" | "deployed" | "unchanged" | "failed" | "rolled_back" | "unreachable";
         PaginatedAuditEntryList: {
             /** @example 123 */
             count: number;
@@ -2428,6 +2625,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Credential"][];
+        };
+        PaginatedDeploymentList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["Deployment"][];
         };
         PaginatedDesignList: {
             /** @example 123 */
@@ -2921,7 +3133,13 @@ export interface components {
             allow_raw_sockets?: boolean;
             devfs_ruleset?: number | null;
         };
-        /** @description A real machine reachable over SSH. Its host key and facts are recorded by the tool, read-only here. */
+        /**
+         * @description A real machine reachable over SSH. Its host key, key state and facts are recorded by the tool, read-only.
+         *
+         *     ``host_key_fingerprint`` is the pinned key's; ``offered_fingerprint`` the key the host offered at the last
+         *     contact when it is not the pinned one (first contact: waits for confirmation; ``changed``: connections are
+         *     stopped until an operator re-pins).
+         */
         PatchedManagedHostRequest: {
             /** @description Incremented by every change. Send the version you read with PUT/PATCH; a stale one is refused with 409. Ignored on create. */
             version?: number;
@@ -3273,6 +3491,12 @@ export interface components {
             /** @description Mark every jail and VM member private */
             private?: boolean;
         };
+        /**
+         * @description * `lab` - The design's lab
+         *     * `inventory` - Registered hosts
+         * @enum {string}
+         */
+        TargetEnum: "lab" | "inventory";
         Transition: {
             from_state: string;
             to_state: string;
@@ -3568,6 +3792,17 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEntry"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -3686,10 +3921,11 @@ export interface operations {
                  *     * `rejected` - Rejected
                  *     * `deploying` - Deploying
                  *     * `deployed` - Deployed
+                 *     * `partly_deployed` - Partly deployed
                  *     * `failed` - Failed
                  *     * `rolled_back` - Rolled back
                  */
-                state?: ("approved" | "changes_requested" | "deployed" | "deploying" | "draft" | "failed" | "rejected" | "rolled_back" | "submitted")[];
+                state?: ("approved" | "changes_requested" | "deployed" | "deploying" | "draft" | "failed" | "partly_deployed" | "rejected" | "rolled_back" | "submitted")[];
                 /** @description Waiting for my review */
                 waiting_for_me?: boolean;
             };
@@ -3792,6 +4028,17 @@ export interface operations {
                     "application/json": components["schemas"]["ChangeRequestDetail"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -3834,10 +4081,11 @@ export interface operations {
                  *     * `rejected` - Rejected
                  *     * `deploying` - Deploying
                  *     * `deployed` - Deployed
+                 *     * `partly_deployed` - Partly deployed
                  *     * `failed` - Failed
                  *     * `rolled_back` - Rolled back
                  */
-                state?: ("approved" | "changes_requested" | "deployed" | "deploying" | "draft" | "failed" | "rejected" | "rolled_back" | "submitted")[];
+                state?: ("approved" | "changes_requested" | "deployed" | "deploying" | "draft" | "failed" | "partly_deployed" | "rejected" | "rolled_back" | "submitted")[];
                 /** @description Waiting for my review */
                 waiting_for_me?: boolean;
             };
@@ -4031,6 +4279,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HostDiff"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -4351,6 +4610,17 @@ export interface operations {
                     "application/json": components["schemas"]["Credential"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -4561,6 +4831,150 @@ export interface operations {
             };
         };
     };
+    deployments_list: {
+        parameters: {
+            query?: {
+                /** @description Only this request's */
+                change_request?: number;
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedDeploymentList"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    deployments_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeploymentCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["DeploymentCreateRequest"];
+                "multipart/form-data": components["schemas"]["DeploymentCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    deployments_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this deployment. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
     designs_list: {
         parameters: {
             query?: {
@@ -4673,6 +5087,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Design"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -4970,6 +5395,17 @@ export interface operations {
                     };
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5010,6 +5446,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DesignGraph"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -5055,15 +5502,13 @@ export interface operations {
                     "application/json": components["schemas"]["RenderedHost"][];
                 };
             };
-            /** @description Invalid input: field name to list of messages (or detail) */
+            /** @description A value the renderer refuses to write (see JN117) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
             403: {
@@ -5102,6 +5547,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationReport"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             403: {
@@ -5330,6 +5786,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DhcpService"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -5657,6 +6124,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DhcpStaticLease"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -5988,6 +6466,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FirewallPolicy"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -6333,6 +6822,17 @@ export interface operations {
                     "application/json": components["schemas"]["FirewallRule"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -6659,6 +7159,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Host"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -6995,6 +7506,17 @@ export interface operations {
                     "application/json": components["schemas"]["Interface"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -7320,6 +7842,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JailAddress"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -7649,6 +8182,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JailNic"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -7987,6 +8531,17 @@ export interface operations {
                     "application/json": components["schemas"]["Jail"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -8263,6 +8818,17 @@ export interface operations {
                     "application/json": components["schemas"]["LabDetail"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -8421,6 +8987,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LabCheckReport"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -8601,6 +9178,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ManagedHost"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -8813,6 +9401,129 @@ export interface operations {
             };
         };
     };
+    managed_hosts_pin_key_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this managed host. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["HostKeyPinRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagedHost"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Stale version, the object is still in use, or a state that forbids this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    managed_hosts_test_connection_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactResult"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Stale version, the object is still in use, or a state that forbids this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
     me_retrieve: {
         parameters: {
             query?: never;
@@ -8828,6 +9539,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -8960,6 +9682,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OutboundNat"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -9297,6 +10030,17 @@ export interface operations {
                     "application/json": components["schemas"]["PortRedirect"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -9576,6 +10320,17 @@ export interface operations {
                     "application/json": components["schemas"]["RevisionDetail"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -9617,6 +10372,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RevisionDiff"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -9716,6 +10482,17 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -9764,6 +10541,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CsrfError"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginLockedOut"];
                 };
             };
         };
@@ -9919,6 +10704,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StaticRoute"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -10250,6 +11046,17 @@ export interface operations {
                     "application/json": components["schemas"]["SwitchPort"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -10579,6 +11386,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Switch"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -10948,6 +11766,17 @@ export interface operations {
                     "application/json": components["schemas"]["VmNic"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -11272,6 +12101,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VirtualMachine"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */
@@ -11603,6 +12443,17 @@ export interface operations {
                     "application/json": components["schemas"]["VxlanMember"];
                 };
             };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Not logged in, or the user's roles do not allow this */
             403: {
                 headers: {
@@ -11930,6 +12781,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VxlanSegment"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Not logged in, or the user's roles do not allow this */

@@ -2,12 +2,13 @@ import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react
 import { ApiError } from '../api/client';
 import { changeRequestsApi } from '../api/changeApi';
 import type { ChangeRequestComment, ChangeRequestDetail, HostDiff, ReviewDecision, ValidationReport } from '../api/types';
-import { canDeploy, canReview, canSubmit, stateLabel } from '../model/changes';
+import { canApprove, canDeploy, canReview, canSubmit, stateLabel } from '../model/changes';
 import { allows } from '../model/roles';
 import { useNotificationStore } from '../store/notificationStore';
 import { canEditDesigns, useSessionStore } from '../store/sessionStore';
 import { Header } from './Header';
 import { SideBySideDiff } from './SideBySideDiff';
+import { DeploymentPanel } from './DeploymentPanel';
 
 function errorText(error: unknown): string {
   if (error instanceof ApiError) {
@@ -181,17 +182,17 @@ export function ChangeRequestPage({ requestId }: { requestId: number }) {
           <strong data-testid="approvals">{request.approvals_count}/{request.required_approvals}</strong> · {request.changed_hosts} changed host
           {request.changed_hosts === 1 ? '' : 's'} · <a href={`#/designs/${request.design}/history`}>design history</a>
         </p>
+        <p className="cr-meta" data-testid="contributors">
+          changed since the last deployment by{' '}
+          {request.contributors.length ? <strong>{request.contributors.join(', ')}</strong> : <em>nobody (recorded)</em>}
+          <span className="hint"> — none of them may approve it</span>
+        </p>
         {request.description && <p className="cr-description">{request.description}</p>}
 
         {request.stale && (
           <div className="banner error" data-testid="stale-banner">
             The design changed after this request was frozen: what you see is not what would be deployed. Approvals were voided.
             {canEditDesigns(me) && <button disabled={busy} onClick={() => void act(() => changeRequestsApi.refresh(request.id))}>Refresh from the design</button>}
-          </div>
-        )}
-        {request.state === 'deploying' && (
-          <div className="banner info" data-testid="deploying-banner">
-            Deploying has been requested. The deployment itself (over SSH, with automatic rollback) is not part of this version yet: the request stays <em>deploying</em>.
           </div>
         )}
 
@@ -203,21 +204,19 @@ export function ChangeRequestPage({ requestId }: { requestId: number }) {
             <div className="review-box" data-testid="review-box">
               <textarea aria-label="Review comment" placeholder="Review comment (why)…" value={comment} onChange={(e) => setComment(e.target.value)} rows={2} />
               <div className="form-buttons">
-                <button className="approve" disabled={busy} onClick={() => void review('approve')}>Approve</button>
+                {canApprove(me, request) && <button className="approve" disabled={busy} onClick={() => void review('approve')}>Approve</button>}
                 <button disabled={busy} onClick={() => void review('request_changes')}>Request changes</button>
                 <button className="danger" disabled={busy} onClick={() => void review('reject')}>Reject</button>
               </div>
             </div>
           )}
+          {canReview(me, request) && !canApprove(me, request) && (
+            <p className="muted" data-testid="contributor-note">You changed this design since its last deployment: someone who did not approves it.</p>
+          )}
           {isAuthor && isApprover && request.state === 'submitted' && (
             <p className="muted" data-testid="author-note">You wrote this request: someone else reviews it.</p>
           )}
-          {canDeploy(me, request) && (
-            <div>
-              <button className="primary" disabled={busy} onClick={() => void act(() => changeRequestsApi.deploy(request.id))}>Deploy</button>{' '}
-              <span className="hint">Moves the request to “deploying”; the deployment itself comes in a later version.</span>
-            </div>
-          )}
+          <DeploymentPanel requestId={request.id} canDeploy={canDeploy(me, request)} onChanged={load} />
           {actionError && <div className="form-error" role="alert" data-testid="action-error">{actionError}</div>}
         </div>
 

@@ -8,6 +8,7 @@ const SECTIONS = [
   { href: '#/', label: 'Designs', match: (hash: string) => hash === '' || hash === '#/' || hash.startsWith('#/designs') },
   { href: '#/change-requests', label: 'Change requests', match: (hash: string) => hash.startsWith('#/change-requests') },
   { href: '#/audit', label: 'Audit', match: (hash: string) => hash.startsWith('#/audit') },
+  { href: '#/inventory', label: 'Hosts', match: (hash: string) => hash.startsWith('#/inventory') },
   { href: '#/lab', label: 'Lab', match: (hash: string) => /^#\/(lab|designs\/\d+\/lab)/.test(hash) },
 ];
 

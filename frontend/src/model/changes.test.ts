@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditQuery, canDeploy, canReview, canSubmit, changeRequestQuery, fieldChanges, NO_AUDIT_FILTERS, NO_CHANGE_REQUEST_FILTERS, withParams } from './changes';
+import { auditQuery, canApprove, canDeploy, canReview, canSubmit, changeRequestQuery, fieldChanges, NO_AUDIT_FILTERS, NO_CHANGE_REQUEST_FILTERS, withParams } from './changes';
 
 describe('change-request list filters', () => {
   it('sends nothing but the ordering without filters', () => {
@@ -64,6 +64,13 @@ describe('who may do what', () => {
     expect(canReview({ username: 'alex', actions: ['approve', 'read'] }, request)).toBe(true);
     expect(canReview({ username: 'vic', actions: ['read'] }, request)).toBe(false);
     expect(canReview({ username: 'alex', actions: ['approve', 'read'] }, { ...request, stale: true })).toBe(false);
+  });
+
+  it('never lets a contributor approve, but lets them request changes', () => {
+    const changed = { ...request, contributors: ['dana', 'alex'] };
+    expect(canReview({ username: 'alex', actions: ['approve', 'read'] }, changed)).toBe(true);
+    expect(canApprove({ username: 'alex', actions: ['approve', 'read'] }, changed)).toBe(false);
+    expect(canApprove({ username: 'sam', actions: ['approve', 'read'] }, changed)).toBe(true);
   });
 
   it('lets operators deploy approved, current requests', () => {

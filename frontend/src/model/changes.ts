@@ -3,7 +3,8 @@ import type { Query } from '../api/client';
 import { allows } from './roles';
 
 export const CHANGE_REQUEST_STATES = [
-  'draft', 'submitted', 'approved', 'changes_requested', 'rejected', 'deploying', 'deployed', 'failed', 'rolled_back',
+  'draft', 'submitted', 'approved', 'changes_requested', 'rejected', 'deploying', 'deployed', 'partly_deployed', 'failed',
+  'rolled_back',
 ] as const;
 export type ChangeRequestState = (typeof CHANGE_REQUEST_STATES)[number];
 
@@ -120,6 +121,8 @@ interface RequestLike {
   author: string;
   state: string;
   stale: boolean;
+  /** Who changed the design since its last deployment (detail view only). */
+  contributors?: readonly string[];
 }
 
 /** Whether `me` may review `request`: an approver (or admin) who is not its author, while it is submitted. */
@@ -127,6 +130,11 @@ export function canReview(me: Actor | null, request: RequestLike): boolean {
   if (!me || me.username === request.author) return false;
   if (!allows(me, 'approve')) return false;
   return request.state === 'submitted' && !request.stale;
+}
+
+/** Whether `me` may approve `request`: a reviewer who changed none of its content (four eyes). */
+export function canApprove(me: Actor | null, request: RequestLike): boolean {
+  return canReview(me, request) && !(request.contributors ?? []).includes(me?.username ?? '');
 }
 
 /** Whether `me` may start deploying `request`: an operator (or admin), the request approved and current. */

@@ -32,7 +32,7 @@ describe('kinds derived from the generated model fields', () => {
     const field = (kind: keyof typeof FIELDS, name: string) => FIELDS[kind].find((f) => f.name === name)!;
     expect(field('jailNic', 'name').check!('eth0')).toBe('vnet0, vnet1 ...');
     expect(field('jailNic', 'name').check!('vnet1')).toBeNull();
-    expect(field('vm', 'memory').check!('lots')).toBe('e.g. 512M, 2G');
+    expect(field('vm', 'memory').check!('lots')).toBe('a size such as 512M or 20G.');
     expect(field('interface', 'vlan_tag').check!('4095')).toBe('A whole number from 1 to 4094');
     expect(field('interface', 'address').check!('10.1.1.1')).toMatch(/prefix length/);
     expect(field('switch', 'mtu').check!('')).toBeNull();

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 
 import pytest
@@ -12,13 +13,15 @@ from executors.diagnostics.catalogue import (
     Role,
     Target,
     build_argv,
+    build_command,
     catalogue_as_dicts,
+    pf_diagnostic,
 )
-from executors.diagnostics.context import parameter_context
+from executors.diagnostics.context import host_facts, parameter_context
 from executors.diagnostics.params import HostFacts, UnsafeParameter, remote_command
 from executors.diagnostics.parsers import PARSERS
 
-from .support import s10
+from .support import ROOT, freebsd, s10
 
 F, L = Target.FREEBSD, Target.LAB
 
@@ -46,16 +49,41 @@ def test_every_entry_names_existing_parsers_and_mutating_ones_need_operator_and_
     assert [d.id for d in CATALOGUE if d.streams] == ["capture"]
     # Only what the lab does not emulate has no lab equivalent.
     assert {d.id for d in CATALOGUE if d.lab is None} == {
-        "interface-group", "pf-state", "vm-switches", "iocage-jails", "pot-jails"
+        "interface-group", "pf-state", "pf-info", "vm-switches", "iocage-jails", "pot-jails"
     }  # fmt: skip
+
+
+def test_a_pf_table_selects_its_entry_and_nothing_else_passes():
+    assert [pf_diagnostic(t) for t in ("nat", "rules", "state", "info")] == [
+        "pf-nat",
+        "pf-rules",
+        "pf-state",
+        "pf-info",
+    ]
+    with pytest.raises(UnsafeParameter, match="must be one of nat, rules, state, info"):
+        pf_diagnostic("nat -F all")
+
+
+def test_the_documentation_lists_every_diagnostic_and_parser():
+    text = (ROOT / "docs" / "diagnostics.md").read_text()
+    for entry in CATALOGUE:
+        assert f"| `{entry.id}` |" in text, entry.id
+    for name in PARSERS:
+        assert f"`{name}`" in text, name
 
 
 def test_catalogue_for_the_ui_shows_capture_defaults_and_bounds():
     capture = next(d for d in catalogue_as_dicts() if d["id"] == "capture")
-    packets = next(p for p in capture["parameters"] if p["name"] == "packets")  # type: ignore[union-attr]
+    parameters = capture["parameters"]
+    assert isinstance(parameters, list)
+    packets = next(p for p in parameters if p["name"] == "packets")
     assert packets == {"name": "packets", "kind": "packets", "required": False, "help": "", "default": 1000,
                        "minimum": 1, "maximum": 100000, "unit": "packets"}  # fmt: skip
-    assert capture["freebsd"] == "tcpdump" and capture["streams"] is True
+    assert (
+        capture["freebsd"]
+        == "timeout -s INT {seconds} tcpdump -n -l -i {interface} -c {packets} -s {snaplen} [-- {filter}]"
+    )
+    assert capture["streams"] is True
 
 
 @pytest.mark.parametrize(
@@ -95,7 +123,7 @@ def test_freebsd_argv_is_what_the_article_types(freebsd_b, diagnostic, values, a
         ("vxlan-ftable", {"vni": 111}, ("bridge", "-j", "fdb", "show", "dev", "vxlan111")),
         ("vxlan-flush", {"interface": "vxlan111"}, ("bridge", "fdb", "flush", "dev", "vxlan111", "self", "dynamic")),
         ("arp-flush", {}, ("ip", "-4", "neigh", "flush", "all")),
-        ("pf-nat", {}, ("nft", "-j", "list", "ruleset")),
+        ("pf-nat", {}, ("nft", "list", "ruleset")),
         ("jails", {}, ("ip", "-j", "netns", "list")),
     ],
 )
@@ -138,6 +166,23 @@ def test_host_facts_widen_the_known_names():
     assert build_argv("interface", F, {"interface": "vnet0.12"}, context) == ("ifconfig", "vnet0.12")
 
 
+def test_facts_gathered_from_a_hosts_own_output():
+    interfaces = PARSERS["ifconfig"](freebsd("s10-jailhost-b-ifconfig.txt")).records
+    jails = PARSERS["jls"](freebsd("reference-jls-n.txt")).records
+    facts = host_facts(interfaces, jails)
+    assert {"vnet0.12", "tap0", "lo0"} <= facts.interfaces
+    assert {"vm-switch", "vm-port", "viid-3f2a9@", "epair"} <= facts.groups
+    context = parameter_context(s10(), "jailhost-b", F, facts)
+    assert build_argv("interface-group", F, {"group": "viid-3f2a9@"}, context) == ("ifconfig", "-g", "viid-3f2a9@")
+    assert build_argv("arp", F, {}, context, jail="web") == ("jexec", "web", "arp", "-an")  # running, not designed
+
+
+def test_the_ssh_command_line_of_a_capture_keeps_the_filter_one_word(freebsd_b):  # type: ignore[no-untyped-def]
+    argv, line = build_command("capture", F, {"interface": "em0", "filter": "udp and port 4789"}, freebsd_b)
+    assert line == "timeout -s INT 30 tcpdump -n -l -i em0 -c 1000 -s 2048 -- 'udp and port 4789'"
+    assert argv[-1] == "udp and port 4789"
+
+
 def test_remote_command_gives_sh_back_exactly_the_argv():
     """The quoted line, run by a real sh (what sshd hands it to), yields each element as one word."""
     argv = ["printf", "<%s>\\n", "udp and port 4789", "a'b", '"c"', "$HOME", "`id`", "; reboot", "*", "x|y &"]
@@ -150,3 +195,23 @@ def test_remote_command_gives_sh_back_exactly_the_argv():
 def test_remote_command_refuses_what_csh_or_a_newline_would_change(element):  # type: ignore[no-untyped-def]
     with pytest.raises(UnsafeParameter, match="control character or '!'"):
         remote_command(["echo", element])
+
+
+def test_a_renamed_vxlan_interface_is_read_through_its_clone_unit():
+    """vxlan(4)'s sysctl tree is numbered by the clone unit, which a rename keeps (``vxblue`` cloned as vxlan0)."""
+    snapshot = s10()
+    segments = tuple(
+        dataclasses.replace(
+            seg,
+            members=tuple(
+                dataclasses.replace(m, interface_name="vxblue") if m.host == "gateway" and seg.vni == 222 else m
+                for m in seg.members
+            ),
+        )
+        for seg in snapshot.vxlan_segments
+    )
+    context = parameter_context(dataclasses.replace(snapshot, vxlan_segments=segments), "gateway", F)
+    assert build_argv("vxlan-ftable", F, {"vni": 222}, context) == ("sysctl", "net.link.vxlan.0.ftable.dump")
+    assert build_argv("vxlan-ftable", F, {"interface": "vxlan111"}, context) == (
+        "sysctl", "net.link.vxlan.111.ftable.dump"
+    )  # fmt: skip

@@ -11,8 +11,9 @@ from executors.diagnostics.catalogue import Target
 from executors.diagnostics.drift import DRIFT_DIAGNOSTICS, DriftSeverity, HostState, drift, drift_of_host, host_state
 from executors.diagnostics.expected import expected_host
 from topology import snapshot as s
+from topology.design_io import load_document, snapshot_from_document
 
-from .support import freebsd, lab_output, s10
+from .support import ROOT, freebsd, lab_output, s10
 
 IFCONFIG = freebsd("s10-jailhost-b-ifconfig.txt")
 IFMCSTAT = freebsd("s10-jailhost-b-ifmcstat.txt")
@@ -174,7 +175,7 @@ def test_what_was_not_collected_is_not_compared():
 def test_real_lab_hosts_as_brought_up_have_no_drift(host):  # type: ignore[no-untyped-def]
     collected = {
         "interfaces": lab_output(host, "ip-addr.json"), "multicast-memberships": lab_output(host, "ip-maddr.json"),
-        "pf-nat": lab_output(host, "nft-ruleset.json"), "jails": lab_output(host, "ip-netns.json"),
+        "pf-nat": lab_output(host, "nft-ruleset.txt"), "jails": lab_output(host, "ip-netns.json"),
     }  # fmt: skip
     assert drift_of_host(s10(), host, Target.LAB, collected) == []
 
@@ -186,8 +187,61 @@ def test_a_lab_bridge_member_removed_gives_exactly_that_finding():
     del epair["linkinfo"]["info_slave_kind"]
     collected = {
         "interfaces": json.dumps(links), "multicast-memberships": lab_output("jailhost-b", "ip-maddr.json"),
-        "pf-nat": lab_output("jailhost-b", "nft-ruleset.json"), "jails": lab_output("jailhost-b", "ip-netns.json"),
+        "pf-nat": lab_output("jailhost-b", "nft-ruleset.txt"), "jails": lab_output("jailhost-b", "ip-netns.json"),
     }  # fmt: skip
     assert [(f.code, f.message, f.ref.path) for f in drift_of_host(s10(), "jailhost-b", Target.LAB, collected)] == [
         ("member-missing", "switch111 member epair0a is missing", "jailhost-b/jails/vnetjail-b/nics/vnet0")
     ]
+
+
+POT_IFCONFIG = """\
+em0: flags=8863<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500
+\tether 08:00:27:4a:11:02
+\tinet 192.168.0.2 netmask 0xffffff00 broadcast 192.168.0.255
+bridge0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500
+\tdescription: pot public bridge
+\tether 58:9c:fc:10:d8:1b
+\tinet 10.192.0.1 netmask 0xffc00000 broadcast 10.255.255.255
+\tid 00:00:00:00:00:00 priority 32768 hellotime 2 fwddelay 15
+\tmaxage 20 holdcnt 6 proto rstp maxaddr 2000 timeout 1200
+\troot id 00:00:00:00:00:00 priority 32768 ifcost 0 port 0
+\tmember: epair1a flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>
+\t        ifmaxaddr 0 port 7 priority 128 path cost 2000
+\tmember: epair0a flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>
+\t        ifmaxaddr 0 port 6 priority 128 path cost 2000
+\tgroups: bridge pot
+epair0a: flags=8943<UP,BROADCAST,RUNNING,PROMISC,SIMPLEX,MULTICAST> metric 0 mtu 1500
+\toptions=8<VLAN_MTU>
+\tether 02:f5:dd:bc:cd:0a
+\tgroups: epair
+epair1a: flags=8943<UP,BROADCAST,RUNNING,PROMISC,SIMPLEX,MULTICAST> metric 0 mtu 1500
+\toptions=8<VLAN_MTU>
+\tether 02:d8:52:a6:86:0a
+\tgroups: epair
+"""
+POT_OUTPUTS = {
+    "interfaces": POT_IFCONFIG,
+    "pf-nat": 'nat-anchor "pot-nat" all\nrdr-anchor "pot-rdr/*" all\n',
+    "jails": "jid=1 name=vnetpot1 host.hostname=vnetpot1.jailhost path=/opt/pot/jails/vnetpot1/m ip4.addr=\n"
+    "jid=2 name=vnetpot2 host.hostname=vnetpot2.jailhost path=/opt/pot/jails/vnetpot2/m ip4.addr=\n",
+}
+
+
+def s05() -> s.DesignSnapshot:
+    return snapshot_from_document(load_document((ROOT / "examples" / "s05-vnet-pot.yaml").read_text()))
+
+
+def test_pots_bridge_is_found_by_its_group_and_gateway_and_its_ports_without_description_are_counted():
+    """The article's pot host: bridge0 in group pot with POT_GATEWAY; epair0a/epair1a carry no owner."""
+    assert drift_of_host(s05(), "jailhost", Target.FREEBSD, POT_OUTPUTS) == []
+    third = (
+        POT_IFCONFIG.replace(
+            "\tgroups: bridge pot\n",
+            "\tmember: epair2a flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>\n\tgroups: bridge pot\n",
+        )
+        + "epair2a: flags=8943<UP> metric 0 mtu 1500\n\tgroups: epair\n"
+    )
+    result = drift_of_host(s05(), "jailhost", Target.FREEBSD, {**POT_OUTPUTS, "interfaces": third})
+    assert [(f.code, f.message) for f in result] == [("member-extra", "potbridge member epair2a is not in the design")]
+    no_anchor = drift_of_host(s05(), "jailhost", Target.FREEBSD, {**POT_OUTPUTS, "pf-nat": ""})
+    assert [(f.code, f.message) for f in no_anchor] == [("nat-missing", "no nat-anchor pot-nat in pf")]

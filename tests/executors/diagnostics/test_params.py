@@ -7,6 +7,8 @@ import shutil
 import subprocess
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from executors.diagnostics.catalogue import Target, build_argv
 from executors.diagnostics.context import parameter_context
@@ -23,6 +25,7 @@ from executors.diagnostics.params import (
     check_pf_table,
     check_tcpdump_filter,
     check_vni,
+    remote_command,
 )
 
 from .support import s10
@@ -202,3 +205,46 @@ def test_every_diagnostic_parameter_refuses_injection(diagnostic, values):  # ty
         build_argv(diagnostic, Target.FREEBSD, values, CONTEXT)
     with pytest.raises(UnsafeParameter, match="refused"):
         build_argv("arp", Target.FREEBSD, {}, CONTEXT, jail="vnetjail-b;id")
+
+
+SHELL_SYNTAX = set(";$`'\"\\\n\r\t!#~{}?") | {"\x00"}
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.text(alphabet=st.characters(codec="utf-8"), max_size=60)
+    | st.from_regex(r"[a-z0-9 .:/()&|=<>\[\]!;$-]{0,40}")
+)
+def test_an_accepted_filter_never_holds_shell_syntax(text):  # type: ignore[no-untyped-def]
+    try:
+        accepted = check_tcpdump_filter(text)
+    except UnsafeParameter:
+        return
+    assert not (set(accepted) & SHELL_SYNTAX), accepted
+    assert not accepted.startswith("-")
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(max_size=20))
+def test_an_accepted_interface_is_a_known_name(text):  # type: ignore[no-untyped-def]
+    try:
+        accepted = check_interface(text, CONTEXT)
+    except UnsafeParameter:
+        return
+    assert accepted in CONTEXT.known_interfaces()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    argv=st.lists(
+        st.text(alphabet=st.characters(codec="utf-8", exclude_characters="!"), min_size=0, max_size=12).filter(
+            lambda x: not any(ord(c) < 0x20 or ord(c) == 0x7F for c in x)
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_any_safe_argv_comes_back_from_sh_unchanged(argv):  # type: ignore[no-untyped-def]
+    line = remote_command(["printf", "<%s>\\n", *argv])
+    done = subprocess.run(["sh", "-c", line], capture_output=True, timeout=10, check=True)
+    assert done.stdout.decode() == "".join(f"<{a}>\n" for a in argv)

@@ -126,6 +126,8 @@ def test_ifmcstat_groups_with_mode_and_mac():
         MulticastMembership("em0", "inet", "239.0.0.111", "exclude", "01:00:5e:00:00:6f"),
         MulticastMembership("em0", "inet", "224.0.0.1", "exclude", "01:00:5e:00:00:01"),
     ]
+    verbose = p.parse_ifmcstat("em0:\n\t\tgroup 232.1.1.1 mode include srcs 192.0.2.1,192.0.2.2\n")
+    assert verbose.records == [MulticastMembership("em0", "inet", "232.1.1.1", "include")]
     reference = p.parse_ifmcstat(freebsd("reference-ifmcstat.txt"))
     assert reference.unparsed == []
     assert reference.records[-1] == MulticastMembership(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from executors.diagnostics.parsers import linux as p
-from executors.diagnostics.records import ArpEntry, ListeningSocket, NatRule, RawLine, VxlanConfig
+from executors.diagnostics.records import ArpEntry, ListeningSocket, RawLine, VxlanConfig
 
 from .support import lab_output
 
@@ -62,19 +62,21 @@ def test_fdb_entries_of_vxlan_devices_are_the_forwarding_table():
     assert {(e.interface, e.remote) for e in parsed.records} >= {("vxlan111", "239.0.0.111")}
 
 
-def test_nft_masquerade_is_outbound_nat():
-    parsed = p.parse_nft_nat_json(lab_output("gateway", "nft-ruleset.json"))
-    assert parsed.unparsed == []
-    (rule,) = parsed.records
+def test_nft_text_ruleset_nat_and_redirects():
+    (rule,) = p.parse_nft_nat(lab_output("gateway", "nft-ruleset.txt")).records
     assert (rule.action, rule.interface, rule.source, rule.target) == ("nat", "em0", "any", "masquerade")
-    dnat = (
-        '{"nftables":[{"rule":{"expr":[{"match":{"op":"==","left":{"meta":{"key":"iifname"}},"right":"em0"}},'
-        '{"match":{"op":"==","left":{"payload":{"protocol":"tcp","field":"dport"}},"right":8080}},'
-        '{"dnat":{"addr":"10.0.0.2","port":80}}]}}]}'
+    assert p.parse_nft_nat(lab_output("jailhost-b", "nft-ruleset.txt")).records == []
+    text = (
+        "table ip jailnet_lab {\n\tchain prerouting {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
+        '\t\tiifname "em0" tcp dport 8080 dnat to 10.0.0.2:80\n'
+        '\t\toifname "em1" ip saddr 10.1.0.0/16 snat to 192.0.2.1\n\t}\n}\n'
     )
-    assert p.parse_nft_nat_json(dnat).records[0] == NatRule(
-        "rdr", "em0", "any", "any", "10.0.0.2", "tcp", "8080", "80", p.parse_nft_nat_json(dnat).records[0].text
-    )
+    parsed = p.parse_nft_nat(text)
+    assert parsed.unparsed == []
+    assert [(r.action, r.interface, r.source, r.proto, r.port, r.target, r.target_port) for r in parsed.records] == [
+        ("rdr", "em0", "any", "tcp", "8080", "10.0.0.2", "80"),
+        ("nat", "em1", "10.1.0.0/16", None, None, "192.0.2.1", None),
+    ]
 
 
 def test_not_json_is_kept_raw():

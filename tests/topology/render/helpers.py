@@ -7,7 +7,7 @@ from pathlib import Path
 
 from topology.design_io import load_document, snapshot_from_document
 from topology.render.freebsd import render_design
-from topology.render.types import HostConfig
+from topology.render.types import HostConfig, ManagedFile
 from topology.snapshot import DesignSnapshot
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "examples"
@@ -25,9 +25,9 @@ def rendered(stem: str) -> dict[str, HostConfig]:
 
 
 def assert_lines(text: str, *expected: str) -> None:
-    """Each expected line appears as a whole line of ``text``."""
-    lines = set(text.splitlines())
-    missing = [line for line in expected if line not in lines]
+    """Each expected line appears as a whole line of ``text`` (indentation aside)."""
+    lines = {line.strip() for line in text.splitlines()}
+    missing = [line for line in expected if line.strip() not in lines]
     assert not missing, f"missing lines: {missing}\n--- in ---\n{text}"
 
 
@@ -38,17 +38,22 @@ def assert_no_line(text: str, *unexpected: str) -> None:
 
 
 def assert_in_order(text: str, *expected: str) -> None:
-    """The expected lines appear as whole lines, in this order."""
-    lines = text.splitlines()
+    """The expected lines appear as whole lines (indentation aside), in this order."""
+    lines = [line.strip() for line in text.splitlines()]
     positions = []
     for line in expected:
-        assert line in lines, f"missing line: {line!r}\n--- in ---\n{text}"
-        positions.append(lines.index(line))
+        assert line.strip() in lines, f"missing line: {line!r}\n--- in ---\n{text}"
+        positions.append(lines.index(line.strip()))
     assert positions == sorted(positions), f"out of order: {expected}"
+
+
+def managed_file(config: HostConfig, path: str) -> ManagedFile:
+    """A managed file of the host (fails when the file is missing)."""
+    managed = config.file(path)
+    assert managed is not None, f"{path} not among {[f.path for f in config.files]}"
+    return managed
 
 
 def file_content(config: HostConfig, path: str) -> str:
     """The content of a managed file (fails when the file is missing)."""
-    managed = config.file(path)
-    assert managed is not None, f"{path} not among {[f.path for f in config.files]}"
-    return managed.content
+    return managed_file(config, path).content

@@ -6,20 +6,22 @@ Purity (no Django, no models, no I/O modules) is an import-linter contract (``ma
 from __future__ import annotations
 
 import re
+import shlex
+import subprocess
 
 import pytest
 
 from topology import snapshot as s
 from topology.render.freebsd import render_design, render_host
 from topology.render.freebsd.context import clone_units
-from topology.render.freebsd.plan import rc_name, sh_quote
+from topology.render.freebsd.jails import epair_names
+from topology.render.freebsd.plan import UnsafeValueError, q, rc_name, sh_quote
 from topology.render.freebsd.render import build_plan
 from topology.render.freebsd.script import render_script
 
-from .helpers import EXAMPLES_DIR, assert_in_order, assert_lines, assert_no_line, example, file_content
+from .helpers import EXAMPLES_DIR, assert_in_order, assert_lines, assert_no_line, example, file_content, managed_file
 
 EXAMPLES = sorted(p.stem for p in EXAMPLES_DIR.glob("s*.yaml"))
-_SYSRC = re.compile(r'^sysrc (\w+)(\+?=)"(.*)"$')
 
 
 def _design(*hosts: s.Host, segments: tuple[s.VxlanSegment, ...] = ()) -> s.DesignSnapshot:
@@ -36,30 +38,43 @@ def test_rendering_is_deterministic(stem):
 
 
 @pytest.mark.parametrize("stem", EXAMPLES)
-def test_script_sysrc_lines_give_the_managed_rc_conf(stem):
-    """Replaying the script's sysrc lines yields exactly the managed /etc/rc.conf.local values."""
+def test_script_sysrc_lines_write_the_managed_rc_conf(stem):
+    """Replaying the script's sysrc lines (sysrc writes NAME="VALUE") gives exactly the managed rc.conf.local:
+    one file for both, so neither can drop the other's values at boot."""
     for config in render_design(example(stem)).values():
         replayed: dict[str, str] = {}
         for line in config.script.splitlines():
-            match = _SYSRC.match(line)
-            if match:
-                name, operator, value = match.groups()
-                if operator == "+=" and replayed.get(name):
-                    value = " ".join(
-                        [*replayed[name].split(), *(w for w in value.split() if w not in replayed[name].split())]
-                    )
-                replayed[name] = value
-            elif line.startswith("service ") and line.endswith(" enable"):
-                service = line.split()[1]
-                replayed["firewall_enable" if service == "ipfw" else f"{service}_enable"] = "YES"
+            if line.startswith("sysrc "):
+                argv = shlex.split(line)
+                assert argv[1] == "-f"
+                if argv[2] != "/etc/rc.conf.local":
+                    continue
+                for assignment in argv[3:]:
+                    name, value = assignment.split("=", 1)
+                    replayed[name] = f'{name}="{value}"'
+            assert not line.startswith("service ") or not line.endswith(" enable"), "service enable writes rc.conf"
         managed = config.file("/etc/rc.conf.local")
         values = {}
         if managed is not None:
             for line in managed.content.splitlines():
                 if not line.startswith("#"):
-                    name, value = line.split("=", 1)
-                    values[name] = value.strip('"')
+                    values[line.split("=", 1)[0]] = line
         assert replayed == values
+
+
+def test_lists_add_to_what_rc_conf_already_lists():
+    config = render_design(example("s10-vxlan-multicast"))["jailhost-a"]
+    rc = file_content(config, "/etc/rc.conf.local")
+    assert_lines(rc, 'cloned_interfaces="${cloned_interfaces} vxlan111 vxlan222 bridge0 bridge1"')
+    assert_lines(rc, 'static_routes="${static_routes} vxlan111 vxlan222"')
+    # sourced after an administrator's own rc.conf, the lists keep the administrator's entries
+    out = subprocess.run(
+        ["dash", "-c", f"cloned_interfaces='lo5'; static_routes='own'; {rc}\necho $cloned_interfaces/$static_routes"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "lo5 vxlan111 vxlan222 bridge0 bridge1/own vxlan111 vxlan222"
 
 
 @pytest.mark.parametrize("stem", EXAMPLES)
@@ -105,13 +120,13 @@ def test_bridge_switches_are_cloned_in_name_order_and_renamed():
     script = render_host(_design(host), "h").script
     assert_in_order(
         script,
-        'sysrc cloned_interfaces+="bridge0 bridge1"',
-        'sysrc ifconfig_bridge0_name="alpha"',
-        'sysrc ifconfig_alpha="addm em1 private em1"',
-        'sysrc ifconfig_bridge1_name="zeta"',
-        'sysrc ifconfig_zeta="inet 10.9.0.1/24"',
+        "sysrc -f /etc/rc.conf.local 'cloned_interfaces=${cloned_interfaces} bridge0 bridge1'",
+        'sysrc -f /etc/rc.conf.local ifconfig_bridge0_name="alpha"',
+        'sysrc -f /etc/rc.conf.local ifconfig_alpha="addm em1 private em1"',
+        'sysrc -f /etc/rc.conf.local ifconfig_bridge1_name="zeta"',
+        'sysrc -f /etc/rc.conf.local ifconfig_zeta="inet 10.9.0.1/24"',
     )
-    assert_lines(script, 'sysrc ifconfig_em1="up"', "vm switch create -a 10.1.1.1/24 services")
+    assert_lines(script, 'sysrc -f /etc/rc.conf.local ifconfig_em1="up"', "vm switch create -a 10.1.1.1/24 services")
     assert_no_line(script, "-t manual")  # no VM on a bridge: vm-bhyve need not know them
 
 
@@ -128,7 +143,15 @@ def test_vm_on_a_bridge_registers_a_manual_vm_bhyve_switch_once():
     config = render_host(_design(host), "h")
     assert config.script.count("vm switch create -t manual -b lan lan") == 1
     assert_in_order(config.script, "vm switch create -t manual -b lan lan", "vm switch private lan on")
-    assert_lines(config.script, "vm switch create std", "vm add -d network -s std a", "vm create -t b -s 20G b")
+    assert_lines(
+        config.script,
+        "vm switch create std",
+        'sysrc -f /zroot/vms/a/a.conf network0_type="virtio-net"',
+        'sysrc -f /zroot/vms/a/a.conf network1_switch="std"',
+        "[ -e /zroot/vms/b/b.conf ] || vm create -t b -s 20G b",
+    )
+    # a re-run must not add another NIC: the guest's NICs are set, never added
+    assert not [line for line in config.script.splitlines() if line.startswith("vm add")]
     assert_lines(
         file_content(config, "/zroot/vms/.config/system.conf"),
         'switch_list="lan std"',  # the order of the vm switch create commands
@@ -186,18 +209,57 @@ def test_jail_conf_vnet_jail_uses_epairs_on_its_bridge():
     )
     config = render_host(_design(host), "h")
     stanza = file_content(config, "/etc/jail.conf.d/db.conf")
+    host_side, jail_side = epair_names(host.jails[0], host.jails[0].nics[0])
+    assert (host_side, jail_side) == ("jn31c276ea", "jn31c276eb")
+    # the kernel picks the epair's unit (no fixed epair0 to collide with iocage's, pot's or vm-bhyve's); the
+    # helper sets the MTU before addm, since a bridge member refuses an MTU change
     assert_lines(
         stanza,
         "    vnet;",
-        '    vnet.interface = "epair0b";',
-        '    exec.prestart = "/sbin/ifconfig epair0 create up";',
-        '    exec.prestart += "/sbin/ifconfig lan addm epair0a up";',
-        '    exec.prestart += "/sbin/ifconfig lan private epair0a";',
-        '    exec.start += "/sbin/ifconfig epair0b 10.0.0.7/24 mtu 1450 up";',
-        '    exec.start += "/sbin/route add default 10.0.0.1";',
-        '    exec.poststop = "/sbin/ifconfig lan deletem epair0a";',
+        f'    exec.prestart = "/usr/local/sbin/jailnet-epair {host_side} {jail_side} lan 1450 jail:db:vnet0 private";',
+        f'    vnet.interface = "{jail_side}";',
+        f'    exec.poststop = "/sbin/ifconfig {host_side} destroy";',
+        '    exec.start = "/bin/sh /etc/rc";',
     )
-    assert_lines(config.script, "service jail enable", 'sysrc jail_list+="db"', "service jail start db")
+    assert_no_line(stanza, "epair0", "route add", "exec.start +=")
+    helper = file_content(config, "/usr/local/sbin/jailnet-epair")
+    assert_in_order(
+        helper, "a=$(ifconfig epair create)", 'ifconfig "$host_side" mtu "$mtu"', 'ifconfig "$bridge" addm "$host_side"'
+    )
+    assert managed_file(config, "/usr/local/sbin/jailnet-epair").mode == "0755"
+    # the address and default route come up with the jail's own /etc/rc, before its services
+    assert file_content(config, "/usr/local/jails/db/etc/rc.conf.local").splitlines()[1:] == [
+        f'ifconfig_{jail_side}_name="vnet0"',
+        'ifconfig_vnet0="inet 10.0.0.7/24 mtu 1450"',
+        'defaultrouter="10.0.0.1"',
+    ]
+    assert_lines(
+        config.script,
+        'sysrc -f /etc/rc.conf.local jail_enable="YES"',
+        "sysrc -f /etc/rc.conf.local 'jail_list=${jail_list} db'",
+        "jls -j db >/dev/null 2>&1 || service jail start db",
+        # re-running never extracts a base over a live jail
+        "[ -e /usr/local/jails/db/bin/freebsd-version ] || fetch -o - "
+        "https://download.freebsd.org/ftp/releases/amd64/12.1-RELEASE/base.txz | tar -xf - -C /usr/local/jails/db",
+    )
+
+
+def test_jail_conf_dhcp_nic_gets_a_devfs_ruleset_with_bpf():
+    host = s.Host(
+        name="h",
+        switches=(s.Switch(name="lan"),),
+        jails=(
+            s.Jail(
+                name="dyn", type="vnet", manager="jail.conf", nics=(s.JailNic(name="vnet0", switch="lan", dhcp=True),)
+            ),
+            s.Jail(name="own", type="vnet", manager="jail.conf", devfs_ruleset=10, nics=()),
+        ),
+    )
+    config = render_host(_design(host), "h")
+    # dhclient needs bpf, which the default jail rulesets hide: a ruleset of its own (10 is taken: 11)
+    assert_lines(file_content(config, "/etc/jail.conf.d/dyn.conf"), "    devfs_ruleset = 11;")
+    assert_lines(file_content(config, "/etc/devfs.rules"), "[vnet_jail_bpf=11]", "add path 'bpf*' unhide")
+    assert_lines(file_content(config, "/usr/local/jails/dyn/etc/rc.conf.local"), 'ifconfig_vnet0="SYNCDHCP"')
 
 
 def test_named_vlan_and_dhcp_interface():
@@ -212,11 +274,11 @@ def test_named_vlan_and_dhcp_interface():
     script = render_host(_design(host), "h").script
     assert_lines(
         script,
-        'sysrc ifconfig_em0="DHCP"',
-        'sysrc vlans_em0+="7 storage"',
-        'sysrc ifconfig_em0_7="10.7.0.1/24 mtu 1400"',
-        'sysrc create_args_storage="vlan 20"',
-        "ifconfig storage create vlan 20 vlandev em0",
+        'sysrc -f /etc/rc.conf.local ifconfig_em0="DHCP"',
+        "sysrc -f /etc/rc.conf.local 'vlans_em0=${vlans_em0} 7 storage'",
+        'sysrc -f /etc/rc.conf.local ifconfig_em0_7="10.7.0.1/24 mtu 1400"',
+        'sysrc -f /etc/rc.conf.local create_args_storage="vlan 20"',
+        "ifconfig storage >/dev/null 2>&1 || ifconfig storage create vlan 20 vlandev em0",
     )
 
 
@@ -232,15 +294,23 @@ def test_multicast_member_without_group_route_and_custom_port():
     script = render_host(_design(host, segments=(segment,)), "h").script
     assert_lines(
         script,
-        'sysrc create_args_vxlan5000="vxlanid 5000 vxlanlocal 192.168.0.2 vxlandev em0 vxlangroup 239.1.1.1 '
+        'sysrc -f /etc/rc.conf.local create_args_vxlan5000="vxlanid 5000 vxlanlocal 192.168.0.2 vxlandev em0 vxlangroup 239.1.1.1 '  # noqa: E501
         'vxlanlocalport 8472 vxlanremoteport 8472"',
-        'sysrc ifconfig_vxlan5000="mtu 1450 up"',
+        'sysrc -f /etc/rc.conf.local ifconfig_vxlan5000="mtu 1450 up"',
     )
     assert_no_line(script, "static_routes")
 
 
 def test_quoting_and_rc_names():
-    assert sh_quote('a "b" $c') == '"a \\"b\\" \\$c"'
+    assert q("zroot/vms") == "zroot/vms"
+    assert q("tank;reboot") == "'tank;reboot'"
+    assert q("it's") == "'it'\\''s'"
+    with pytest.raises(UnsafeValueError):
+        q("-rf")
+    assert sh_quote("plain words") == '"plain words"'
+    for unsafe in ('a "b"', "$c", "`id`", "a\\b", "a\nb", "it's"):
+        with pytest.raises(UnsafeValueError):
+            sh_quote(unsafe)
     assert rc_name("em0.101") == "em0_101"
     assert rc_name("vx-111/a+b") == "vx_111_a_b"
 

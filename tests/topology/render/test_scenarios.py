@@ -31,8 +31,8 @@ def test_s02_pot_jail_on_a_dedicated_alias_address():
     config = rendered("s02-plain-alias")["jailhost"]
     assert_lines(
         config.script,
-        'sysrc ifconfig_em0="192.168.0.2/24"',
-        'sysrc defaultrouter="192.168.0.1"',
+        'sysrc -f /etc/rc.conf.local ifconfig_em0="192.168.0.2/24"',
+        'sysrc -f /etc/rc.conf.local defaultrouter="192.168.0.1"',
         "pot create -p aliaspot -b 12.1 -N alias -i 192.168.0.3",
         "pot start aliaspot",
     )
@@ -46,13 +46,13 @@ def test_s03_plain_jail_on_a_vlan_address():
     config = rendered("s03-plain-vlan")["jailhost"]
     assert_in_order(
         config.script,
-        'sysrc vlans_em0+="101"',
-        'sysrc ifconfig_em0_101="10.1.1.1/24"',
-        "ifconfig em0.101 create",
+        "sysrc -f /etc/rc.conf.local 'vlans_em0=${vlans_em0} 101'",
+        'sysrc -f /etc/rc.conf.local ifconfig_em0_101="10.1.1.1/24"',
+        "ifconfig em0.101 >/dev/null 2>&1 || ifconfig em0.101 create",
         'iocage create -r 12.1-RELEASE -n vlancage ip4_addr="em0.101|10.1.1.2"',
     )
     # without vlans_em0 the article's em0.101 would not come back after a reboot
-    assert_lines(file_content(config, RC), 'vlans_em0="101"', 'ifconfig_em0_101="10.1.1.1/24"')
+    assert_lines(file_content(config, RC), 'vlans_em0="${vlans_em0} 101"', 'ifconfig_em0_101="10.1.1.1/24"')
 
 
 S4_PF_CONF = """\
@@ -95,18 +95,21 @@ def test_s04_plain_jail_on_loopback_with_pf_nat_and_redirect():
     config = rendered("s04-plain-loopback")["jailhost"]
     assert_in_order(
         config.script,
-        'sysrc cloned_interfaces+="lo1"',
-        'sysrc ifconfig_lo1="172.31.255.17/32"',
-        "ifconfig lo1 create",
+        "sysrc -f /etc/rc.conf.local 'cloned_interfaces=${cloned_interfaces} lo1'",
+        'sysrc -f /etc/rc.conf.local ifconfig_lo1="172.31.255.17/32"',
+        "ifconfig lo1 >/dev/null 2>&1 || ifconfig lo1 create",
         "cat > /etc/pf.conf <<'EOF'",
-        "service pf enable",
-        "service pf start",
+        'sysrc -f /etc/rc.conf.local pf_enable="YES"',
+        "if service pf status >/dev/null 2>&1; then service pf reload; else service pf start; fi",
         'iocage create -r 12.1-RELEASE -n locage ip4_addr="lo1|172.31.255.17/32"',
     )
     # the whole file, in pf.conf(5)'s required order (options, translation, filtering)
     assert file_content(config, "/etc/pf.conf") == S4_PF_CONF
     assert_lines(
-        file_content(config, RC), 'cloned_interfaces="lo1"', 'ifconfig_lo1="172.31.255.17/32"', 'pf_enable="YES"'
+        file_content(config, RC),
+        'cloned_interfaces="${cloned_interfaces} lo1"',
+        'ifconfig_lo1="172.31.255.17/32"',
+        'pf_enable="YES"',
     )
 
 
@@ -129,7 +132,7 @@ def test_s05_pot_vnet_jails_on_the_public_bridge_with_exported_port():
     )
     assert_in_order(
         config.script,
-        "service pf enable",
+        'sysrc -f /etc/rc.conf.local pf_enable="YES"',
         "pot init",
         "pot vnet-start",
         "pot create -p vnetpot1 -b 12.1 -N public-bridge -i 10.192.0.3",
@@ -145,9 +148,9 @@ def test_s06_iocage_vnet_jail_on_a_vm_bhyve_standard_switch_with_nat():
     config = rendered("s06-vnet-iocage")["jailhost"]
     assert_in_order(
         config.script,
-        "service vm enable",
-        'sysrc vm_dir="zfs:zroot/vms"',
-        "zfs create zroot/vms",
+        'sysrc -f /etc/rc.conf.local vm_enable="YES"',
+        'sysrc -f /etc/rc.conf.local vm_dir="zfs:zroot/vms"',
+        "zfs create -p zroot/vms",
         "vm init",
         "vm switch create -a 10.1.1.1/24 services",
         'iocage create -r 12.1-RELEASE -n vnetcage interfaces="vnet0:vm-services" ip4_addr="vnet0|10.1.1.2/24" '
@@ -158,7 +161,7 @@ def test_s06_iocage_vnet_jail_on_a_vm_bhyve_standard_switch_with_nat():
         file_content(config, "/etc/pf.conf"), "set skip on lo0", "nat on $ext_if from 10.1.1.0/24 -> $ext_if:0"
     )
     # the jail's traffic is routed by the host: forwarding must be on (the article relied on pot having set it)
-    assert_lines(config.script, 'sysrc gateway_enable="YES"', "sysctl net.inet.ip.forwarding=1")
+    assert_lines(config.script, 'sysrc -f /etc/rc.conf.local gateway_enable="YES"', "sysctl net.inet.ip.forwarding=1")
     assert_lines(file_content(config, RC), 'gateway_enable="YES"', 'pf_enable="YES"', 'vm_enable="YES"')
     assert_lines(
         file_content(config, "/zroot/vms/.config/system.conf"),
@@ -182,11 +185,12 @@ def test_s07_vm_with_dhcp_from_dnsmasq_and_a_static_lease():
     ]
     assert_in_order(
         config.script,
-        "service dnsmasq enable",
+        'sysrc -f /etc/rc.conf.local dnsmasq_enable="YES"',
         "service dnsmasq start",
-        "vm iso https://download.freebsd.org/ftp/releases/ISO-IMAGES/12.1/FreeBSD-12.1-RELEASE-amd64-bootonly.iso",
-        "vm create -t guest -s 20G guest",
-        "vm add -d network -s services guest",
+        "[ -e /zroot/vms/.iso/FreeBSD-12.1-RELEASE-amd64-bootonly.iso ] || vm iso "
+        "https://download.freebsd.org/ftp/releases/ISO-IMAGES/12.1/FreeBSD-12.1-RELEASE-amd64-bootonly.iso",
+        "[ -e /zroot/vms/guest/guest.conf ] || vm create -t guest -s 20G guest",
+        'sysrc -f /zroot/vms/guest/guest.conf network0_switch="services"',
         'sysrc -f /zroot/vms/guest/guest.conf network0_mac="58:9c:fc:0a:01:32"',
         "vm install guest FreeBSD-12.1-RELEASE-amd64-bootonly.iso",
     )
@@ -233,7 +237,7 @@ def test_s09_pf_inside_a_vnet_jail_with_devfs_ruleset_501():
         "block quick to 1.1.1.1",
         "pass",
     ]
-    assert file_content(config, "/zroot/iocage/jails/vnetcage/root/etc/rc.conf.local") == 'pf_enable="YES"\n'
+    assert_lines(file_content(config, "/zroot/iocage/jails/vnetcage/root/etc/rc.conf.local"), 'pf_enable="YES"')
     assert_in_order(
         config.script,
         "service devfs restart",
@@ -248,29 +252,29 @@ def test_s10_vxlan_multicast_gateway():
     config = rendered("s10-vxlan-multicast")["gateway"]
     assert_lines(
         config.script,
-        "service ipfw enable",
-        'sysrc firewall_type="open"',
-        "service natd enable",
-        'sysrc natd_interface="em0"',
-        'sysrc gateway_enable="YES"',
-        'sysrc cloned_interfaces+="vxlan111 vxlan222"',
-        'sysrc ifconfig_vxlan111="inet 10.0.111.1/24 mtu 1450"',
-        'sysrc create_args_vxlan111="vxlanid 111 vxlanlocal 192.168.0.1 vxlandev em1 vxlangroup 239.0.0.111"',
-        'sysrc ifconfig_vxlan222="inet 10.0.222.1/24 mtu 1450"',
-        'sysrc create_args_vxlan222="vxlanid 222 vxlanlocal 192.168.0.1 vxlandev em1 vxlangroup 239.0.0.222"',
-        'sysrc static_routes+="vxlan111 vxlan222"',
-        'sysrc route_vxlan111="239.0.0.111/32 -interface em1"',
-        'sysrc route_vxlan222="239.0.0.222/32 -interface em1"',
-        'sysrc ifconfig_em0="203.0.113.2/24"',
-        'sysrc defaultrouter="203.0.113.1"',
+        'sysrc -f /etc/rc.conf.local firewall_enable="YES"',
+        'sysrc -f /etc/rc.conf.local firewall_type="open"',
+        'sysrc -f /etc/rc.conf.local natd_enable="YES"',
+        'sysrc -f /etc/rc.conf.local natd_interface="em0"',
+        'sysrc -f /etc/rc.conf.local gateway_enable="YES"',
+        "sysrc -f /etc/rc.conf.local 'cloned_interfaces=${cloned_interfaces} vxlan111 vxlan222'",
+        'sysrc -f /etc/rc.conf.local ifconfig_vxlan111="inet 10.0.111.1/24 mtu 1450"',
+        'sysrc -f /etc/rc.conf.local create_args_vxlan111="vxlanid 111 vxlanlocal 192.168.0.1 vxlandev em1 vxlangroup 239.0.0.111"',  # noqa: E501
+        'sysrc -f /etc/rc.conf.local ifconfig_vxlan222="inet 10.0.222.1/24 mtu 1450"',
+        'sysrc -f /etc/rc.conf.local create_args_vxlan222="vxlanid 222 vxlanlocal 192.168.0.1 vxlandev em1 vxlangroup 239.0.0.222"',  # noqa: E501
+        "sysrc -f /etc/rc.conf.local 'static_routes=${static_routes} vxlan111 vxlan222'",
+        'sysrc -f /etc/rc.conf.local route_vxlan111="239.0.0.111/32 -interface em1"',
+        'sysrc -f /etc/rc.conf.local route_vxlan222="239.0.0.222/32 -interface em1"',
+        'sysrc -f /etc/rc.conf.local ifconfig_em0="203.0.113.2/24"',
+        'sysrc -f /etc/rc.conf.local defaultrouter="203.0.113.1"',
     )
     assert config.file("/etc/pf.conf") is None  # ipfw + natd here, not pf
     assert_lines(
         file_content(config, RC),
         'firewall_enable="YES"',
         'natd_enable="YES"',
-        'cloned_interfaces="vxlan111 vxlan222"',
-        'static_routes="vxlan111 vxlan222"',
+        'cloned_interfaces="${cloned_interfaces} vxlan111 vxlan222"',
+        'static_routes="${static_routes} vxlan111 vxlan222"',
     )
 
 
@@ -278,21 +282,21 @@ def test_s10_vxlan_multicast_jailhost_a():
     config = rendered("s10-vxlan-multicast")["jailhost-a"]
     assert_in_order(
         config.script,
-        'sysrc cloned_interfaces+="vxlan111 vxlan222"',
-        'sysrc ifconfig_vxlan111="inet 10.0.111.10/24 mtu 1450"',
-        'sysrc create_args_vxlan111="vxlanid 111 vxlanlocal 192.168.0.10 vxlandev igb0 vxlangroup 239.0.0.111"',
-        'sysrc route_vxlan111="239.0.0.111/32 -interface igb0"',
-        'sysrc cloned_interfaces+="bridge0 bridge1"',
-        'sysrc ifconfig_bridge0_name="switch111"',
-        'sysrc ifconfig_switch111="inet 10.0.111.12/32 addm vxlan111"',
-        'sysrc ifconfig_bridge1_name="switch222"',
-        'sysrc ifconfig_switch222="inet 10.0.222.12/32 addm vxlan222"',
+        "sysrc -f /etc/rc.conf.local 'cloned_interfaces=${cloned_interfaces} vxlan111 vxlan222'",
+        'sysrc -f /etc/rc.conf.local ifconfig_vxlan111="inet 10.0.111.10/24 mtu 1450"',
+        'sysrc -f /etc/rc.conf.local create_args_vxlan111="vxlanid 111 vxlanlocal 192.168.0.10 vxlandev igb0 vxlangroup 239.0.0.111"',  # noqa: E501
+        'sysrc -f /etc/rc.conf.local route_vxlan111="239.0.0.111/32 -interface igb0"',
+        "sysrc -f /etc/rc.conf.local 'cloned_interfaces=${cloned_interfaces} vxlan111 vxlan222 bridge0 bridge1'",
+        'sysrc -f /etc/rc.conf.local ifconfig_bridge0_name="switch111"',
+        'sysrc -f /etc/rc.conf.local ifconfig_switch111="inet 10.0.111.12/32 addm vxlan111"',
+        'sysrc -f /etc/rc.conf.local ifconfig_bridge1_name="switch222"',
+        'sysrc -f /etc/rc.conf.local ifconfig_switch222="inet 10.0.222.12/32 addm vxlan222"',
         "vm switch create -t manual -b switch111 switch111",
-        "vm create -t guest-a -s 20G guest-a",
-        "vm add -d network -s switch111 guest-a",
-        'sysrc vm_list+="guest-a"',
+        "[ -e /zroot/vms/guest-a/guest-a.conf ] || vm create -t guest-a -s 20G guest-a",
+        'sysrc -f /zroot/vms/guest-a/guest-a.conf network0_switch="switch111"',
+        "sysrc -f /etc/rc.conf.local 'vm_list=${vm_list} guest-a'",
         "mount -t fdescfs | grep -q ' on /dev/fd ' || mount -t fdescfs null /dev/fd",
-        "service iocage enable",
+        'sysrc -f /etc/rc.conf.local iocage_enable="YES"',
         'iocage create -r 12.1-RELEASE -n vnetjail-a interfaces="vnet0:switch222" ip4_addr="vnet0|10.0.222.13/24" '
         'vnet0_mtu=1450 defaultrouter="10.0.222.1" vnet_default_interface="switch222" boot=1 vnet=on',
     )
@@ -300,9 +304,9 @@ def test_s10_vxlan_multicast_jailhost_a():
     assert_no_line(config.script, "vm switch create -t manual -b switch222")  # no VM on switch222 here
     assert_lines(
         file_content(config, RC),
-        'cloned_interfaces="vxlan111 vxlan222 bridge0 bridge1"',
-        'static_routes="vxlan111 vxlan222"',
-        'vm_list="guest-a"',
+        'cloned_interfaces="${cloned_interfaces} vxlan111 vxlan222 bridge0 bridge1"',
+        'static_routes="${static_routes} vxlan111 vxlan222"',
+        'vm_list="${vm_list} guest-a"',
         'iocage_enable="YES"',
     )
 
@@ -311,11 +315,11 @@ def test_s10_vxlan_multicast_jailhost_b():
     config = rendered("s10-vxlan-multicast")["jailhost-b"]
     assert_lines(
         config.script,
-        'sysrc create_args_vxlan111="vxlanid 111 vxlanlocal 192.168.0.20 vxlandev em0 vxlangroup 239.0.0.111"',
-        'sysrc route_vxlan222="239.0.0.222/32 -interface em0"',
-        'sysrc ifconfig_switch111="inet 10.0.111.22/32 addm vxlan111"',
+        'sysrc -f /etc/rc.conf.local create_args_vxlan111="vxlanid 111 vxlanlocal 192.168.0.20 vxlandev em0 vxlangroup 239.0.0.111"',  # noqa: E501
+        'sysrc -f /etc/rc.conf.local route_vxlan222="239.0.0.222/32 -interface em0"',
+        'sysrc -f /etc/rc.conf.local ifconfig_switch111="inet 10.0.111.22/32 addm vxlan111"',
         "vm switch create -t manual -b switch222 switch222",
-        "vm add -d network -s switch222 guest-b",
+        'sysrc -f /zroot/vms/guest-b/guest-b.conf network0_switch="switch222"',
         '#   ifconfig_vtnet0="inet 10.0.222.23/24 mtu 1450"',
         '#   defaultrouter="10.0.222.1"',
         'iocage create -r 12.1-RELEASE -n plainjail-b ip4_addr="vxlan111|10.0.111.21/32" allow_raw_sockets=1 boot=1',
@@ -330,24 +334,28 @@ def test_s11_vxlan_unicast_hub_gateway():
     assert_no_line(config.script, "vxlangroup", "vxlandev", "route_vx")
     assert_lines(
         config.script,
-        'sysrc cloned_interfaces+="lo1 lo2"',
-        'sysrc ifconfig_lo1="192.168.255.10/32"',
-        'sysrc cloned_interfaces+="vxlan0 vxlan1 vxlan2 vxlan3"',
-        'sysrc ifconfig_vxlan0_name="vx111a"',
-        'sysrc create_args_vxlan0="vxlanid 111 vxlanlocal 192.168.255.10 vxlanremote 192.168.0.10"',
-        'sysrc create_args_vxlan1="vxlanid 111 vxlanlocal 192.168.255.20 vxlanremote 192.168.0.20"',
-        'sysrc ifconfig_vx111a="mtu 1450 up"',
-        'sysrc ifconfig_vxlan3_name="vx222b"',
-        'sysrc ifconfig_switch111="inet 10.0.111.1/24 addm vx111a addm vx111b"',
-        'sysrc ifconfig_switch222="inet 10.0.222.1/24 addm vx222a addm vx222b"',
+        "sysrc -f /etc/rc.conf.local 'cloned_interfaces=${cloned_interfaces} lo1 lo2'",
+        'sysrc -f /etc/rc.conf.local ifconfig_lo1="192.168.255.10/32"',
+        "sysrc -f /etc/rc.conf.local 'cloned_interfaces=${cloned_interfaces} lo1 lo2 vxlan0 vxlan1 vxlan2 vxlan3'",
+        'sysrc -f /etc/rc.conf.local ifconfig_vxlan0_name="vx111a"',
+        'sysrc -f /etc/rc.conf.local create_args_vxlan0="vxlanid 111 vxlanlocal 192.168.255.10 vxlanremote 192.168.0.10"',  # noqa: E501
+        'sysrc -f /etc/rc.conf.local create_args_vxlan1="vxlanid 111 vxlanlocal 192.168.255.20 vxlanremote 192.168.0.20"',  # noqa: E501
+        'sysrc -f /etc/rc.conf.local ifconfig_vx111a="mtu 1450 up"',
+        'sysrc -f /etc/rc.conf.local ifconfig_vxlan3_name="vx222b"',
+        'sysrc -f /etc/rc.conf.local ifconfig_switch111="inet 10.0.111.1/24 addm vx111a addm vx111b"',
+        'sysrc -f /etc/rc.conf.local ifconfig_switch222="inet 10.0.222.1/24 addm vx222a addm vx222b"',
     )
     assert_in_order(
         config.script,
-        "ifconfig vxlan0 create vxlanid 111 vxlanlocal 192.168.255.10 vxlanremote 192.168.0.10",
-        "ifconfig vxlan0 name vx111a",
+        # the kernel picks the unit in the live script (vxlan0 may be taken); rc.conf clones vxlan0 at boot
+        "ifconfig vx111a >/dev/null 2>&1 || "
+        "ifconfig vxlan create vxlanid 111 vxlanlocal 192.168.255.10 vxlanremote 192.168.0.10 name vx111a",
         "ifconfig vx111a mtu 1450 up",
     )
-    assert_lines(file_content(config, RC), 'cloned_interfaces="lo1 lo2 vxlan0 vxlan1 vxlan2 vxlan3 bridge0 bridge1"')
+    assert_lines(
+        file_content(config, RC),
+        'cloned_interfaces="${cloned_interfaces} lo1 lo2 vxlan0 vxlan1 vxlan2 vxlan3 bridge0 bridge1"',
+    )
 
 
 def test_s11_vxlan_unicast_spokes():
@@ -359,10 +367,10 @@ def test_s11_vxlan_unicast_spokes():
         assert_no_line(config.script, "vxlangroup", "vxlandev", f"-interface {underlay}")
         assert_lines(
             config.script,
-            f'sysrc create_args_vxlan111="vxlanid 111 vxlanlocal {local} vxlanremote {hub}"',
-            f'sysrc create_args_vxlan222="vxlanid 222 vxlanlocal {local} vxlanremote {hub}"',
-            'sysrc static_routes+="vxlanhub"',
-            'sysrc route_vxlanhub="192.168.255.0/24 192.168.0.1"',
+            f'sysrc -f /etc/rc.conf.local create_args_vxlan111="vxlanid 111 vxlanlocal {local} vxlanremote {hub}"',
+            f'sysrc -f /etc/rc.conf.local create_args_vxlan222="vxlanid 222 vxlanlocal {local} vxlanremote {hub}"',
+            "sysrc -f /etc/rc.conf.local 'static_routes=${static_routes} vxlanhub'",
+            'sysrc -f /etc/rc.conf.local route_vxlanhub="192.168.255.0/24 192.168.0.1"',
         )
 
 

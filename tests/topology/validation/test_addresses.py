@@ -264,3 +264,22 @@ def test_switch_address_is_checked_by_name_on_vm_switches():
     jails = host(design, "jailhost").jails
     aliased = s.Jail(name="svc", addresses=(s.JailAddress(interface="vm-services", address="10.1.1.5/32"),))
     assert findings(with_host(design, "jailhost", jails=(*jails, aliased)), "JN712") == []
+
+
+def test_address_on_a_bridge_member_is_a_warning_on_freebsd_15():
+    from topology import snapshot as s
+
+    from .factories import assert_finding, assert_no_finding
+
+    def design(release):
+        host = s.Host(
+            name="h",
+            release=release,
+            interfaces=(s.Interface(name="em1", address="10.9.0.2/24"),),
+            switches=(s.Switch(name="lan", ports=(s.SwitchPort(interface="em1"),)),),
+        )
+        return s.DesignSnapshot(name="v", hosts=(host,))
+
+    finding = assert_finding(design("15.0-RELEASE"), "JN216", "warning", "h/interfaces/em1")
+    assert "the address goes on lan" in finding.message
+    assert_no_finding(design("14.1-RELEASE"), "JN216")

@@ -149,3 +149,34 @@ def test_pot_vnet_jail_on_a_plain_bridge_is_an_error():
     finding = assert_finding(broken, "JN510", "error", "pothost/jails/vnetpot1/nics/vnet0")
     assert "pot-bridge" in finding.message
     assert_no_finding(design, "JN510")
+
+
+def test_pot_network_changes_need_the_pot_destroyed_before_a_re_run():
+    from topology import snapshot as s
+
+    from .factories import assert_finding
+
+    host = s.Host(name="h", jails=(s.Jail(name="p", manager="pot", addresses=(s.JailAddress(None, "10.0.0.3"),)),))
+    finding = assert_finding(s.DesignSnapshot(name="v", hosts=(host,)), "JN511", "info", "h/jails/p")
+    assert "pot destroy -p p" in finding.message
+
+
+def test_iocage_jail_and_vm_cannot_join_pots_bridge():
+    from topology import snapshot as s
+
+    from .factories import assert_no_finding, findings
+
+    bridge = s.Switch(name="potbridge", kind="pot-bridge", address="10.192.0.1/10")
+    host = s.Host(
+        name="h",
+        switches=(bridge,),
+        jails=(
+            s.Jail(name="p", type="vnet", manager="pot", nics=(s.JailNic(name="vnet0", switch="potbridge"),)),
+            s.Jail(name="i", type="vnet", nics=(s.JailNic(name="vnet0", switch="potbridge"),)),
+        ),
+        vms=(s.VirtualMachine(name="v", nics=(s.VmNic(switch="potbridge"),)),),
+    )
+    design = s.DesignSnapshot(name="v", hosts=(host,))
+    assert [f.objects[0].path for f in findings(design, "JN512")] == ["h/jails/i", "h/vms/v"]
+    only_pots = s.DesignSnapshot(name="v", hosts=(s.Host(name="h", switches=(bridge,), jails=host.jails[:1]),))
+    assert_no_finding(only_pots, "JN512")

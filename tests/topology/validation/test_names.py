@@ -9,6 +9,7 @@ from .factories import (
     assert_finding,
     assert_no_finding,
     change,
+    findings,
     host,
     replace_item,
     services_design,
@@ -197,3 +198,15 @@ def test_host_name_that_is_not_a_hostname_is_a_warning():
     broken = with_host(design, "pothost", name="pot_host")
     assert_finding(broken, "JN116", "warning", "pot_host")
     assert_no_finding(design, "JN116")
+
+
+def test_values_outside_their_allow_list_are_errors_with_their_location():
+    design = services_design()
+    broken = with_host(design, "jailhost", zfs_pool="tank;reboot", release="14.1-RELEASE\n")
+    assert "'14.1-RELEASE\\n'" in findings(broken, "JN117")[0].message
+    codes = [(f.code, f.objects[0].path) for f in findings(broken, "JN117")]
+    assert codes == [("JN117", "design.hosts[jailhost].release"), ("JN117", "design.hosts[jailhost].zfs_pool")]
+    assert_no_finding(design, "JN117")
+    assert_finding(
+        with_host(design, "jailhost", vm_dir="zfs:zroot/vms$(id)"), "JN117", "error", "design.hosts[jailhost].vm_dir"
+    )

@@ -199,3 +199,22 @@ def test_redirect_firewall_rule_and_route_on_unknown_interfaces_are_errors():
     )
     paths = sorted(ref.path for f in _all(broken) if f.code == "JN719" for ref in f.objects)
     assert paths == ["jailhost/firewall/rules/0", "jailhost/redirects/0", "jailhost/static_routes/lab"]
+
+
+def test_vlan_parent_must_be_a_physical_interface():
+    from topology import snapshot as s
+
+    from .factories import assert_finding, assert_no_finding
+
+    def design(*interfaces):
+        return s.DesignSnapshot(name="v", hosts=(s.Host(name="h", interfaces=interfaces),))
+
+    good = design(s.Interface(name="em0"), s.Interface(name="em0.5", kind="vlan", parent="em0", vlan_tag=5))
+    assert_no_finding(good, "JN720")
+    assert_no_finding(good, "JN721")
+    on_loopback = design(
+        s.Interface(name="lo1", kind="loopback"), s.Interface(name="lo1.5", kind="vlan", parent="lo1", vlan_tag=5)
+    )
+    assert_finding(on_loopback, "JN720", "error", "h/interfaces/lo1.5")
+    missing = design(s.Interface(name="em1.5", kind="vlan", parent="em1", vlan_tag=5))
+    assert "brought up" in assert_finding(missing, "JN721", "warning", "h/interfaces/em1.5").message

@@ -207,3 +207,53 @@ def test_udp_port_out_of_range_is_an_error():
     broken = with_segment(design, "vxlan222", udp_port=70000)
     assert_finding(broken, "JN314", "error", "vxlan_segments/vxlan222")
     assert_no_finding(design, "JN314")
+
+
+def _mesh(pairs: list[tuple[str, str]], mode: str = "unicast") -> s.DesignSnapshot:
+    """Hosts a, b, c (192.168.0.1-3 on em0, bridge lan each), one VXLAN segment per pair of hosts."""
+    addresses = {"a": "192.168.0.1", "b": "192.168.0.2", "c": "192.168.0.3"}
+    hosts = tuple(
+        s.Host(
+            name=name,
+            interfaces=(s.Interface(name="em0", address=f"{address}/24"),),
+            switches=(s.Switch(name="lan", mtu=1450),),
+        )
+        for name, address in addresses.items()
+    )
+    segments = []
+    for number, (left, right) in enumerate(pairs, start=1):
+        members = tuple(
+            s.VxlanMember(
+                host=one,
+                interface_name=f"vxlan{number}",
+                underlay_interface="em0",
+                remote_address=addresses[other] if mode == "unicast" else None,
+                switch="lan",
+            )
+            for one, other in ((left, right), (right, left))
+        )
+        group = f"239.0.0.{number}" if mode == "multicast" else None
+        segments.append(
+            s.VxlanSegment(name=f"seg{number}", vni=number, mode=mode, multicast_group=group, members=members)
+        )
+    return s.DesignSnapshot(name="mesh", hosts=hosts, vxlan_segments=tuple(segments))
+
+
+def test_three_bridges_in_a_unicast_full_mesh_are_a_layer2_loop():
+    finding = assert_finding(
+        _mesh([("a", "b"), ("b", "c"), ("c", "a")]), "JN315", "error", "vxlan_segments/seg3/members/a/vxlan3"
+    )
+    assert "closes a loop" in finding.message
+    # a hub (c reaches a through b only) is a tree
+    assert_no_finding(_mesh([("a", "b"), ("b", "c")]), "JN315")
+
+
+def test_two_segments_between_the_same_bridges_are_a_loop():
+    assert_finding(
+        _mesh([("a", "b"), ("a", "b")], mode="multicast"), "JN315", "error", "vxlan_segments/seg2/members/b/vxlan2"
+    )
+
+
+def test_one_multicast_segment_for_three_hosts_is_not_a_loop():
+    assert_no_finding(vxlan_design(), "JN315")
+    assert_no_finding(_mesh([("a", "b")], mode="multicast"), "JN315")

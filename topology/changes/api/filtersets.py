@@ -37,6 +37,7 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
         return (
             queryset.filter(state=ChangeRequestState.SUBMITTED, stale=False)
             .exclude(author=user)
+            .exclude(contributors=user)
             .exclude(approvals__user=user, approvals__voided=False)
         )
 

@@ -76,13 +76,20 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
 
 class ChangeRequestDetailSerializer(ChangeRequestSerializer):
     hosts = HostSummarySerializer(many=True, read_only=True)
+    contributors: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="username",
+        help_text="Who changed the design since its last deployment, up to the freeze: none of them may approve",
+    )  # fmt: skip
     approvals = ApprovalSerializer(many=True, read_only=True)
     transitions = TransitionSerializer(many=True, read_only=True)
     comments = CommentSerializer(many=True, read_only=True)
     validation = serializers.JSONField(read_only=True)
 
     class Meta(ChangeRequestSerializer.Meta):
-        fields = [*ChangeRequestSerializer.Meta.fields, "validation", "hosts", "approvals", "transitions", "comments"]
+        fields = [
+            *ChangeRequestSerializer.Meta.fields, "validation", "contributors", "hosts", "approvals", "transitions",
+            "comments",
+        ]  # fmt: skip
         read_only_fields = [*ChangeRequestSerializer.Meta.read_only_fields, "validation"]
 
 

@@ -8,7 +8,8 @@ import io
 import json
 from typing import Any
 
-from django.db.models import Count, Q
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -28,7 +29,14 @@ from . import filtersets
 from . import serializers as s
 
 # What the detail of a change request shows besides the request itself.
-DETAIL_PREFETCH = ("hosts", "approvals__user", "transitions", "comments__user")
+DETAIL_PREFETCH = (
+    "hosts",
+    "approvals__user",
+    "transitions",
+    "comments__user",
+    # Contributors by name, so the request page lists them in a stable order.
+    Prefetch("contributors", queryset=get_user_model().objects.order_by("username")),
+)
 
 
 def _annotated_requests() -> Any:

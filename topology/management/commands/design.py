@@ -39,6 +39,11 @@ class Command(BaseCommand):
         p.add_argument("name")
         p.add_argument("--host", help="Only this host.")
         p.add_argument("--out", type=Path, help="Write <host>/script.sh and <host>/files/... under this directory.")
+        p.add_argument(
+            "--force",
+            action="store_true",
+            help="Render a design that has validation errors; every file then says so at its top.",
+        )
         p = sub.add_parser("list", help="List designs.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -89,31 +94,43 @@ class Command(BaseCommand):
         else:
             self.stdout.write(text, ending="")
 
+    def _print_findings(self, findings: Any, stream: Any) -> None:
+        for f in findings:
+            where = ", ".join(ref.path for ref in f.objects)
+            stream.write(f"{f.severity.upper():8} {f.code}  {f.message}" + (f"  [{where}]" if where else ""))
+
     def do_validate(self, name: str, **_: Any) -> None:
         from topology.validation import validate
 
         report = validate(design_snapshot(design=self._design(name)))
-        for f in report.findings:
-            where = ", ".join(ref.path for ref in f.objects)
-            self.stdout.write(f"{f.severity.upper():8} {f.code}  {f.message}" + (f"  [{where}]" if where else ""))
+        self._print_findings(report.findings, self.stdout)
         summary = f"{name}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
         if not report.is_valid:
             self.stderr.write(self.style.ERROR(summary))
             raise SystemExit(1)
         self.stdout.write(self.style.SUCCESS(summary))
 
-    def do_render(self, name: str, host: str | None, out: Path | None, **_: Any) -> None:
-        from topology.render.freebsd import render_design, render_host
+    def do_render(self, name: str, host: str | None, out: Path | None, force: bool = False, **_: Any) -> None:
+        from topology.render.freebsd import UnsafeValueError, forced_banner, render_design, render_host
+        from topology.validation import validate
 
         snap = design_snapshot(design=self._design(name))
-        if host is not None:
-            if snap.host(host) is None:
+        if host is not None and snap.host(host) is None:
+            raise CommandError(f"no host '{host}' in design '{name}' (hosts: {', '.join(h.name for h in snap.hosts)})")
+        report = validate(snap)
+        banner: tuple[str, ...] = ()
+        if report.errors:
+            self._print_findings(report.errors, self.stderr)
+            if not force:
                 raise CommandError(
-                    f"no host '{host}' in design '{name}' (hosts: {', '.join(h.name for h in snap.hosts)})"
+                    f"{name}: {len(report.errors)} validation error(s); nothing rendered (--force renders anyway)"
                 )
-            configs = {host: render_host(snap, host)}
-        else:
-            configs = render_design(snap)
+            self.stderr.write(self.style.WARNING(f"{name}: rendering despite {len(report.errors)} error(s) (--force)"))
+            banner = forced_banner([f"{f.code} {f.message}" for f in report.errors])
+        try:
+            configs = {host: render_host(snap, host, banner=banner)} if host else render_design(snap, banner=banner)
+        except UnsafeValueError as exc:  # a value no allow-list let through: never written, even when forced
+            raise CommandError(f"{name}: {exc}") from exc
         for host_name, config in configs.items():
             if out is None:
                 self.stdout.write(f"# ===== {host_name} =====")

@@ -5,6 +5,7 @@ Both come from one plan of the host (:mod:`.plan`), built by one module per conc
 :mod:`.firewall`, :mod:`.vms`, :mod:`.jails`. Pure: no ORM, no I/O, deterministic.
 """
 
-from .render import build_plan, render_design, render_host
+from .plan import UnsafeValueError
+from .render import build_plan, forced_banner, render_design, render_host
 
-__all__ = ["build_plan", "render_design", "render_host"]
+__all__ = ["UnsafeValueError", "build_plan", "forced_banner", "render_design", "render_host"]

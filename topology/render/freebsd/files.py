@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from ..types import ManagedFile
-from .plan import HostPlan, sh_quote
+from .plan import RC_FILE, HostPlan, comment_lines, rc_assignment
 
-RC_CONF_LOCAL = "/etc/rc.conf.local"
+RC_CONF_LOCAL = RC_FILE
 
 
 def rc_conf_local(plan: HostPlan) -> str:
     """/etc/rc.conf.local: read after /etc/rc.conf (rc_conf_files), so these values win; owned by the tool."""
     lines = [
-        f"# Managed by jailnet: host {plan.host} of design {plan.design}. Do not edit; changes are overwritten.",
-        "# rc.conf(5) reads this file after /etc/rc.conf, so the values below take precedence.",
+        *comment_lines(
+            f"Managed by jailnet: host {plan.host} of design {plan.design}. Do not edit; changes are overwritten."
+        ),
+        "# rc.conf(5) reads this file after /etc/rc.conf, so the values below take precedence;",
+        "# lists (cloned_interfaces, static_routes, jail_list ...) add to what /etc/rc.conf already lists.",
     ]
-    lines += [f"{name}={sh_quote(value)}" for name, value in plan.rc_vars.items()]
+    lines += [rc_assignment(name, value, append=name in plan.rc_lists) for name, value in plan.rc_vars.items()]
     return "\n".join(lines) + "\n"
 
 

@@ -11,7 +11,7 @@ import re
 
 from ...snapshot import FirewallPolicy, FirewallRule, Host, Jail, PortRedirect
 from .context import HostContext, address_of
-from .plan import HostPlan
+from .plan import HostPlan, UnsafeValueError, conf_word
 
 PORT_NAMES = {22: "ssh", 25: "smtp", 53: "domain", 80: "www", 443: "https"}
 _MACRO_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
@@ -38,7 +38,7 @@ class _Addresses:
                         self.jail_macros.setdefault(address_of(address) or address, name)
 
     def interface(self, name: str) -> str:
-        return "$ext_if" if name == self.ext_if else name
+        return "$ext_if" if name == self.ext_if else conf_word(name)
 
     def host(self, text: str) -> str:
         negate = "!" if text.startswith("!") else ""
@@ -50,19 +50,26 @@ class _Addresses:
         if macro:
             self.used[macro] = bare
             return f"{negate}${macro}"
-        return negate + core
+        return negate + conf_word(core)
+
+
+def _comment(line: str) -> str:
+    """A comment line of pf.conf: a backslash at its end would continue the comment onto the next line."""
+    if "\\" in line or any(ord(c) < 32 or ord(c) == 127 for c in line):
+        raise UnsafeValueError(f"{line[:40]!r} cannot be written as a pf.conf comment")
+    return line
 
 
 def _rule_line(rule: FirewallRule, addresses: _Addresses) -> str:
-    words = [rule.action]
+    words = [conf_word(rule.action)]
     if rule.direction != "any":
-        words.append(rule.direction)
+        words.append(conf_word(rule.direction))
     if rule.quick:
         words.append("quick")
     if rule.interface:
         words.append(f"on {addresses.interface(rule.interface)}")
     if rule.protocol != "any":
-        words.append(f"proto {rule.protocol}")
+        words.append(f"proto {conf_word(rule.protocol)}")
     if rule.source:
         words.append(f"from {addresses.host(rule.source)}")
     if rule.destination or rule.port is not None:
@@ -81,7 +88,7 @@ def _filter_lines(policy: FirewallPolicy, addresses: _Addresses, antispoof_for: 
     for rule in policy.rules:
         lines.append("")
         if rule.comment:
-            lines += [f"# {line}" for line in rule.comment.splitlines()]
+            lines += [f"# {_comment(line)}" for line in rule.comment.splitlines()]
         lines.append(_rule_line(rule, addresses))
     return lines
 
@@ -107,10 +114,18 @@ def pf_conf(
     for line in translation or ():
         body.append(_translate(line, addresses))
     body += _filter_lines(policy, addresses, antispoof_for or [])
+    switches = filtered_switches(ctx) if ctx is not None and policy.default_block else []
+    if switches:
+        body += [
+            "",
+            "# traffic within the switches (jails, VMs, DHCP and DNS from dnsmasq): filtered once, on the bridge",
+            "# (net.link.bridge.pfil_bridge=1, pfil_member=0 in /etc/sysctl.conf.local)",
+            *(f"pass quick on {conf_word(name)}" for name in switches),
+        ]
     macros = []
     if ext_if and any("$ext_if" in line for line in body):
-        macros.append(f'ext_if="{ext_if}"')
-    macros += [f'{name}="{value}"' for name, value in addresses.used.items()]
+        macros.append(f'ext_if="{conf_word(ext_if)}"')
+    macros += [f'{name}="{conf_word(value)}"' for name, value in addresses.used.items()]
     lines = macros + body
     while lines and lines[0] == "":
         lines.pop(0)
@@ -122,13 +137,15 @@ def _pot_anchor_comments(ctx: HostContext) -> list[str]:
     lines = []
     for nat in ctx.host.nat:
         if nat.engine == "pot":
-            lines.append(f"#   pot-nat: nat on {nat.interface} from {nat.source or 'any'} to any -> ({nat.interface})")
+            interface, source = conf_word(nat.interface), conf_word(nat.source or "any")
+            lines.append(f"#   pot-nat: nat on {interface} from {source} to any -> ({interface})")
     for redirect in ctx.host.redirects:
         if _is_pot_target(ctx, redirect):
             lines.append(
-                f"#   pot-rdr/{redirect.target_jail}: rdr pass on {redirect.interface} proto {redirect.protocol} "
-                f"from any to ({redirect.interface}) port {redirect.external_port} -> "
-                f"{redirect_target(ctx, redirect)} port {redirect.target_port}"
+                f"#   pot-rdr/{conf_word(redirect.target_jail)}: rdr pass on {conf_word(redirect.interface)} "
+                f"proto {conf_word(redirect.protocol)} from any to ({conf_word(redirect.interface)}) "
+                f"port {redirect.external_port} -> {conf_word(redirect_target(ctx, redirect))} "
+                f"port {redirect.target_port}"
             )
     return lines
 
@@ -188,13 +205,13 @@ def _pf_translation(ctx: HostContext) -> list[str]:
         for redirect in rdrs:
             target = redirect_target(ctx, redirect)
             if target is None:  # validation reports it (JN630); an rdr to nowhere is left out
-                lines.append(f"# no target address for {redirect.protocol} port {redirect.external_port}")
+                lines.append(f"# no target address for {conf_word(redirect.protocol)} port {redirect.external_port}")
                 continue
             own = ctx.interface_address(redirect.interface)
-            to = f"{{host:{own}}}" if own else f"({redirect.interface})"
+            to = f"{{host:{own}}}" if own else f"({conf_word(redirect.interface)})"
             port = "" if redirect.target_port == redirect.external_port else f" port {redirect.target_port}"
             lines.append(
-                f"rdr on {{if:{redirect.interface}}} proto {redirect.protocol} to {to} "
+                f"rdr on {{if:{redirect.interface}}} proto {conf_word(redirect.protocol)} to {to} "
                 f"port {_port(redirect.external_port)} -> {{host:{target}}}{port}"
             )
     return lines
@@ -216,6 +233,24 @@ def uses_pot_anchors(ctx: HostContext) -> bool:
         or any(n.engine == "pot" for n in host.nat)
         or any(_is_pot_target(ctx, r) for r in host.redirects)
     )
+
+
+BRIDGE_SYSCTLS = {"net.link.bridge.pfil_member": "0", "net.link.bridge.pfil_bridge": "1"}
+
+
+def filtered_switches(ctx: HostContext) -> list[str]:
+    """Bridges (our own and vm-bhyve's) with members, when the host's pf blocks by default.
+
+    if_bridge(4) runs pf on every member interface by default (pfil_member=1): with a default ``block`` the
+    epairs and taps of jails and VMs drop everything, DHCP requests to dnsmasq too. The host filters on the
+    bridge interface instead (pfil_bridge=1, pfil_member=0) and passes the switch's own traffic there.
+    """
+    policy = ctx.host.firewall
+    if policy is None or policy.engine != "pf" or not policy.default_block:
+        return []
+    used = {n.switch for j in ctx.host.jails for n in j.nics} | {n.switch for v in ctx.host.vms for n in v.nics}
+    used |= set(ctx.members_by_switch) | {s.name for s in ctx.host.switches if s.ports}
+    return [s.interface_name for s in ctx.host.switches if s.kind in ("bridge", "vm-switch") and s.name in used]
 
 
 def plan_firewall(plan: HostPlan, ctx: HostContext) -> None:
@@ -258,9 +293,16 @@ def plan_firewall(plan: HostPlan, ctx: HostContext) -> None:
         )
         if engine == "pf" and host.firewall and host.firewall.default_block:
             section.note("Warning: pf blocks by default; keep a console open in case the SSH session drops.")
+        if filtered_switches(ctx):
+            section.note("pf filters bridged traffic on the bridges, not on every jail's and VM's member interface")
+            sysctls = "".join(f"{name}={value}\n" for name, value in BRIDGE_SYSCTLS.items())
+            section.file("/etc/sysctl.conf.local", "# if_bridge(4): filter on the bridge, once\n" + sysctls)
+            section.cmd("sysctl", *(f"{name}={value}" for name, value in BRIDGE_SYSCTLS.items()))
         section.file("/etc/pf.conf", content)
         section.enable("pf")
-        section.run("service pf start")
+        # rc.d/pf's start flushes everything (pfctl -F all), states too: on a re-run, with pf already
+        # enabled, that would cut the administrator's SSH session. reload checks and loads the rules only.
+        section.run("if service pf status >/dev/null 2>&1; then service pf reload; else service pf start; fi")
     if engine == "ipfw" or natd:
         section.run("service ipfw start")
     if natd:

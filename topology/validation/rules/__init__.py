@@ -1,5 +1,5 @@
 """The rule modules; importing this package registers every rule in the catalogue."""
 
-from . import addresses, jails, mtu, names, references, services, vxlan
+from . import addresses, dhcp, firewall, jails, mtu, names, nat, references, vxlan
 
-__all__ = ["addresses", "jails", "mtu", "names", "references", "services", "vxlan"]
+__all__ = ["addresses", "dhcp", "firewall", "jails", "mtu", "names", "nat", "references", "vxlan"]

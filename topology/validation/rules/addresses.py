@@ -511,3 +511,42 @@ def network_with_host_bits(index: DesignIndex) -> Iterator[Issue]:
                     f"{host.name} route {route.name} destination {route.destination} should be written {cidr.network}",
                     (refs.static_route_ref(host, route),),
                 )
+
+
+def _major(release: str) -> int | None:
+    head = release.split(".", 1)[0].split("-", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+@rule(
+    "JN216",
+    Severity.WARNING,
+    "Address on a bridge member (FreeBSD 15)",
+    "FreeBSD 15 refuses an address on an interface that is a bridge member (if_bridge(4): EINVAL unless "
+    "``net.link.bridge.member_ifaddrs=1``, a sysctl FreeBSD 16 removes). For hosts on 15 and later the "
+    "renderer puts such an address on the bridge (as an alias when the bridge has one already): check "
+    "that this is what you want, or give the address to the switch in the design.",
+)
+def address_on_bridge_member(index: DesignIndex) -> Iterator[Issue]:
+    for hi in index.host_indexes():
+        major = _major(hi.host.release)
+        if major is None or major < 15:
+            continue
+        for switch in hi.host.switches:
+            if switch.kind != "bridge":
+                continue
+            for port in switch.ports:
+                interface = hi.interfaces.get(port.interface)
+                if interface is not None and interface.address:
+                    yield Issue(
+                        f"{hi.name} {interface.name} ({interface.address}) is a member of {switch.name}: on "
+                        f"{hi.host.release} the address goes on {switch.name}",
+                        (refs.interface_ref(hi.host, interface),),
+                    )
+        for segment, member in hi.members:
+            if member.switch and member.address and member.switch in hi.switches:
+                yield Issue(
+                    f"{hi.name} {member.interface_name} ({member.address}) is a member of {member.switch}: on "
+                    f"{hi.host.release} the address goes on {member.switch}",
+                    (refs.member_ref(segment, member),),
+                )

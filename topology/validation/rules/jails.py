@@ -238,3 +238,47 @@ def pot_vnet_jail(index: DesignIndex) -> Iterator[Issue]:
                         "pot-bridge",
                         (refs.jail_nic_ref(host, jail, nic),),
                     )
+
+
+@rule(
+    "JN511",
+    Severity.INFO,
+    "Re-running the script does not rebuild a pot",
+    "The script creates a pot only when it does not exist (``pot create`` fails on an existing one), and pot "
+    "has no command to change a pot's network type or address afterwards. After changing a pot's addresses "
+    "or network, destroy it (``pot destroy -p NAME``) before running the script, or the pot keeps its old "
+    "network. iocage jails are updated in place (``iocage set``) and need a restart to use the new values; "
+    "jail.conf jails read their configuration at the next ``service jail restart NAME``.",
+)
+def pot_rerun(index: DesignIndex) -> Iterator[Issue]:
+    for hi in index.host_indexes():
+        for jail in hi.host.jails:
+            if jail.manager == "pot" and (jail.nics or jail.addresses):
+                yield Issue(
+                    f"{hi.name} pot {jail.name}: a changed address or network needs `pot destroy -p {jail.name}` "
+                    "before the script runs again",
+                    (refs.jail_ref(hi.host, jail),),
+                )
+
+
+@rule(
+    "JN512",
+    Severity.ERROR,
+    "Only pots join pot's bridge",
+    "pot's public bridge is created by ``pot vnet-start`` with a name the kernel picks (bridgeN), so an iocage "
+    "or jail.conf jail, or a VM, cannot name it. Put them on a switch of kind bridge (with its own subnet) "
+    "and route between the two, or make the jail a pot.",
+)
+def non_pot_on_pot_bridge(index: DesignIndex) -> Iterator[Issue]:
+    for hi in index.host_indexes():
+        pot_bridges = {sw.name for sw in hi.host.switches if sw.kind == "pot-bridge"}
+        for jail in hi.host.jails:
+            for nic in jail.nics:
+                if nic.switch in pot_bridges and jail.manager != "pot":
+                    yield Issue(
+                        f"{hi.name} {jail.manager} jail {jail.name} {nic.name} is on pot's bridge {nic.switch}",
+                        (refs.jail_ref(hi.host, jail),),
+                    )
+        for vm in hi.host.vms:
+            if any(nic.switch in pot_bridges for nic in vm.nics):
+                yield Issue(f"{hi.name} VM {vm.name} is on pot's bridge", (refs.vm_ref(hi.host, vm),))

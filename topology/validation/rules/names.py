@@ -34,6 +34,12 @@ def duplicates(items: Sequence[T], key: Callable[[T], Hashable]) -> list[list[T]
     return [group for group in groups.values() if len(group) > 1]
 
 
+def listed(items: list[str], limit: int = 5) -> str:
+    """The first ``limit`` items joined for a message, and how many more there are."""
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
 def rc_conf_name(interface: str) -> str:
     """How rc.conf spells an interface in variable names: ``em0.101`` -> ``em0_101`` (network.subr get_if_var)."""
     return re.sub(r"[.\-/+]", "_", interface)
@@ -358,3 +364,46 @@ def invalid_host_names(index: DesignIndex) -> Iterator[Issue]:
         labels = host.name.split(".")
         if len(host.name) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
             yield Issue(f"host name {host.name!r} is not a valid hostname", (refs.host_ref(host),))
+
+
+# the API/document kind of each object of the format, for findings about a value
+_KINDS = {
+    "DesignSnapshot": "design",
+    "Host": "host",
+    "Interface": "interface",
+    "StaticRoute": "static-route",
+    "Switch": "switch",
+    "SwitchPort": "switch",
+    "Jail": "jail",
+    "JailAddress": "jail-address",
+    "JailNic": "jail-nic",
+    "VirtualMachine": "vm",
+    "VmNic": "vm-nic",
+    "DhcpService": "dhcp-service",
+    "DhcpStaticLease": "dhcp-lease",
+    "OutboundNat": "nat",
+    "PortRedirect": "port-redirect",
+    "FirewallPolicy": "firewall-policy",
+    "FirewallRule": "firewall-rule",
+    "VxlanSegment": "vxlan-segment",
+    "VxlanMember": "vxlan-member",
+}
+
+
+@rule(
+    "JN117",
+    Severity.ERROR,
+    "Value outside its allow-list",
+    "Every value that reaches a shell command or a configuration file on a host — names, releases, ZFS "
+    "pools and datasets, paths, URLs, descriptions, host names, lease times, sizes, MACs, addresses — must "
+    "match its allow-list in full (``topology/allowlists.py``): no quote, ``$``, backtick, backslash, "
+    "semicolon, newline or other control character where the value does not need one. The API and the "
+    "importer refuse such values; this rule reports them in designs stored before the lists existed, and "
+    "``design render`` refuses to render them.",
+)
+def values_outside_allow_list(index: DesignIndex) -> Iterator[Issue]:
+    from ...allowlists import snapshot_value_errors
+
+    for where, message, obj in snapshot_value_errors(index.snapshot):
+        ref = ObjectRef(_KINDS.get(type(obj).__name__, "design"), where, getattr(obj, "id", None))
+        yield Issue(f"{where}: {message}", (ref,))

@@ -302,3 +302,43 @@ def service_on_unknown_interface(index: DesignIndex) -> Iterator[Issue]:
                     f"{host.name} route {route.name} uses interface {route.interface}, which the host does not have",
                     (refs.static_route_ref(host, route),),
                 )
+
+
+@rule(
+    "JN720",
+    Severity.ERROR,
+    "VLAN parent is not a physical interface",
+    "A VLAN interface's parent must be a physical interface of the same host (rc.conf ``vlans_<parent>``). "
+    'The renderer brings a parent without an address up (``ifconfig_<parent>="up"``): vlan(4) drops every '
+    "frame of a VLAN whose parent is down. A parent the design does not list is brought up too, with a "
+    "warning here, because the design then does not say what else runs on that interface.",
+)
+def vlan_parent(index: DesignIndex) -> Iterator[Issue]:
+    for hi in index.host_indexes():
+        for interface in hi.host.interfaces:
+            if interface.kind != "vlan" or not interface.parent:
+                continue
+            parent = hi.interfaces.get(interface.parent)
+            if parent is not None and parent.kind != "physical":
+                yield Issue(
+                    f"{hi.name} VLAN {interface.name} has parent {parent.name}, a {parent.kind} interface; "
+                    "vlans_<parent> needs a physical one",
+                    (refs.interface_ref(hi.host, interface),),
+                )
+
+
+@rule(
+    "JN721",
+    Severity.WARNING,
+    "VLAN parent not in the design",
+    "See JN720: the parent is brought up by the renderer, but the design does not describe it.",
+)
+def vlan_parent_missing(index: DesignIndex) -> Iterator[Issue]:
+    for hi in index.host_indexes():
+        for interface in hi.host.interfaces:
+            if interface.kind == "vlan" and interface.parent and interface.parent not in hi.interfaces:
+                yield Issue(
+                    f"{hi.name} VLAN {interface.name}: its parent {interface.parent} is not an interface of the "
+                    'design; it is brought up with ifconfig_{0}="up"'.format(interface.parent),
+                    (refs.interface_ref(hi.host, interface),),
+                )

@@ -355,3 +355,46 @@ def udp_port_out_of_range(index: DesignIndex) -> Iterator[Issue]:
                 f"VXLAN segment {segment.name} UDP port {segment.udp_port} is outside 1..65535",
                 (refs.segment_ref(segment),),
             )
+
+
+@rule(
+    "JN315",
+    Severity.ERROR,
+    "Layer 2 loop through VXLAN",
+    "Bridges joined by VXLAN must form a tree. When the bridges and the tunnels between them make a cycle — "
+    "three hosts whose bridges are joined pairwise by unicast VXLAN, or two segments between the same two "
+    "bridges — every broadcast (ARP, DHCP) circles the loop for ever and the network melts down: "
+    "if_bridge(4) forwards it out of every other member, and vxlan(4) has no loop protection. Make one host "
+    "the hub (a spoke's bridge has a tunnel to the hub only), or use one multicast segment for all of them.",
+)
+def layer2_loops(index: DesignIndex) -> Iterator[Issue]:
+    parent: dict[tuple, tuple] = {}
+
+    def find(node: tuple) -> tuple:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for segment in index.snapshot.vxlan_segments:
+        for member in segment.members:
+            hi = index.hosts.get(member.host)
+            if hi is None or not member.switch or member.switch not in hi.switches:
+                continue
+            bridge = ("bridge", member.host, member.switch)
+            if segment.mode == "unicast":  # each member is one point-to-point tunnel, local <-> remote
+                local = hi.local_address(member)
+                remote = parse_ip(member.remote_address) if member.remote_address else None
+                link: tuple = ("tunnel", segment.name, frozenset({local, remote}))
+            else:  # one multicast group: a hub all members hang off
+                link = ("segment", segment.name)
+            a, b = find(bridge), find(link)
+            if a == b:
+                yield Issue(
+                    f"{member.host} {member.interface_name} closes a loop: switch {member.switch} already "
+                    f"reaches segment {segment.name} through other bridges and tunnels",
+                    (refs.member_ref(segment, member),),
+                )
+            else:
+                parent[a] = b

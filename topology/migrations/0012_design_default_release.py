@@ -38,7 +38,7 @@ def spell_out_releases(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("topology", "0007_auditentry_to_core"),
+        ("topology", "0011_merge_20261129_1840"),
     ]
 
     operations = [
@@ -54,7 +54,9 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="host",
             name="release",
-            field=models.CharField(blank=True, default="", help_text="Blank: the design's default release", max_length=32),
+            field=models.CharField(
+                blank=True, default="", help_text="Blank: the design's default release", max_length=32
+            ),
         ),
         migrations.AlterField(
             model_name="jail",

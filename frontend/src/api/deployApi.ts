@@ -1,0 +1,19 @@
+/** The deployments endpoint (`/api/deployments/`): deploy an approved change request, follow its hosts. */
+import { listAll, request } from './client';
+import type { Schemas } from './types';
+
+export type Deployment = Schemas['Deployment'];
+export type DeploymentHost = Schemas['DeploymentHost'];
+export type DeploymentTarget = Schemas['TargetEnum'];
+
+export const deploymentsApi = {
+  forRequest: (changeRequest: number) => listAll<Deployment>('/api/deployments/', { change_request: changeRequest }),
+  get: (id: number) => request<Deployment>('GET', `/api/deployments/${id}/`),
+  /** Deploy to the design's lab or its registered hosts; unconfirmed hosts roll back after `confirm_seconds`. */
+  create: (changeRequest: number, target: DeploymentTarget, confirmSeconds: number) =>
+    request<Deployment>('POST', '/api/deployments/', {
+      change_request: changeRequest,
+      target,
+      confirm_seconds: confirmSeconds,
+    }),
+};

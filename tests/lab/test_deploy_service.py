@@ -1,0 +1,108 @@
+"""Deploying an approved change request to its lab through the API and a real Celery worker on real Redis:
+bundles from the database, per-host outcomes, the request's state and revision, the audit history."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from rest_framework.test import APIClient
+
+from core.models.audit import AuditEntry
+from executors.deploy.models import Deployment, DeploymentHost
+from executors.lab.lifecycle import lab_down, lab_up, leftovers
+from executors.lab.services import lab_state_dir
+from tests.executors.conftest import celery_worker, redis_url  # noqa: F401 - fixtures used below
+from topology.changes.services import change_request_create, change_request_review, change_request_submit
+from topology.models import ChangeRequest, Revision
+from topology.selectors import design_snapshot
+from topology.services.designs import design_import_document
+
+from .documents import S10
+from .support import needs_lab, unique_name
+
+pytestmark = [needs_lab, pytest.mark.django_db(transaction=True)]
+HOSTS = ("gateway", "jailhost-a", "jailhost-b")
+
+
+@pytest.fixture
+def people(make_user):  # type: ignore[no-untyped-def]
+    return {
+        "author": make_user("author", "designer"),
+        "approver": make_user("approver", "approver"),
+        "operator": make_user("operator", "operator"),
+    }
+
+
+@pytest.fixture
+def design_with_lab(people):  # type: ignore[no-untyped-def]
+    name = unique_name("lab-deploy-svc")
+    design, _ = design_import_document(document_text=S10.replace("name: lab-s10-vxlan", f"name: {name}"))
+    state_dir = lab_state_dir(name)
+    lab_up(design_snapshot(design=design), state_dir)
+    try:
+        yield design
+    finally:
+        lab_down(name, state_dir)
+        assert leftovers(name) == {"namespaces": [], "processes": []}
+
+
+def _approved(design, people, title: str) -> ChangeRequest:  # type: ignore[no-untyped-def]
+    cr = change_request_create(design=design, user=people["author"], title=title)
+    cr = change_request_submit(change_request=cr, user=people["author"])
+    return change_request_review(change_request=cr, user=people["approver"], decision="approve")
+
+
+def _deploy(people, cr: ChangeRequest) -> dict:  # type: ignore[no-untyped-def]
+    client = APIClient()
+    client.force_authenticate(people["operator"])
+    answer = client.post("/api/deployments/", {"change_request": cr.pk, "target": "lab", "confirm_seconds": 20},
+                         format="json")  # fmt: skip
+    assert answer.status_code == 201, answer.json()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # bounded: the worker deploys three lab hosts in seconds
+        body = client.get(f"/api/deployments/{answer.json()['id']}/").json()
+        if body["finished_at"]:
+            return body
+        time.sleep(0.25)
+    raise AssertionError(f"the deployment did not finish in 120 s: {body}")
+
+
+def test_a_deploy_runs_in_the_worker_and_the_request_follows_then_a_redeploy_is_unchanged(
+    design_with_lab,
+    people,
+    celery_worker,  # noqa: F811
+):
+    cr = _approved(design_with_lab, people, "first")
+    body = _deploy(people, cr)
+    assert body["state"] == "deployed", body
+    assert {h["host_name"]: h["outcome"] for h in body["hosts"]} == dict.fromkeys(HOSTS, "deployed")
+    assert body["verify"]["ok"] is True and body["verify"]["matched"] == body["verify"]["total"]
+    cr.refresh_from_db()
+    assert cr.state == "deployed"
+    revision = Revision.objects.get(change_request=cr)
+    assert revision.content_hash == cr.content_hash
+    rows = DeploymentHost.objects.filter(deployment_id=body["id"])
+    assert all(len(r.digest) == 64 and r.bundle["files"] is not None for r in rows)  # bundles from the database
+
+    again = _deploy(people, _approved(design_with_lab, people, "again, nothing changed"))
+    assert again["state"] == "deployed"
+    assert {h["host_name"]: (h["outcome"], h["changes"]) for h in again["hosts"]} == dict.fromkeys(
+        HOSTS, ("unchanged", [])
+    )
+
+    host_type = ContentType.objects.get_for_model(DeploymentHost)
+    entries = AuditEntry.objects.filter(object_type=host_type, design_id=design_with_lab.pk)
+    assert {(e.host_name, (e.after or {}).get("outcome")) for e in entries} >= {(h, "deployed") for h in HOSTS}
+    assert all(e.user_name == "operator" and e.source == "task" for e in entries)
+    assert Deployment.objects.filter(design_id=design_with_lab.pk).count() == 2
+
+
+def test_a_request_that_is_not_approved_is_not_deployed(design_with_lab, people):
+    cr = change_request_create(design=design_with_lab, user=people["author"], title="draft")
+    client = APIClient()
+    client.force_authenticate(people["operator"])
+    answer = client.post("/api/deployments/", {"change_request": cr.pk, "target": "lab"}, format="json")
+    assert answer.status_code == 409 and "approved" in answer.json()["detail"]
+    assert not Deployment.objects.exists()
