@@ -41,7 +41,6 @@ from ..models.design import design_name_validator
 from ..selectors import design_snapshot
 
 
-@transaction.atomic
 def design_import_document(*, document_text: str, user: Any = None) -> tuple[m.Design, bool]:
     """Import a YAML design document; return the design and whether its content changed.
 
