@@ -87,30 +87,71 @@ def _screen(text: str) -> None:
     Aliases and anchors (the "billion laughs" expansion: a 510-byte document once took 10.8 GiB), nesting
     deeper than ``MAX_DEPTH`` (the composer recurses once per level), and scalars longer than
     ``MAX_SCALAR_CHARS`` or holding control characters or surrogates. One pass over the event stream:
-    memory stays proportional to the nesting depth, not to the document.
+    memory stays proportional to the nesting depth, not to the document. Errors name the value's place
+    (``design.hosts[0].name``) and its line.
     """
-    depth = 0
+    # One frame per open collection: [is_mapping, key or index, expecting a key (mappings)]
+    frames: list[list[Any]] = []
+
+    def place() -> str:
+        out = "design"
+        for is_mapping, where, _ in frames:
+            if is_mapping:
+                out += f".{excerpt(where)[1:-1]}" if where is not None else ""
+            else:
+                out += f"[{where}]"
+        return out
+
+    def advance() -> None:
+        if frames:
+            frame = frames[-1]
+            if frame[0]:
+                frame[2] = True
+            else:
+                frame[1] += 1
+
     for event in yaml.parse(text, Loader=_BaseLoader):
         if isinstance(event, yaml.AliasEvent):
-            raise _Refused(f"{_at(event.start_mark)}: aliases (*{excerpt(event.anchor)[1:-1]}) are not accepted")
+            raise _Refused(
+                f"{place()}: aliases (*{excerpt(event.anchor)[1:-1]}) are not accepted ({_at(event.start_mark)})"
+            )
         anchor = getattr(event, "anchor", None)
         if anchor:
-            raise _Refused(f"{_at(event.start_mark)}: anchors (&{excerpt(anchor)[1:-1]}) are not accepted")
+            raise _Refused(f"{place()}: anchors (&{excerpt(anchor)[1:-1]}) are not accepted ({_at(event.start_mark)})")
         if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise _Refused(f"{_at(event.start_mark)}: nested deeper than {MAX_DEPTH} levels")
+            if len(frames) >= MAX_DEPTH:
+                raise _Refused(f"{place()}: nested deeper than {MAX_DEPTH} levels ({_at(event.start_mark)})")
+            if frames and frames[-1][0] and frames[-1][2]:
+                frames[-1][2] = False  # a collection as a key: unusual, but its value follows
+            is_mapping = isinstance(event, yaml.MappingStartEvent)
+            frames.append([is_mapping, None if is_mapping else 0, True])
         elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
-            depth -= 1
+            frames.pop()
+            advance()
         elif isinstance(event, yaml.ScalarEvent):
+            is_key = bool(frames) and frames[-1][0] and frames[-1][2]
+            if is_key:
+                where = f"{place()} (a key)"
+            elif frames and not frames[-1][0]:  # an item of a list: "design.hosts[0].tools: item 2"
+                index = frames[-1][1]
+                frames[-1][1] = None
+                where = f"{place().removesuffix('[None]')}: item {index}"
+                frames[-1][1] = index
+            else:
+                where = place()
             if len(event.value) > MAX_SCALAR_CHARS:
-                raise _Refused(f"{_at(event.start_mark)}: a value longer than {MAX_SCALAR_CHARS} characters")
+                raise _Refused(f"{where}: a value longer than {MAX_SCALAR_CHARS} characters ({_at(event.start_mark)})")
             bad = _FORBIDDEN_CHAR.search(event.value)
             if bad is not None:
                 raise _Refused(
-                    f"{_at(event.start_mark)}: {excerpt(event.value)} holds the character U+{ord(bad.group()):04X}, "
-                    "which no value may contain (control characters and surrogates are refused)"
+                    f"{where}: {excerpt(event.value)} holds the character U+{ord(bad.group()):04X}, which no value "
+                    f"may contain (control characters and surrogates are refused; {_at(event.start_mark)})"
                 )
+            if is_key:
+                frames[-1][1] = event.value
+                frames[-1][2] = False
+            else:
+                advance()
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]

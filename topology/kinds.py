@@ -172,7 +172,8 @@ class Kind:
         return lookups, takes
 
     def queryset(self, design: m.Design) -> models.QuerySet[Any]:
-        """This kind's rows of ``design`` as ``values_list`` tuples: parent ids, then the declared columns."""
+        """This kind's rows of ``design`` as ``values_list`` tuples: the declared columns, then the parent ids
+        (last, so that the columns zip with the field names and the ids are ``row[-len(parents):]``)."""
         condition = Q()
         for lookup in self.design_lookups:
             condition |= Q(**{lookup: design})
@@ -180,29 +181,31 @@ class Kind:
         return (
             self.model._default_manager.filter(condition)
             .order_by(*self.order_by)
-            .values_list(*parent_ids, *self._lookups[0])
+            .values_list(*self._lookups[0], *parent_ids)
         )
 
-    def reader(self) -> Callable[[tuple[Any, ...], Mapping[tuple[str, str], Mapping[int, list[Any]]]], Any]:
-        """A function building one snapshot object from a row (without the parent ids) and the children
-        already read, keyed by (child kind, via) then by parent id."""
+    def reader(self, owned: Mapping[tuple[str, str], Mapping[int, list[Any]]]) -> Callable[[tuple[Any, ...]], Any]:
+        """A function building one snapshot object from a row of :meth:`queryset`; ``owned`` holds the
+        children already read, keyed by (child kind, via) then by parent id."""
         plain = [(a, i) for a, i in self._lookups[1] if isinstance(i, int)]
         derived = [(a, i, d) for a, (i, d) in (t for t in self._lookups[1] if not isinstance(t[1], int))]
         optional = tuple(self.optional_text)
-        children = [(a, (c.kind, c.via or KINDS[c.kind].parents[0]), c.single) for a, c in self.children]
+        # The children's groups are looked up once here, not per row (the reading order fills them first).
+        children = [(a, owned[(c.kind, c.via or KINDS[c.kind].parents[0])], c.single) for a, c in self.children]
         build = self.snapshot
 
-        # Without derived fields, the columns are the plain fields in order: zip them (the common, fast case).
+        # Without derived fields, the columns are the plain fields in order: zip them (the common, fast case;
+        # zip stops at the names, before the parent ids).
         names = [attr for attr, _ in plain] if not derived else None
 
-        def read(row: tuple[Any, ...], owned: Mapping[tuple[str, str], Mapping[int, list[Any]]]) -> Any:
-            values = dict(zip(names, row, strict=True)) if names else {attr: row[i] for attr, i in plain}
+        def read(row: tuple[Any, ...]) -> Any:
+            values = dict(zip(names, row)) if names else {attr: row[i] for attr, i in plain}  # noqa: B905
             for attr in optional:
                 values[attr] = values[attr] or None
             for attr, first, how in derived:
                 values[attr] = how.read(*row[first : first + len(how.columns)])
-            for attr, key, single in children:
-                items = owned[key].get(values["id"], ())
+            for attr, group, single in children:
+                items = group.get(values["id"], ())
                 values[attr] = (items[0] if items else None) if single else tuple(items)
             return build(**values)
 

@@ -24,12 +24,18 @@ def design_snapshot(*, design: m.Design) -> s.DesignSnapshot:
     # (kind, parent foreign key) -> parent id -> that parent's objects of the kind, in canonical order.
     owned: dict[tuple[str, str], defaultdict[int, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for kind in reading_order():
-        read = kind.reader()
-        skip = len(kind.parents)
-        groups = [owned[(kind.name, parent)] for parent in kind.parents]
-        for row in kind.queryset(design):
-            obj = read(row[skip:], owned)
-            for index, group in enumerate(groups):
+        read = kind.reader(owned)
+        rows = kind.queryset(design)
+        if len(kind.parents) == 1:
+            group = owned[(kind.name, kind.parents[0])]
+            for row in rows:
+                group[row[-1]].append(read(row))
+            continue
+        # A firewall policy belongs to a host or to a jail: file it under whichever it has.
+        groups = [(owned[(kind.name, parent)], index - len(kind.parents)) for index, parent in enumerate(kind.parents)]
+        for row in rows:
+            obj = read(row)
+            for group, index in groups:
                 if row[index] is not None:
                     group[row[index]].append(obj)
     top = KINDS["design"]

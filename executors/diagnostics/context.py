@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from topology import snapshot as s
 from topology.render.freebsd.context import HostContext, members_by_host
+from topology.render.freebsd.jails import epair_names
 from topology.render.lab.network import build_network
 
 from .catalogue import Target
@@ -15,6 +16,13 @@ from .params import STANDARD_GROUPS, HostFacts, ParameterContext
 from .records import InterfaceRecord, JailRecord
 
 _UNIT = re.compile(r"vxlan(\d+)")
+
+
+def _jail_side(jail: s.Jail, index: int) -> str:
+    """A VNET jail NIC's name inside the jail: iocage's ``epairNb`` for ``vnetN``, the renderer's for jail.conf."""
+    if jail.manager == "jail.conf":
+        return epair_names(jail, jail.nics[index])[1]
+    return f"epair{index}b"
 
 
 def parameter_context(
@@ -40,9 +48,9 @@ def parameter_context(
         prefix: dict[str, tuple[str, ...]] = {j.name: ("jexec", jail_runtime_name(j)) for j in host.jails}
         # Inside a VNET jail iocage names the jail side of nic vnetN epairNb; a plain jail shares the host's.
         inside = {
-            j.name: frozenset({"lo0", *(f"epair{n}b" for n in range(len(j.nics)))})
+            j.name: frozenset({"lo0", *(_jail_side(j, n) for n in range(len(j.nics)))})
             for j in host.jails
-            if j.type == "vnet"
+            if j.type == "vnet" and j.manager != "pot"  # pot's jail sides are numbered at run time
         }
     else:
         net = build_network(snapshot)

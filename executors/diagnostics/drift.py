@@ -120,8 +120,9 @@ def owner_of(record: InterfaceRecord | None, jail_names: frozenset[str]) -> Owne
         return ("jail", match.group(1), f"vnet{match.group(2)}")
     if match := _VM_BHYVE_DESCR.match(text):
         return ("vm", match.group(1), match.group(2))
-    if text.startswith("jail:"):
-        return ("jail", text[5:].strip(), None)
+    if text.startswith("jail:"):  # this renderer's jail.conf epairs: jail:NAME:NIC
+        name, _, nic = text[5:].strip().partition(":")
+        return ("jail", name, nic or None)
     if text.strip() in jail_names:  # pot: "ifconfig epair create descr <pot>"
         return ("jail", text.strip(), None)
     return None

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from topology import snapshot as s
 from topology.render.freebsd.context import HostContext, address_of, members_by_host
 from topology.render.freebsd.firewall import redirect_target
+from topology.render.freebsd.jails import epair_names
 from topology.render.lab.model import LabNetwork, Node, iface
 from topology.render.lab.network import build_network
 
@@ -214,9 +215,10 @@ def _expected_freebsd(snapshot: s.DesignSnapshot, host: s.Host) -> ExpectedHost:
         for nic in j.nics:
             ref = _ref("jail-nic", f"{base}/jails/{j.name}/nics/{nic.name}", nic.id)
             private = nic.private or ctx.private_members(nic.switch)
-            members.append(
-                ExpectedMember(ctx.switch_interface(nic.switch), None, ("jail", j.name, nic.name), private, ref)
-            )
+            # jail.conf epairs are named by the renderer; iocage's and pot's at run time (matched by owner).
+            port_name = epair_names(j, nic)[0] if j.manager == "jail.conf" else None
+            owner = ("jail", j.name, nic.name)
+            members.append(ExpectedMember(ctx.switch_interface(nic.switch), port_name, owner, private, ref))
     for v in host.vms:
         for index, vnic in enumerate(v.nics):
             ref = _ref("vm-nic", f"{base}/vms/{v.name}/nics/{index}", vnic.id)

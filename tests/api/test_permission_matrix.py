@@ -73,13 +73,26 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/api/labs/up/"): "deploy",
     ("POST", "/api/labs/{id}/check/"): "deploy",
     ("POST", "/api/labs/{id}/down/"): "deploy",
+    ("POST", "/api/managed-hosts/{id}/pin-key/"): "edit_inventory",
+    ("POST", "/api/managed-hosts/{id}/test-connection/"): "edit_inventory",
+    ("GET", "/api/deployments/"): "read",
+    ("GET", "/api/deployments/{id}/"): "read",
+    ("POST", "/api/deployments/"): "deploy",
     ("GET", "/api/me/"): LOGGED_IN,
     ("GET", "/api/session/"): PUBLIC,
     ("POST", "/api/session/"): PUBLIC,
     ("DELETE", "/api/session/"): PUBLIC,
 }
 # Effects outside the database: only refused roles call these here.
-OUTSIDE_EFFECTS = {("POST", "/api/labs/up/"), ("POST", "/api/labs/{id}/check/"), ("POST", "/api/labs/{id}/down/")}
+# (a lab brought up or down as root; an SSH connection to a registered host's address).
+OUTSIDE_EFFECTS = {
+    ("POST", "/api/labs/up/"),
+    ("POST", "/api/labs/{id}/check/"),
+    ("POST", "/api/labs/{id}/down/"),
+    ("POST", "/api/managed-hosts/{id}/pin-key/"),
+    ("POST", "/api/managed-hosts/{id}/test-connection/"),
+    ("POST", "/api/deployments/"),  # SSH to the design's hosts
+}
 CALLERS = (*ROLES, "no-role", "anonymous")
 
 

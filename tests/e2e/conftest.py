@@ -119,7 +119,9 @@ class PageOpener:
         self.contexts: list[BrowserContext] = []
 
     def __call__(self, username: str | None = None):
-        context = self.browser.new_context(viewport={"width": 1500, "height": 900})
+        # bypass_csp: Playwright evaluates string predicates (wait_for_function) with eval, which the app's CSP
+        # (script-src 'self', no 'unsafe-eval') refuses; the CSP itself is tested in tests/security.
+        context = self.browser.new_context(viewport={"width": 1500, "height": 900}, bypass_csp=True)
         context.set_default_timeout(TIMEOUT_MS)
         self.contexts.append(context)
         page = context.new_page()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import (
     DesignFactory,
@@ -62,7 +63,8 @@ def test_new_user_builds_s6_and_s7(new_page, make_browser_user, app_url) -> None
     fill(page, "jailNic", {"address": "10.1.2.2/24"})
     if HAS_VALIDATION:
         tab(page, "Validation")
-        page.wait_for_function(f"document.querySelectorAll('.finding.error').length > {errors_before}", timeout=10_000)
+        # Locator assertions, not wait_for_function: the app's CSP forbids the eval a JS predicate needs.
+        expect(page.locator(".finding.error").nth(errors_before)).to_be_attached(timeout=10_000)
         page.get_by_test_id("node-badge").first.wait_for()
         screenshot(page, "validation-finding")
         page.locator(".finding.error").first.get_by_test_id("finding").click()
@@ -70,7 +72,7 @@ def test_new_user_builds_s6_and_s7(new_page, make_browser_user, app_url) -> None
     fill(page, "jailNic", {"address": "10.1.1.2/24"})
     if HAS_VALIDATION:
         tab(page, "Validation")
-        page.wait_for_function(f"document.querySelectorAll('.finding.error').length <= {errors_before}", timeout=10_000)
+        expect(page.locator(".finding.error").nth(errors_before)).not_to_be_attached(timeout=10_000)
         tab(page, "Properties")
 
     # S7: a VM on the same switch, dnsmasq serving the article's range, and a reservation for the VM.
@@ -93,9 +95,7 @@ def test_new_user_builds_s6_and_s7(new_page, make_browser_user, app_url) -> None
     if HAS_RENDER:
         tab(page, "Configuration")
         page.get_by_test_id("config-text").first.wait_for()
-        page.wait_for_function(
-            "[...document.querySelectorAll('[data-testid=config-text]')].some(e => e.textContent.includes('10.1.1.2'))"
-        )
+        expect(page.get_by_test_id("config-text").filter(has_text="10.1.1.2").first).to_be_attached()
         text = "\n".join(page.get_by_test_id("config-text").all_inner_texts())
         assert "10.1.1.2" in text
         assert re.search(r"dhcp-range=10\.1\.1\.10,10\.1\.1\.20", text), text

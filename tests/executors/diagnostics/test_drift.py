@@ -12,6 +12,7 @@ from executors.diagnostics.drift import DRIFT_DIAGNOSTICS, DriftSeverity, HostSt
 from executors.diagnostics.expected import expected_host
 from topology import snapshot as s
 from topology.design_io import load_document, snapshot_from_document
+from topology.render.freebsd.jails import epair_names
 
 from .support import ROOT, freebsd, lab_output, s10
 
@@ -245,3 +246,24 @@ def test_pots_bridge_is_found_by_its_group_and_gateway_and_its_ports_without_des
     assert [(f.code, f.message) for f in result] == [("member-extra", "potbridge member epair2a is not in the design")]
     no_anchor = drift_of_host(s05(), "jailhost", Target.FREEBSD, {**POT_OUTPUTS, "pf-nat": ""})
     assert [(f.code, f.message) for f in no_anchor] == [("nat-missing", "no nat-anchor pot-nat in pf")]
+
+
+def test_a_jail_conf_jail_port_is_the_renderers_epair_with_its_description():
+    host = s10().host("jailhost-b")
+    assert host is not None
+    jail = next(j for j in host.jails if j.name == "vnetjail-b")
+    conf_jail = dataclasses.replace(jail, manager="jail.conf")
+    snapshot = with_host(s10(), "jailhost-b", jails=tuple(conf_jail if j is jail else j for j in host.jails))
+    host_side = epair_names(conf_jail, conf_jail.nics[0])[0]
+    ifconfig = IFCONFIG.replace("vnet0.12", host_side).replace(
+        "associated with jail: vnetjail-b as nic: epair0b", "jail:vnetjail-b:vnet0"
+    )
+    jls = JLS.replace("name=ioc-vnetjail-b", "name=vnetjail-b")
+    assert findings(snapshot, ifconfig=ifconfig, jls=jls) == []
+    private = ifconfig.replace(
+        f"member: {host_side} flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>",
+        f"member: {host_side} flags=943<LEARNING,DISCOVER,PRIVATE,AUTOEDGE,AUTOPTP>",
+    )
+    assert [f[:2] for f in findings(snapshot, ifconfig=private, jls=jls)] == [
+        ("member-private", f"switch111 member {host_side} is PRIVATE, the design says it is not")
+    ]
