@@ -34,18 +34,16 @@ def _me(user) -> dict:  # type: ignore[no-untyped-def]
     return {"id": user.pk, "username": user.get_username(), "roles": sorted(roles), "actions": actions}
 
 
-MeSerializer = inline_serializer(
-    "Me",
-    {
-        "id": serializers.IntegerField(),
-        "username": serializers.CharField(),
-        "roles": serializers.ListField(child=serializers.CharField()),
-        "actions": serializers.ListField(
-            child=serializers.ChoiceField(choices=sorted(ACTIONS)),
-            help_text="What the roles allow: read, edit_design, edit_inventory, approve, deploy, diagnose",
-        ),
-    },
-)
+class MeSerializer(serializers.Serializer):
+    """The logged-in user (schema component ``Me``)."""
+
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())
+    actions = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(ACTIONS)),
+        help_text="What the roles allow: read, edit_design, edit_inventory, approve, deploy, diagnose",
+    )
 
 
 class MeView(APIView):
@@ -59,13 +57,21 @@ class MeView(APIView):
 
 
 class SessionView(APIView):
-    """``GET`` sets the CSRF cookie; ``POST {username, password}`` logs in; ``DELETE`` logs out."""
+    """``GET`` sets the CSRF cookie and says who is logged in (``me``: null before login, so the app asks
+    without an error answer the browser would log); ``POST {username, password}`` logs in; ``DELETE`` logs out.
+    """
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=inline_serializer("CsrfToken", {"csrf_token": serializers.CharField()}))
+    @extend_schema(
+        responses=inline_serializer(
+            "Session",
+            {"csrf_token": serializers.CharField(), "me": MeSerializer(allow_null=True)},
+        )
+    )
     def get(self, request: Request) -> Response:
-        return Response({"csrf_token": get_token(request)})
+        me = _me(request.user) if request.user.is_authenticated else None
+        return Response({"csrf_token": get_token(request), "me": me})
 
     @extend_schema(
         request=inline_serializer("Login", {"username": serializers.CharField(), "password": serializers.CharField()}),

@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from project.auth_api import MeView, SessionView
-from project.views import spa_index
+from project.views import favicon, spa_index
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -20,5 +20,6 @@ urlpatterns = [
     path("api/auth/", include("rest_framework.urls")),
     path("api/session/", SessionView.as_view(), name="session"),
     path("api/me/", MeView.as_view(), name="me"),
+    path("favicon.ico", favicon, name="favicon"),
     path("", spa_index, name="spa"),
 ]

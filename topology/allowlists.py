@@ -177,6 +177,7 @@ def snapshot_validators() -> dict[tuple[type, str], Validator]:
     return {
         (s.DesignSnapshot, "name"): validate_design_name,
         (s.DesignSnapshot, "description"): validate_free_text,
+        (s.DesignSnapshot, "default_release"): validate_release,
         (s.Host, "name"): validate_host_name,
         (s.Host, "release"): validate_release,
         (s.Host, "default_router"): validate_ipv4_address,

@@ -304,7 +304,7 @@ def snapshot_from_document(doc: dict[str, Any]) -> s.DesignSnapshot:
         fields.setdefault(where.removeprefix("design."), []).append(message)
     if errors or fields:
         raise DocumentError(errors, fields)
-    return snap
+    return s.resolve_releases(snap)
 
 
 # Fields whose values come from a fixed set; checked here so a typo is reported with its location.
@@ -364,8 +364,12 @@ def _to_plain(obj: Any) -> Any:
 
 
 def document_from_snapshot(snap: s.DesignSnapshot) -> dict[str, Any]:
-    """The document of a snapshot: ``format`` first, then the design's fields, defaults left out."""
-    return {"format": FORMAT, **_to_plain(snap)}
+    """The document of a snapshot: ``format`` first, then the design's fields, defaults left out.
+
+    Releases equal to the inherited one are left out too (a host inherits the design's ``default_release``,
+    a jail its host's), so a document says where a release differs, and export → import keeps inheritance.
+    """
+    return {"format": FORMAT, **_to_plain(s.unresolve_releases(snap))}
 
 
 # libyaml's emitter when the platform has it (about three times faster on large designs); the pure-Python

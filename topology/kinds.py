@@ -245,7 +245,11 @@ def _tools_write(tools: tuple[str, ...]) -> dict[str, bool]:
 
 _TOOL_COLUMNS = ("has_iocage", "has_pot", "has_vm_bhyve", "has_dnsmasq")  # in ``snapshot.HOST_TOOLS`` order
 
-_DESIGN_ONLY = {"required_approvals": "a review setting of the design, not network content"}
+_DESIGN_ONLY = {
+    "required_approvals": "a review setting of the design, not network content",
+    "owner": "who answers for the design, not network content",
+    "archived": "whether the design list shows it, not network content",
+}
 
 # Top-down: a kind comes after the kinds it refers to or belongs to (the import writes in this order).
 DECLARATIONS: tuple[Kind, ...] = (

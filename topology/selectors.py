@@ -42,7 +42,8 @@ def design_snapshot(*, design: m.Design) -> s.DesignSnapshot:
     values = {f: getattr(design, f) for f in top.snapshot_fields if not any(f == a for a, _ in top.children)}
     hosts = owned[("host", "design")].get(design.pk, [])
     segments = owned[("vxlan-segment", "design")].get(design.pk, [])
-    return s.DesignSnapshot(**values, hosts=tuple(hosts), vxlan_segments=tuple(segments))
+    # Blank releases are inherited (host: the design's default, jail: its host's); resolved here once.
+    return s.resolve_releases(s.DesignSnapshot(**values, hosts=tuple(hosts), vxlan_segments=tuple(segments)))
 
 
 def design_contributor_ids(*, design_id: int, since: dt.datetime | None) -> set[int]:

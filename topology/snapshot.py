@@ -14,7 +14,7 @@ can highlight the object a finding is about) and ``None`` when it came from a do
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # --- enumerations (the values are the ones used in design documents and the API) -----------------
 
@@ -32,6 +32,9 @@ RULE_ACTIONS = ("pass", "block")
 RULE_DIRECTIONS = ("any", "in", "out")
 PROTOCOLS = ("tcp", "udp")
 RULE_PROTOCOLS = ("any", "tcp", "udp", "icmp")
+
+# The newest supported FreeBSD release: what a new design's hosts and jails get unless told otherwise.
+CURRENT_RELEASE = "15.1-RELEASE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +174,7 @@ class Jail:
     name: str
     type: str = "plain"
     manager: str = "iocage"
-    release: str = "12.1-RELEASE"
+    release: str = ""  # "" until resolved: the host's release (see resolve_releases)
     boot: bool = False
     inherit: bool = False  # plain jail sharing all host addresses (ip4=inherit)
     addresses: tuple[JailAddress, ...] = ()
@@ -264,7 +267,7 @@ class Host:
 
     name: str
     role: str = "jailhost"
-    release: str = "12.1-RELEASE"
+    release: str = ""  # "" until resolved: the design's default_release (see resolve_releases)
     tools: tuple[str, ...] = ()
     default_router: str | None = None
     gateway_enable: bool = False
@@ -325,6 +328,7 @@ class DesignSnapshot:
     name: str
     description: str = ""
     underlay_mtu: int = 1500
+    default_release: str = CURRENT_RELEASE
     hosts: tuple[Host, ...] = ()
     vxlan_segments: tuple[VxlanSegment, ...] = ()
     id: int | None = None
@@ -338,6 +342,38 @@ class DesignSnapshot:
         return [(seg, m) for seg in self.vxlan_segments for m in seg.members if m.host == host_name]
 
 
+def resolve_releases(snap: DesignSnapshot) -> DesignSnapshot:
+    """The snapshot with every host's and jail's release filled in: a blank release is inherited.
+
+    A host without a release runs the design's ``default_release``; a jail without one runs its host's.
+    Validation and the renderers only ever see resolved snapshots.
+    """
+    hosts = []
+    changed = False
+    for host in snap.hosts:
+        host_release = host.release or snap.default_release
+        if host.release and all(j.release for j in host.jails):
+            hosts.append(host)
+            continue
+        jails = tuple(j if j.release else replace(j, release=host_release) for j in host.jails)
+        hosts.append(replace(host, release=host_release, jails=jails))
+        changed = True
+    return replace(snap, hosts=tuple(hosts)) if changed else snap
+
+
+def unresolve_releases(snap: DesignSnapshot) -> DesignSnapshot:
+    """The inverse of :func:`resolve_releases`: releases equal to the inherited one become blank again."""
+    hosts = []
+    for host in snap.hosts:
+        host_release = host.release or snap.default_release
+        jails = tuple(replace(j, release="") if j.release in ("", host_release) else j for j in host.jails)
+        release = "" if host.release == snap.default_release else host.release
+        hosts.append(replace(host, release=release, jails=jails))
+    return replace(snap, hosts=tuple(hosts))
+
+
 __all__ = [name for name in dir() if name[0].isupper()] + [
     "field",
+    "resolve_releases",
+    "unresolve_releases",
 ]

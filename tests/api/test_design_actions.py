@@ -55,6 +55,48 @@ def test_import_creates_then_reports_unchanged(env, viewer_client, designer_clie
 
 
 @needs_validation
+def test_import_preview_lists_each_change_and_saves_nothing(env, viewer_client, designer_client):
+    from core.models import AuditEntry
+
+    document = viewer_client.get(f"/api/designs/{env.design.pk}/export/").content.decode()
+    entries_before = AuditEntry.objects.count()
+    versions_before = sorted(Switch.objects.values_list("pk", "version"))
+
+    same = designer_client.post("/api/designs/import-preview/", {"document": document}, format="json").json()
+    assert same == {"exists": True, "changed": False, "changes": []}
+
+    edited = yaml.safe_load(document)
+    host = edited["hosts"][0]
+    assert host.pop("dhcp")  # its DHCP service (and reservations) go
+    host["switches"].append({"name": "dmz", "address": "10.9.9.1/24"})
+    host["default_router"] = "192.0.2.254"
+    preview = designer_client.post(
+        "/api/designs/import-preview/", {"document": yaml.safe_dump(edited)}, format="json"
+    ).json()
+    assert "changes" in preview, preview
+    changes = {(c["action"], c["object_type"], c["object_repr"]) for c in preview["changes"]}
+    assert ("create", "switch", "switch dmz") in changes, changes
+    assert any(c[0] == "delete" and c[1] == "dhcpservice" for c in changes), changes
+    update = next(c for c in preview["changes"] if c["action"] == "update" and c["object_type"] == "host")
+    assert update["after"]["default_router"] == "192.0.2.254"
+    created = next(c for c in preview["changes"] if c["action"] == "create" and c["object_type"] == "switch")
+    assert created["references"]["host_id"]["name"] == host["name"]
+
+    # A dry run: nothing stored, nothing recorded.
+    assert AuditEntry.objects.count() == entries_before
+    assert sorted(Switch.objects.values_list("pk", "version")) == versions_before
+    assert not Switch.objects.filter(name="dmz").exists()
+
+
+@needs_validation
+def test_import_preview_of_a_broken_document_is_400_and_viewers_may_not_preview(env, viewer_client, designer_client):
+    response = designer_client.post("/api/designs/import-preview/", {"document": "name: [unclosed"}, format="json")
+    assert response.status_code == 400 and "document" in response.json()
+    document = viewer_client.get(f"/api/designs/{env.design.pk}/export/").content.decode()
+    assert viewer_client.post("/api/designs/import-preview/", {"document": document}, format="json").status_code == 403
+
+
+@needs_validation
 def test_import_of_a_broken_document_is_400_and_stores_nothing(db, designer_client):
     response = designer_client.post("/api/designs/import/", {"document": "name: [unclosed"}, format="json")
     assert response.status_code == 400
@@ -91,3 +133,39 @@ def test_render_returns_script_and_files_per_host(env, viewer_client):
 @needs_render
 def test_render_of_an_unknown_host_is_404(env, viewer_client):
     assert viewer_client.get(f"/api/designs/{env.design.pk}/render/", {"host": "nope"}).status_code == 404
+
+
+def test_designs_have_an_owner_and_are_searched_sorted_renamed_cloned_and_archived(db, make_user, designer_client):
+    from topology.models import Host
+
+    made = designer_client.post("/api/designs/", {"name": "alpha", "description": "the web farm"}, format="json")
+    assert made.status_code == 201, made.json()
+    alpha = made.json()
+    assert alpha["owner"] == "designer-user"  # the designer_client's user
+    Host.objects.create(design_id=alpha["id"], name="jailhost-a", position_x=5, position_y=7)
+    designer_client.post("/api/designs/", {"name": "beta", "description": "lab"}, format="json")
+
+    found = designer_client.get("/api/designs/?search=web").json()["results"]
+    assert [d["name"] for d in found] == ["alpha"]
+    ordered = designer_client.get("/api/designs/?ordering=-name").json()["results"]
+    assert [d["name"] for d in ordered] == ["beta", "alpha"]
+
+    renamed = designer_client.patch(
+        f"/api/designs/{alpha['id']}/", {"name": "alpha2", "version": alpha["version"]}, format="json"
+    )
+    assert renamed.status_code == 200 and renamed.json()["name"] == "alpha2"
+
+    clone = designer_client.post(f"/api/designs/{alpha['id']}/clone/", {"name": "alpha-copy"}, format="json")
+    assert clone.status_code == 201, clone.json()
+    copy = Design.objects.get(name="alpha-copy")
+    assert copy.description == "the web farm" and copy.owner.username == "designer-user"
+    assert list(copy.hosts.values_list("name", "position_x", "position_y")) == [("jailhost-a", 5.0, 7.0)]
+    taken = designer_client.post(f"/api/designs/{alpha['id']}/clone/", {"name": "beta"}, format="json")
+    assert taken.status_code == 400 and "name" in taken.json()
+
+    archived = designer_client.patch(
+        f"/api/designs/{copy.pk}/", {"archived": True, "version": copy.version}, format="json"
+    )
+    assert archived.status_code == 200
+    listed = designer_client.get("/api/designs/?archived=false").json()["results"]
+    assert sorted(d["name"] for d in listed) == ["alpha2", "beta"]

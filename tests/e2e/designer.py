@@ -34,15 +34,17 @@ def select(page, testid: str) -> None:
 
 
 def form(page, kind: str, index: int = 0):
-    return page.locator(f'form[data-testid="form-{kind}"]').nth(index)
+    """The property form of ``kind``, or its part inside another object's form (a jail's NIC in the jail's)."""
+    return page.locator(f'form[data-testid="form-{kind}"], fieldset[data-testid="form-{kind}"]').nth(index)
 
 
 def fill(page, kind: str, values: dict[str, object], index: int = 0, expect_saved: bool = True) -> None:
     """Fill fields of the property form of ``kind`` and save; waits until the server's new version shows."""
     target = form(page, kind, index)
-    version = target.locator(".version").inner_text()
+    version = target.locator(".version").first.inner_text()
     for name, value in values.items():
-        field = target.locator(f'[name="{name}"]')
+        # The object's own field: in a jail's form its NICs' fields (also called name ...) come after its own.
+        field = target.locator(f'[name="{name}"]').first
         tag = field.evaluate("el => el.tagName + ':' + (el.type || '')")
         if tag.startswith("SELECT"):
             field.select_option(str(value))
@@ -50,9 +52,9 @@ def fill(page, kind: str, values: dict[str, object], index: int = 0, expect_save
             field.set_checked(bool(value))
         else:
             field.fill(str(value))
-    target.get_by_role("button", name="Save").click()
+    target.locator("xpath=ancestor-or-self::form").get_by_role("button", name="Save").click()
     if expect_saved:
-        target.locator(".version").filter(has_not_text=re.compile(f"^{re.escape(version)}$")).wait_for()
+        target.locator(".version").first.filter(has_not_text=re.compile(f"^{re.escape(version)}$")).wait_for()
 
 
 def connect(page, from_testid: str, to_testid: str) -> None:

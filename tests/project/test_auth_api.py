@@ -55,3 +55,22 @@ def test_me_is_refused_to_anonymous_users():
 )
 def test_me_says_what_each_role_may_do(client_for, role, actions):  # type: ignore[no-untyped-def]
     assert client_for(role).get("/api/me/").json()["actions"] == actions
+
+
+@pytest.mark.django_db
+def test_session_says_who_is_logged_in_and_null_before_login(make_user):
+    make_user("fay", "viewer")
+    client = Client()
+    before = client.get("/api/session/")
+    assert before.status_code == 200
+    assert before.json()["me"] is None
+    client.login(username="fay", password="pw-fay")
+    assert client.get("/api/session/").json()["me"]["username"] == "fay"
+
+
+@pytest.mark.django_db
+def test_favicon_is_served():
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in response.content

@@ -158,3 +158,55 @@ def test_management_command_import_export_round_trip(tmp_path, capsys):
     call_command("design", "export", "small", "--out", str(out))
     call_command("design", "import", str(out))
     assert "unchanged" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_management_command_import_records_the_user_given_after_the_action(tmp_path, capsys):
+    from django.contrib.auth.models import User
+
+    from core.models import AuditEntry
+
+    User.objects.create_user(username="alice")
+    src = tmp_path / "small.yaml"
+    src.write_text(S)
+    call_command("design", "import", "--user", "alice", str(src))
+    entries = AuditEntry.objects.filter(design_name="small")
+    assert entries.exists()
+    assert set(entries.values_list("user_name", flat=True)) == {"alice"}
+    with pytest.raises(Exception, match="no user named 'bob'"):
+        call_command("design", "import", "--user", "bob", str(src))
+
+
+@pytest.mark.django_db
+def test_layout_section_keeps_node_positions_through_export_and_import():
+    from topology.layout import design_layout, document_with_layout
+
+    design, _ = design_import_document(document_text=S)
+    host = m.Host.objects.get(design=design)
+    host.position_x, host.position_y = 40.0, 80.5
+    host.save()
+    switch = m.Switch.objects.filter(host=host).first()
+    if switch is not None:
+        switch.position_x, switch.position_y = 12.0, 34.0
+        switch.save()
+    text = dump_document(document_with_layout(design=design))
+    assert "layout:" in text
+    copy_text = text.replace(f"name: {design.name}", "name: layout-copy", 1)
+    copy, changed = design_import_document(document_text=copy_text)
+    assert changed
+    assert design_layout(design=copy) == design_layout(design=design)
+    assert design_layout(design=copy)["hosts"] == {host.name: [40.0, 80.5]}
+    # Moving nodes is not a content change; a bad layout is reported like any document error.
+    moved = copy_text.replace("- 40.0", "- 400.0", 1)
+    assert design_import_document(document_text=moved) == (copy, False)
+    assert m.Host.objects.get(design=copy).position_x == 400.0
+    with pytest.raises(ValidationError, match="expected"):
+        design_import_document(document_text=copy_text + "\n  vms: {x/y: [1]}\n")
+
+
+@pytest.mark.django_db
+def test_a_design_without_positions_exports_no_layout():
+    from topology.layout import document_with_layout
+
+    design, _ = design_import_document(document_text=S)
+    assert "layout" not in document_with_layout(design=design)

@@ -78,3 +78,32 @@ def test_wrong_format_marker_and_non_mapping_documents_are_refused():
         load_document("- just\n- a list\n")
     with pytest.raises(DocumentError, match="not valid YAML"):
         load_document("name: [unclosed\n")
+
+
+def test_hosts_inherit_the_design_release_and_jails_their_hosts_unless_they_name_one():
+    from topology.design_io import document_from_snapshot, snapshot_from_document
+
+    doc = {
+        "format": "jailnet-design/1",
+        "name": "releases",
+        "default_release": "14.3-RELEASE",
+        "hosts": [
+            {"name": "a", "jails": [{"name": "same"}, {"name": "older", "release": "13.5-RELEASE"}]},
+            {"name": "b", "release": "15.1-RELEASE", "jails": [{"name": "onb"}]},
+        ],
+    }
+    snap = snapshot_from_document(doc)
+    releases = {(h.name, j.name): j.release for h in snap.hosts for j in h.jails}
+    assert [h.release for h in snap.hosts] == ["14.3-RELEASE", "15.1-RELEASE"]
+    assert releases == {("a", "same"): "14.3-RELEASE", ("a", "older"): "13.5-RELEASE", ("b", "onb"): "15.1-RELEASE"}
+    # Export writes only the releases that differ from the inherited one.
+    assert document_from_snapshot(snap) == doc
+
+
+def test_a_document_without_releases_gets_the_current_freebsd_release():
+    from topology.design_io import snapshot_from_document
+    from topology.snapshot import CURRENT_RELEASE
+
+    snap = snapshot_from_document({"format": "jailnet-design/1", "name": "new", "hosts": [{"name": "a"}]})
+    assert snap.default_release == CURRENT_RELEASE == "15.1-RELEASE"
+    assert snap.hosts[0].release == CURRENT_RELEASE

@@ -6,6 +6,8 @@ Objects below a host can also be filtered by their design (``design_id`` / ``des
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.db.models import Q, QuerySet
 
@@ -34,11 +36,16 @@ from topology.models import (
 
 
 class DesignFilterSet(JailnetFilterSet):
-    """Designs by name."""
+    """Designs by name, archived or not, and a search over name and description."""
+
+    search = django_filters.CharFilter(method="filter_search", label="Name or description contains")
 
     class Meta:
         model = Design
-        fields = ["name"]
+        fields = ["name", "archived"]
+
+    def filter_search(self, queryset: Any, name: str, value: str) -> Any:
+        return queryset.filter(Q(name__icontains=value) | Q(description__icontains=value)) if value else queryset
 
 
 class HostFilterSet(JailnetFilterSet):

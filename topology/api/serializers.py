@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import JailnetModelSerializer
+from core.audit_references import references_of
+from topology.changes.api.serializers import AuditReferenceSerializer
 from topology.models import (
     Design,
     DhcpService,
@@ -41,8 +46,17 @@ def fields_of(model: type[models.Model], *, exclude: tuple[str, ...] = ()) -> tu
     return (*COMMON, *own)
 
 
+class DesignOwnerField(serializers.CharField):
+    """The design's owner by user name ("" when none)."""
+
+    def to_representation(self, value: Any) -> str:
+        return value.get_username() if value is not None else ""
+
+
 class DesignSerializer(JailnetModelSerializer):
     """A design: a named network workspace."""
+
+    owner = DesignOwnerField(read_only=True, help_text="Who created the design")
 
     class Meta:
         model = Design
@@ -259,6 +273,43 @@ class DesignImportResultSerializer(DesignSerializer):
 
     class Meta(DesignSerializer.Meta):
         fields = (*DesignSerializer.Meta.fields, "changed")
+
+
+class ImportChangeSerializer(serializers.Serializer):
+    """One object an import would create, update or delete, with its fields before and after."""
+
+    action = serializers.CharField(help_text="create, update or delete")
+    object_type = serializers.SerializerMethodField()
+    object_repr = serializers.CharField()
+    host_name = serializers.CharField()
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+    references = serializers.SerializerMethodField(help_text="Per reference field (``host_id`` ...), what it names")
+
+    def get_object_type(self, entry: Any) -> str:
+        return str(entry.object_type.model)
+
+    @extend_schema_field(serializers.DictField(child=AuditReferenceSerializer()))
+    def get_references(self, entry: Any) -> dict[str, dict[str, Any]]:
+        names = self.context["reference_names"]
+        out: dict[str, dict[str, Any]] = {}
+        for attname, kind, value, _ in references_of(entry):
+            out.setdefault(attname, {"kind": kind, "id": value, "name": names.get((kind, value))})
+        return out
+
+
+class ImportPreviewSerializer(serializers.Serializer):
+    """What importing a document would change, object by object; nothing is saved."""
+
+    exists = serializers.BooleanField(help_text="The design named in the document exists (else it would be created)")
+    changed = serializers.BooleanField()
+    changes = ImportChangeSerializer(many=True)
+
+
+class DesignCloneRequestSerializer(serializers.Serializer):
+    """The name of the copy."""
+
+    name = serializers.CharField(max_length=100)
 
 
 class ValidationRuleSerializer(serializers.Serializer):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -14,11 +17,11 @@ from core.api.serializers import DetailSerializer
 from core.api.viewsets import JailnetModelViewSet
 from topology.design_io import (
     DocumentError,
-    document_from_snapshot,
     dump_document,
     load_document,
     snapshot_from_document,
 )
+from topology.layout import document_with_layout
 from topology.models import (
     Design,
     DhcpService,
@@ -42,7 +45,13 @@ from topology.models import (
 )
 from topology.render.freebsd import UnsafeValueError, render_design, render_host
 from topology.selectors import design_snapshot
-from topology.services.designs import design_import_snapshot
+from topology.services.designs import (
+    design_clone,
+    design_create,
+    design_import_preview,
+    design_import_with_layout,
+    split_layout,
+)
 from topology.snapshot import DesignSnapshot
 from topology.validation import RULES, validate
 
@@ -232,6 +241,32 @@ class DesignViewSet(JailnetModelViewSet):
     queryset = Design.objects.all()
     serializer_class = s.DesignSerializer
     filterset_class = filtersets.DesignFilterSet
+    select_related_fields = ("owner",)
+    ordering_fields = ["name", "created", "last_updated", "owner__username"]
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Create an empty design, owned by the user who creates it."""
+        with transaction.atomic():
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = dict(serializer.validated_data)
+            data.pop("version", None)
+            design = design_create(data=data, user=request.user)
+            payload = self.get_serializer(self._reread(design)).data
+        return Response(payload, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Clone a design",
+        request=s.DesignCloneRequestSerializer,
+        responses={201: s.DesignSerializer, 400: OpenApiResponse(OpenApiTypes.OBJECT), 403: DetailSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def clone(self, request: Request, pk: str | None = None) -> Response:
+        """A copy of the design under a new name (content and node positions), owned by the caller."""
+        payload = s.DesignCloneRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        copy = design_clone(design=self.get_object(), name=payload.validated_data["name"], user=request.user)
+        return Response(self.get_serializer(self._reread(copy)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Validate a design",
@@ -279,10 +314,31 @@ class DesignViewSet(JailnetModelViewSet):
     def export(self, request: Request, pk: str | None = None) -> HttpResponse:
         """The design as a YAML document (design as code); importing it gives the same design back."""
         design = self.get_object()
-        text = dump_document(document_from_snapshot(_snapshot(design)))
+        text = dump_document(document_with_layout(design=design))
         response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{design.name}.yaml"'
         return response
+
+    @extend_schema(
+        summary="Preview a design document's import",
+        request=s.DesignImportRequestSerializer,
+        responses={
+            200: s.ImportPreviewSerializer,
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="The document is not valid"),
+            403: DetailSerializer,
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="import-preview")
+    def import_preview(self, request: Request) -> Response:
+        """What importing the document would create, update and delete, object by object (a dry run)."""
+        payload = s.DesignImportRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        preview = design_import_preview(document_text=payload.validated_data["document"], user=request.user)
+        data = s.ImportPreviewSerializer(
+            {"exists": preview.existed, "changed": bool(preview.entries), "changes": preview.entries},
+            context={"reference_names": preview.reference_names},
+        ).data
+        return Response(data)
 
     @extend_schema(
         summary="Import a design document",
@@ -304,13 +360,15 @@ class DesignViewSet(JailnetModelViewSet):
         payload.is_valid(raise_exception=True)
         # Parsed once: a large document costs seconds of YAML parsing.
         try:
-            snapshot = snapshot_from_document(load_document(payload.validated_data["document"]))
+            doc = load_document(payload.validated_data["document"])
+            layout = split_layout(doc)
+            snapshot = snapshot_from_document(doc)
         except DocumentError as exc:
             raise exceptions.ValidationError(
                 {**exc.fields, **({"document": exc.errors} if exc.errors else {})}
             ) from exc
         existed_before = Design.objects.filter(name=snapshot.name).exists()
-        design, changed = design_import_snapshot(snapshot=snapshot, user=request.user)
+        design, changed = design_import_with_layout(snapshot=snapshot, layout=layout, user=request.user)
         design = self.get_queryset().get(pk=design.pk)
         design.changed = changed
         data = s.DesignImportResultSerializer(design, context=self.get_serializer_context()).data

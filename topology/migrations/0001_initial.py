@@ -7,452 +7,1014 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('inventory', '0001_initial'),
+        ("inventory", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Design',
+            name="Design",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('name', models.CharField(max_length=100, unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9][a-z0-9._-]*$', "Use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit.")])),
-                ('description', models.TextField(blank=True)),
-                ('underlay_mtu', models.PositiveIntegerField(default=1500, validators=[django.core.validators.MinValueValidator(576)])),
-                ('required_approvals', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)])),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        max_length=100,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9][a-z0-9._-]*$",
+                                "Use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit.",
+                            )
+                        ],
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                (
+                    "underlay_mtu",
+                    models.PositiveIntegerField(
+                        default=1500, validators=[django.core.validators.MinValueValidator(576)]
+                    ),
+                ),
+                (
+                    "required_approvals",
+                    models.PositiveSmallIntegerField(
+                        default=1, validators=[django.core.validators.MinValueValidator(1)]
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='DhcpService',
+            name="DhcpService",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('range_start', topology.fields.IPv4AddressField(max_length=15)),
-                ('range_end', topology.fields.IPv4AddressField(max_length=15)),
-                ('lease_time', models.CharField(default='12h', max_length=16)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                ("range_start", topology.fields.IPv4AddressField(max_length=15)),
+                ("range_end", topology.fields.IPv4AddressField(max_length=15)),
+                ("lease_time", models.CharField(default="12h", max_length=16)),
             ],
             options={
-                'verbose_name': 'DHCP service',
-                'ordering': ['host_id', 'switch__name'],
+                "verbose_name": "DHCP service",
+                "ordering": ["host_id", "switch__name"],
             },
         ),
         migrations.CreateModel(
-            name='FirewallPolicy',
+            name="FirewallPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('engine', models.CharField(choices=[('pf', 'pf'), ('ipfw', 'ipfw (rc.firewall)')], default='pf', max_length=8)),
-                ('default_block', models.BooleanField(default=False)),
-                ('skip_loopback', models.BooleanField(default=True)),
-                ('antispoof', models.BooleanField(default=False)),
-                ('ipfw_type', models.CharField(choices=[('open', 'open'), ('client', 'client'), ('simple', 'simple'), ('closed', 'closed'), ('workstation', 'workstation')], default='open', max_length=16)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                (
+                    "engine",
+                    models.CharField(
+                        choices=[("pf", "pf"), ("ipfw", "ipfw (rc.firewall)")], default="pf", max_length=8
+                    ),
+                ),
+                ("default_block", models.BooleanField(default=False)),
+                ("skip_loopback", models.BooleanField(default=True)),
+                ("antispoof", models.BooleanField(default=False)),
+                (
+                    "ipfw_type",
+                    models.CharField(
+                        choices=[
+                            ("open", "open"),
+                            ("client", "client"),
+                            ("simple", "simple"),
+                            ("closed", "closed"),
+                            ("workstation", "workstation"),
+                        ],
+                        default="open",
+                        max_length=16,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'firewall policies',
+                "verbose_name_plural": "firewall policies",
             },
         ),
         migrations.CreateModel(
-            name='DhcpStaticLease',
+            name="DhcpStaticLease",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('mac', topology.fields.MacAddressField(max_length=17)),
-                ('address', topology.fields.IPv4AddressField(max_length=15)),
-                ('hostname', models.CharField(blank=True, max_length=63)),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='static_leases', to='topology.dhcpservice')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                ("mac", topology.fields.MacAddressField(max_length=17)),
+                ("address", topology.fields.IPv4AddressField(max_length=15)),
+                ("hostname", models.CharField(blank=True, max_length=63)),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="static_leases",
+                        to="topology.dhcpservice",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'DHCP static lease',
-                'ordering': ['service_id', 'mac'],
+                "verbose_name": "DHCP static lease",
+                "ordering": ["service_id", "mac"],
             },
         ),
         migrations.CreateModel(
-            name='FirewallRule',
+            name="FirewallRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('index', models.PositiveIntegerField(default=0)),
-                ('action', models.CharField(choices=[('pass', 'pass'), ('block', 'block')], default='pass', max_length=8)),
-                ('direction', models.CharField(choices=[('any', 'any'), ('in', 'in'), ('out', 'out')], default='any', max_length=4)),
-                ('quick', models.BooleanField(default=False)),
-                ('interface', models.CharField(blank=True, max_length=32)),
-                ('protocol', models.CharField(choices=[('any', 'any'), ('tcp', 'tcp'), ('udp', 'udp'), ('icmp', 'icmp')], default='any', max_length=8)),
-                ('source', topology.fields.IPv4NetworkField(blank=True, default='', max_length=18)),
-                ('destination', topology.fields.IPv4NetworkField(blank=True, default='', max_length=18)),
-                ('port', models.PositiveIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(65535)])),
-                ('comment', models.CharField(blank=True, max_length=200)),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='topology.firewallpolicy')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                ("index", models.PositiveIntegerField(default=0)),
+                (
+                    "action",
+                    models.CharField(choices=[("pass", "pass"), ("block", "block")], default="pass", max_length=8),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("any", "any"), ("in", "in"), ("out", "out")], default="any", max_length=4
+                    ),
+                ),
+                ("quick", models.BooleanField(default=False)),
+                ("interface", models.CharField(blank=True, max_length=32)),
+                (
+                    "protocol",
+                    models.CharField(
+                        choices=[("any", "any"), ("tcp", "tcp"), ("udp", "udp"), ("icmp", "icmp")],
+                        default="any",
+                        max_length=8,
+                    ),
+                ),
+                ("source", topology.fields.IPv4NetworkField(blank=True, default="", max_length=18)),
+                ("destination", topology.fields.IPv4NetworkField(blank=True, default="", max_length=18)),
+                (
+                    "port",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(65535),
+                        ],
+                    ),
+                ),
+                ("comment", models.CharField(blank=True, max_length=200)),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rules", to="topology.firewallpolicy"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['policy_id', 'index', 'id'],
+                "ordering": ["policy_id", "index", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Host',
+            name="Host",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('position_x', models.FloatField(blank=True, null=True)),
-                ('position_y', models.FloatField(blank=True, null=True)),
-                ('name', models.CharField(max_length=63, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$', 'Use a host name like jailhost-a.')])),
-                ('role', models.CharField(choices=[('jailhost', 'Jailhost'), ('gateway', 'Gateway')], default='jailhost', max_length=16)),
-                ('release', models.CharField(default='12.1-RELEASE', max_length=32)),
-                ('has_iocage', models.BooleanField(default=False, help_text='sysutils/iocage is installed')),
-                ('has_pot', models.BooleanField(default=False, help_text='sysutils/pot is installed')),
-                ('has_vm_bhyve', models.BooleanField(default=False, help_text='sysutils/vm-bhyve is installed')),
-                ('has_dnsmasq', models.BooleanField(default=False, help_text='dns/dnsmasq is installed')),
-                ('default_router', topology.fields.IPv4AddressField(blank=True, default='', max_length=15)),
-                ('gateway_enable', models.BooleanField(default=False, help_text='Forward IPv4 packets (gateway_enable)')),
-                ('zfs_pool', models.CharField(default='zroot', max_length=64)),
-                ('vm_dir', models.CharField(default='zfs:zroot/vms', max_length=128)),
-                ('design', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hosts', to='topology.design')),
-                ('managed_host', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='design_hosts', to='inventory.managedhost')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                ("position_x", models.FloatField(blank=True, null=True)),
+                ("position_y", models.FloatField(blank=True, null=True)),
+                (
+                    "name",
+                    models.CharField(
+                        max_length=63,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$", "Use a host name like jailhost-a."
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("jailhost", "Jailhost"), ("gateway", "Gateway")], default="jailhost", max_length=16
+                    ),
+                ),
+                ("release", models.CharField(default="12.1-RELEASE", max_length=32)),
+                ("has_iocage", models.BooleanField(default=False, help_text="sysutils/iocage is installed")),
+                ("has_pot", models.BooleanField(default=False, help_text="sysutils/pot is installed")),
+                ("has_vm_bhyve", models.BooleanField(default=False, help_text="sysutils/vm-bhyve is installed")),
+                ("has_dnsmasq", models.BooleanField(default=False, help_text="dns/dnsmasq is installed")),
+                ("default_router", topology.fields.IPv4AddressField(blank=True, default="", max_length=15)),
+                (
+                    "gateway_enable",
+                    models.BooleanField(default=False, help_text="Forward IPv4 packets (gateway_enable)"),
+                ),
+                ("zfs_pool", models.CharField(default="zroot", max_length=64)),
+                ("vm_dir", models.CharField(default="zfs:zroot/vms", max_length=128)),
+                (
+                    "design",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="hosts", to="topology.design"
+                    ),
+                ),
+                (
+                    "managed_host",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="design_hosts",
+                        to="inventory.managedhost",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['design_id', 'name'],
+                "ordering": ["design_id", "name"],
             },
         ),
         migrations.AddField(
-            model_name='firewallpolicy',
-            name='host',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='firewall', to='topology.host'),
+            model_name="firewallpolicy",
+            name="host",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="firewall",
+                to="topology.host",
+            ),
         ),
         migrations.AddField(
-            model_name='dhcpservice',
-            name='host',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dhcp_services', to='topology.host'),
+            model_name="dhcpservice",
+            name="host",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="dhcp_services", to="topology.host"
+            ),
         ),
         migrations.CreateModel(
-            name='Interface',
+            name="Interface",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('name', topology.fields.InterfaceNameField(max_length=32)),
-                ('kind', models.CharField(choices=[('physical', 'Physical (em0, igb0)'), ('vlan', 'VLAN (em0.101)'), ('loopback', 'Loopback clone (lo1)')], default='physical', max_length=16)),
-                ('address', topology.fields.IPv4InterfaceField(blank=True, default='', max_length=18)),
-                ('dhcp', models.BooleanField(default=False)),
-                ('mtu', models.PositiveIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(576), django.core.validators.MaxValueValidator(65535)])),
-                ('vlan_tag', models.PositiveIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(4094)])),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('host', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interfaces', to='topology.host')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='vlans', to='topology.interface')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                ("name", topology.fields.InterfaceNameField(max_length=32)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("physical", "Physical (em0, igb0)"),
+                            ("vlan", "VLAN (em0.101)"),
+                            ("loopback", "Loopback clone (lo1)"),
+                        ],
+                        default="physical",
+                        max_length=16,
+                    ),
+                ),
+                ("address", topology.fields.IPv4InterfaceField(blank=True, default="", max_length=18)),
+                ("dhcp", models.BooleanField(default=False)),
+                (
+                    "mtu",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(576),
+                            django.core.validators.MaxValueValidator(65535),
+                        ],
+                    ),
+                ),
+                (
+                    "vlan_tag",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(4094),
+                        ],
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=200)),
+                (
+                    "host",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="interfaces", to="topology.host"
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="vlans",
+                        to="topology.interface",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['host_id', 'name'],
+                "ordering": ["host_id", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Jail',
+            name="Jail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('position_x', models.FloatField(blank=True, null=True)),
-                ('position_y', models.FloatField(blank=True, null=True)),
-                ('name', models.CharField(max_length=64, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_-]*$', "Letters, digits, '_' and '-'.")])),
-                ('type', models.CharField(choices=[('plain', "Plain (shares the host's network stack)"), ('vnet', 'VNET (own network stack)')], default='plain', max_length=8)),
-                ('manager', models.CharField(choices=[('iocage', 'iocage'), ('pot', 'pot'), ('jail.conf', 'jail.conf (base system)')], default='iocage', max_length=16)),
-                ('release', models.CharField(default='12.1-RELEASE', max_length=32)),
-                ('boot', models.BooleanField(default=False, help_text='Start at boot')),
-                ('inherit', models.BooleanField(default=False, help_text='Plain jail sharing every host address (ip4=inherit)')),
-                ('default_router', topology.fields.IPv4AddressField(blank=True, default='', max_length=15)),
-                ('allow_raw_sockets', models.BooleanField(default=False)),
-                ('devfs_ruleset', models.PositiveIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(65535)])),
-                ('host', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='jails', to='topology.host')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                ("position_x", models.FloatField(blank=True, null=True)),
+                ("position_y", models.FloatField(blank=True, null=True)),
+                (
+                    "name",
+                    models.CharField(
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_-]*$", "Letters, digits, '_' and '-'."
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("plain", "Plain (shares the host's network stack)"),
+                            ("vnet", "VNET (own network stack)"),
+                        ],
+                        default="plain",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "manager",
+                    models.CharField(
+                        choices=[("iocage", "iocage"), ("pot", "pot"), ("jail.conf", "jail.conf (base system)")],
+                        default="iocage",
+                        max_length=16,
+                    ),
+                ),
+                ("release", models.CharField(default="12.1-RELEASE", max_length=32)),
+                ("boot", models.BooleanField(default=False, help_text="Start at boot")),
+                (
+                    "inherit",
+                    models.BooleanField(default=False, help_text="Plain jail sharing every host address (ip4=inherit)"),
+                ),
+                ("default_router", topology.fields.IPv4AddressField(blank=True, default="", max_length=15)),
+                ("allow_raw_sockets", models.BooleanField(default=False)),
+                (
+                    "devfs_ruleset",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, validators=[django.core.validators.MaxValueValidator(65535)]
+                    ),
+                ),
+                (
+                    "host",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="jails", to="topology.host"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['host_id', 'name'],
+                "ordering": ["host_id", "name"],
             },
         ),
         migrations.AddField(
-            model_name='firewallpolicy',
-            name='jail',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='firewall', to='topology.jail'),
+            model_name="firewallpolicy",
+            name="jail",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="firewall",
+                to="topology.jail",
+            ),
         ),
         migrations.CreateModel(
-            name='JailAddress',
+            name="JailAddress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('index', models.PositiveSmallIntegerField(default=0)),
-                ('interface_name', models.CharField(blank=True, max_length=32)),
-                ('address', topology.fields.IPv4InterfaceField(max_length=18)),
-                ('jail', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='addresses', to='topology.jail')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                ("index", models.PositiveSmallIntegerField(default=0)),
+                ("interface_name", models.CharField(blank=True, max_length=32)),
+                ("address", topology.fields.IPv4InterfaceField(max_length=18)),
+                (
+                    "jail",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="addresses", to="topology.jail"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['jail_id', 'index', 'id'],
+                "ordering": ["jail_id", "index", "id"],
             },
         ),
         migrations.CreateModel(
-            name='OutboundNat',
+            name="OutboundNat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('interface', models.CharField(max_length=32)),
-                ('source', topology.fields.IPv4NetworkField(blank=True, default='', max_length=18)),
-                ('engine', models.CharField(choices=[('pf', 'pf nat'), ('natd', 'ipfw + natd'), ('pot', "pot's pot-nat anchor")], default='pf', max_length=8)),
-                ('host', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='nat_rules', to='topology.host')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                ("interface", models.CharField(max_length=32)),
+                ("source", topology.fields.IPv4NetworkField(blank=True, default="", max_length=18)),
+                (
+                    "engine",
+                    models.CharField(
+                        choices=[("pf", "pf nat"), ("natd", "ipfw + natd"), ("pot", "pot's pot-nat anchor")],
+                        default="pf",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "host",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="nat_rules", to="topology.host"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'outbound NAT',
-                'ordering': ['host_id', 'interface', 'source'],
+                "verbose_name": "outbound NAT",
+                "ordering": ["host_id", "interface", "source"],
             },
         ),
         migrations.CreateModel(
-            name='StaticRoute',
+            name="StaticRoute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('name', models.CharField(max_length=32, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9_]+$', "Letters, digits, '_'.")])),
-                ('destination', topology.fields.IPv4NetworkField(max_length=18)),
-                ('gateway', topology.fields.IPv4AddressField(blank=True, default='', max_length=15)),
-                ('interface', models.CharField(blank=True, max_length=32)),
-                ('host', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='static_routes', to='topology.host')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        max_length=32,
+                        validators=[django.core.validators.RegexValidator("^[A-Za-z0-9_]+$", "Letters, digits, '_'.")],
+                    ),
+                ),
+                ("destination", topology.fields.IPv4NetworkField(max_length=18)),
+                ("gateway", topology.fields.IPv4AddressField(blank=True, default="", max_length=15)),
+                ("interface", models.CharField(blank=True, max_length=32)),
+                (
+                    "host",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="static_routes", to="topology.host"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['host_id', 'name'],
+                "ordering": ["host_id", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Switch',
+            name="Switch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('position_x', models.FloatField(blank=True, null=True)),
-                ('position_y', models.FloatField(blank=True, null=True)),
-                ('name', topology.fields.InterfaceNameField(max_length=32)),
-                ('kind', models.CharField(choices=[('bridge', 'Bridge in rc.conf (renamed bridgeN)'), ('vm-switch', 'vm-bhyve standard switch'), ('pot-bridge', 'pot public bridge')], default='bridge', max_length=16)),
-                ('address', topology.fields.IPv4InterfaceField(blank=True, default='', max_length=18)),
-                ('mtu', models.PositiveIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(576), django.core.validators.MaxValueValidator(65535)])),
-                ('private', models.BooleanField(default=False, help_text='Mark every jail and VM member private')),
-                ('host', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='switches', to='topology.host')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                ("position_x", models.FloatField(blank=True, null=True)),
+                ("position_y", models.FloatField(blank=True, null=True)),
+                ("name", topology.fields.InterfaceNameField(max_length=32)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("bridge", "Bridge in rc.conf (renamed bridgeN)"),
+                            ("vm-switch", "vm-bhyve standard switch"),
+                            ("pot-bridge", "pot public bridge"),
+                        ],
+                        default="bridge",
+                        max_length=16,
+                    ),
+                ),
+                ("address", topology.fields.IPv4InterfaceField(blank=True, default="", max_length=18)),
+                (
+                    "mtu",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(576),
+                            django.core.validators.MaxValueValidator(65535),
+                        ],
+                    ),
+                ),
+                ("private", models.BooleanField(default=False, help_text="Mark every jail and VM member private")),
+                (
+                    "host",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="switches", to="topology.host"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'switches',
-                'ordering': ['host_id', 'name'],
+                "verbose_name_plural": "switches",
+                "ordering": ["host_id", "name"],
             },
         ),
         migrations.CreateModel(
-            name='JailNic',
+            name="JailNic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('name', models.CharField(default='vnet0', max_length=15, validators=[django.core.validators.RegexValidator('^vnet[0-9]+$', 'vnet0, vnet1 ...')])),
-                ('address', topology.fields.IPv4InterfaceField(blank=True, default='', max_length=18)),
-                ('dhcp', models.BooleanField(default=False)),
-                ('mac', topology.fields.MacAddressField(blank=True, default='', max_length=17)),
-                ('mtu', models.PositiveIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(576), django.core.validators.MaxValueValidator(65535)])),
-                ('private', models.BooleanField(default=False)),
-                ('jail', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='nics', to='topology.jail')),
-                ('switch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='jail_nics', to='topology.switch')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        default="vnet0",
+                        max_length=15,
+                        validators=[django.core.validators.RegexValidator("^vnet[0-9]+$", "vnet0, vnet1 ...")],
+                    ),
+                ),
+                ("address", topology.fields.IPv4InterfaceField(blank=True, default="", max_length=18)),
+                ("dhcp", models.BooleanField(default=False)),
+                ("mac", topology.fields.MacAddressField(blank=True, default="", max_length=17)),
+                (
+                    "mtu",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(576),
+                            django.core.validators.MaxValueValidator(65535),
+                        ],
+                    ),
+                ),
+                ("private", models.BooleanField(default=False)),
+                (
+                    "jail",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="nics", to="topology.jail"
+                    ),
+                ),
+                (
+                    "switch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="jail_nics", to="topology.switch"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['jail_id', 'name'],
+                "ordering": ["jail_id", "name"],
             },
         ),
         migrations.AddField(
-            model_name='dhcpservice',
-            name='switch',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='dhcp_service', to='topology.switch'),
+            model_name="dhcpservice",
+            name="switch",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.PROTECT, related_name="dhcp_service", to="topology.switch"
+            ),
         ),
         migrations.CreateModel(
-            name='SwitchPort',
+            name="SwitchPort",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('private', models.BooleanField(default=False)),
-                ('interface', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='switch_ports', to='topology.interface')),
-                ('switch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ports', to='topology.switch')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                ("private", models.BooleanField(default=False)),
+                (
+                    "interface",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="switch_ports",
+                        to="topology.interface",
+                    ),
+                ),
+                (
+                    "switch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="ports", to="topology.switch"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['switch_id', 'interface__name'],
+                "ordering": ["switch_id", "interface__name"],
             },
         ),
         migrations.CreateModel(
-            name='VirtualMachine',
+            name="VirtualMachine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('position_x', models.FloatField(blank=True, null=True)),
-                ('position_y', models.FloatField(blank=True, null=True)),
-                ('name', models.CharField(max_length=64, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_-]*$', "Letters, digits, '_', '-'.")])),
-                ('guest', models.CharField(default='freebsd', max_length=32)),
-                ('cpu', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(256)])),
-                ('memory', models.CharField(default='512M', max_length=16, validators=[django.core.validators.RegexValidator('^[0-9]+[KMGT]?$', 'e.g. 512M, 2G')])),
-                ('disk_size', models.CharField(default='20G', max_length=16, validators=[django.core.validators.RegexValidator('^[0-9]+[KMGT]?$', 'e.g. 20G')])),
-                ('iso', models.CharField(blank=True, max_length=200)),
-                ('boot', models.BooleanField(default=False, help_text='Start at boot (vm_list)')),
-                ('default_router', topology.fields.IPv4AddressField(blank=True, default='', max_length=15)),
-                ('host', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vms', to='topology.host')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                ("position_x", models.FloatField(blank=True, null=True)),
+                ("position_y", models.FloatField(blank=True, null=True)),
+                (
+                    "name",
+                    models.CharField(
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_-]*$", "Letters, digits, '_', '-'."
+                            )
+                        ],
+                    ),
+                ),
+                ("guest", models.CharField(default="freebsd", max_length=32)),
+                (
+                    "cpu",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(256),
+                        ],
+                    ),
+                ),
+                (
+                    "memory",
+                    models.CharField(
+                        default="512M",
+                        max_length=16,
+                        validators=[django.core.validators.RegexValidator("^[0-9]+[KMGT]?$", "e.g. 512M, 2G")],
+                    ),
+                ),
+                (
+                    "disk_size",
+                    models.CharField(
+                        default="20G",
+                        max_length=16,
+                        validators=[django.core.validators.RegexValidator("^[0-9]+[KMGT]?$", "e.g. 20G")],
+                    ),
+                ),
+                ("iso", models.CharField(blank=True, max_length=200)),
+                ("boot", models.BooleanField(default=False, help_text="Start at boot (vm_list)")),
+                ("default_router", topology.fields.IPv4AddressField(blank=True, default="", max_length=15)),
+                (
+                    "host",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="vms", to="topology.host"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'virtual machine',
-                'ordering': ['host_id', 'name'],
+                "verbose_name": "virtual machine",
+                "ordering": ["host_id", "name"],
             },
         ),
         migrations.CreateModel(
-            name='PortRedirect',
+            name="PortRedirect",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('interface', models.CharField(max_length=32)),
-                ('protocol', models.CharField(choices=[('tcp', 'tcp'), ('udp', 'udp')], default='tcp', max_length=4)),
-                ('external_port', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(65535)])),
-                ('target_port', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(65535)])),
-                ('target_address', topology.fields.IPv4AddressField(blank=True, default='', max_length=15)),
-                ('host', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='port_redirects', to='topology.host')),
-                ('target_jail', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='port_redirects', to='topology.jail')),
-                ('target_vm', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='port_redirects', to='topology.virtualmachine')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                ("interface", models.CharField(max_length=32)),
+                ("protocol", models.CharField(choices=[("tcp", "tcp"), ("udp", "udp")], default="tcp", max_length=4)),
+                (
+                    "external_port",
+                    models.PositiveIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(65535),
+                        ]
+                    ),
+                ),
+                (
+                    "target_port",
+                    models.PositiveIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(65535),
+                        ]
+                    ),
+                ),
+                ("target_address", topology.fields.IPv4AddressField(blank=True, default="", max_length=15)),
+                (
+                    "host",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="port_redirects", to="topology.host"
+                    ),
+                ),
+                (
+                    "target_jail",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="port_redirects",
+                        to="topology.jail",
+                    ),
+                ),
+                (
+                    "target_vm",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="port_redirects",
+                        to="topology.virtualmachine",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['host_id', 'interface', 'protocol', 'external_port', 'id'],
+                "ordering": ["host_id", "interface", "protocol", "external_port", "id"],
             },
         ),
         migrations.CreateModel(
-            name='VmNic',
+            name="VmNic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('index', models.PositiveSmallIntegerField(default=0)),
-                ('address', topology.fields.IPv4InterfaceField(blank=True, default='', max_length=18)),
-                ('dhcp', models.BooleanField(default=False)),
-                ('mac', topology.fields.MacAddressField(blank=True, default='', max_length=17)),
-                ('mtu', models.PositiveIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(576), django.core.validators.MaxValueValidator(65535)])),
-                ('private', models.BooleanField(default=False)),
-                ('switch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='vm_nics', to='topology.switch')),
-                ('vm', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='nics', to='topology.virtualmachine')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                ("index", models.PositiveSmallIntegerField(default=0)),
+                ("address", topology.fields.IPv4InterfaceField(blank=True, default="", max_length=18)),
+                ("dhcp", models.BooleanField(default=False)),
+                ("mac", topology.fields.MacAddressField(blank=True, default="", max_length=17)),
+                (
+                    "mtu",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(576),
+                            django.core.validators.MaxValueValidator(65535),
+                        ],
+                    ),
+                ),
+                ("private", models.BooleanField(default=False)),
+                (
+                    "switch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="vm_nics", to="topology.switch"
+                    ),
+                ),
+                (
+                    "vm",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="nics", to="topology.virtualmachine"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'VM NIC',
-                'ordering': ['vm_id', 'index', 'id'],
+                "verbose_name": "VM NIC",
+                "ordering": ["vm_id", "index", "id"],
             },
         ),
         migrations.CreateModel(
-            name='VxlanSegment',
+            name="VxlanSegment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('position_x', models.FloatField(blank=True, null=True)),
-                ('position_y', models.FloatField(blank=True, null=True)),
-                ('name', models.CharField(max_length=64)),
-                ('vni', models.PositiveIntegerField()),
-                ('subnet', topology.fields.IPv4NetworkField(blank=True, default='', max_length=18)),
-                ('mtu', models.PositiveIntegerField(default=1450, validators=[django.core.validators.MinValueValidator(576), django.core.validators.MaxValueValidator(65535)])),
-                ('mode', models.CharField(choices=[('multicast', 'Multicast group'), ('unicast', 'Unicast to one remote')], default='multicast', max_length=16)),
-                ('multicast_group', topology.fields.IPv4AddressField(blank=True, default='', max_length=15)),
-                ('udp_port', models.PositiveIntegerField(default=4789, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(65535)])),
-                ('design', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vxlan_segments', to='topology.design')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                ("position_x", models.FloatField(blank=True, null=True)),
+                ("position_y", models.FloatField(blank=True, null=True)),
+                ("name", models.CharField(max_length=64)),
+                ("vni", models.PositiveIntegerField()),
+                ("subnet", topology.fields.IPv4NetworkField(blank=True, default="", max_length=18)),
+                (
+                    "mtu",
+                    models.PositiveIntegerField(
+                        default=1450,
+                        validators=[
+                            django.core.validators.MinValueValidator(576),
+                            django.core.validators.MaxValueValidator(65535),
+                        ],
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[("multicast", "Multicast group"), ("unicast", "Unicast to one remote")],
+                        default="multicast",
+                        max_length=16,
+                    ),
+                ),
+                ("multicast_group", topology.fields.IPv4AddressField(blank=True, default="", max_length=15)),
+                (
+                    "udp_port",
+                    models.PositiveIntegerField(
+                        default=4789,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(65535),
+                        ],
+                    ),
+                ),
+                (
+                    "design",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="vxlan_segments", to="topology.design"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['design_id', 'name'],
+                "ordering": ["design_id", "name"],
             },
         ),
         migrations.CreateModel(
-            name='VxlanMember',
+            name="VxlanMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('interface_name', topology.fields.InterfaceNameField(max_length=32)),
-                ('local_address', topology.fields.IPv4AddressField(blank=True, default='', max_length=15)),
-                ('remote_address', topology.fields.IPv4AddressField(blank=True, default='', max_length=15)),
-                ('address', topology.fields.IPv4InterfaceField(blank=True, default='', max_length=18)),
-                ('private', models.BooleanField(default=False)),
-                ('group_route', models.BooleanField(default=True, help_text='Add a static route for the multicast group')),
-                ('host', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vxlan_members', to='topology.host')),
-                ('switch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='vxlan_members', to='topology.switch')),
-                ('underlay_interface', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='vxlan_members', to='topology.interface')),
-                ('segment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='topology.vxlansegment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                ("interface_name", topology.fields.InterfaceNameField(max_length=32)),
+                ("local_address", topology.fields.IPv4AddressField(blank=True, default="", max_length=15)),
+                ("remote_address", topology.fields.IPv4AddressField(blank=True, default="", max_length=15)),
+                ("address", topology.fields.IPv4InterfaceField(blank=True, default="", max_length=18)),
+                ("private", models.BooleanField(default=False)),
+                (
+                    "group_route",
+                    models.BooleanField(default=True, help_text="Add a static route for the multicast group"),
+                ),
+                (
+                    "host",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="vxlan_members", to="topology.host"
+                    ),
+                ),
+                (
+                    "switch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="vxlan_members",
+                        to="topology.switch",
+                    ),
+                ),
+                (
+                    "underlay_interface",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="vxlan_members",
+                        to="topology.interface",
+                    ),
+                ),
+                (
+                    "segment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="members", to="topology.vxlansegment"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['segment_id', 'host__name', 'interface_name'],
+                "ordering": ["segment_id", "host__name", "interface_name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='host',
-            constraint=models.UniqueConstraint(fields=('design', 'name'), name='host_unique_name_per_design'),
+            model_name="host",
+            constraint=models.UniqueConstraint(fields=("design", "name"), name="host_unique_name_per_design"),
         ),
         migrations.AddConstraint(
-            model_name='interface',
-            constraint=models.UniqueConstraint(fields=('host', 'name'), name='interface_unique_name_per_host'),
+            model_name="interface",
+            constraint=models.UniqueConstraint(fields=("host", "name"), name="interface_unique_name_per_host"),
         ),
         migrations.AddConstraint(
-            model_name='jail',
-            constraint=models.UniqueConstraint(fields=('host', 'name'), name='jail_unique_name_per_host'),
+            model_name="jail",
+            constraint=models.UniqueConstraint(fields=("host", "name"), name="jail_unique_name_per_host"),
         ),
         migrations.AddConstraint(
-            model_name='firewallpolicy',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('host__isnull', False), ('jail__isnull', True)), models.Q(('host__isnull', True), ('jail__isnull', False)), _connector='OR'), name='firewall_policy_host_xor_jail'),
+            model_name="firewallpolicy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("host__isnull", False), ("jail__isnull", True)),
+                    models.Q(("host__isnull", True), ("jail__isnull", False)),
+                    _connector="OR",
+                ),
+                name="firewall_policy_host_xor_jail",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='staticroute',
-            constraint=models.UniqueConstraint(fields=('host', 'name'), name='static_route_unique_name_per_host'),
+            model_name="staticroute",
+            constraint=models.UniqueConstraint(fields=("host", "name"), name="static_route_unique_name_per_host"),
         ),
         migrations.AddConstraint(
-            model_name='switch',
-            constraint=models.UniqueConstraint(fields=('host', 'name'), name='switch_unique_name_per_host'),
+            model_name="switch",
+            constraint=models.UniqueConstraint(fields=("host", "name"), name="switch_unique_name_per_host"),
         ),
         migrations.AddConstraint(
-            model_name='jailnic',
-            constraint=models.UniqueConstraint(fields=('jail', 'name'), name='jail_nic_unique_name'),
+            model_name="jailnic",
+            constraint=models.UniqueConstraint(fields=("jail", "name"), name="jail_nic_unique_name"),
         ),
         migrations.AddConstraint(
-            model_name='switchport',
-            constraint=models.UniqueConstraint(fields=('switch', 'interface'), name='switch_port_unique'),
+            model_name="switchport",
+            constraint=models.UniqueConstraint(fields=("switch", "interface"), name="switch_port_unique"),
         ),
         migrations.AddConstraint(
-            model_name='virtualmachine',
-            constraint=models.UniqueConstraint(fields=('host', 'name'), name='vm_unique_name_per_host'),
+            model_name="virtualmachine",
+            constraint=models.UniqueConstraint(fields=("host", "name"), name="vm_unique_name_per_host"),
         ),
         migrations.AddConstraint(
-            model_name='vxlansegment',
-            constraint=models.UniqueConstraint(fields=('design', 'name'), name='vxlan_segment_unique_name'),
+            model_name="vxlansegment",
+            constraint=models.UniqueConstraint(fields=("design", "name"), name="vxlan_segment_unique_name"),
         ),
         migrations.AddConstraint(
-            model_name='vxlanmember',
-            constraint=models.UniqueConstraint(fields=('host', 'interface_name'), name='vxlan_member_unique_ifname_per_host'),
+            model_name="vxlanmember",
+            constraint=models.UniqueConstraint(
+                fields=("host", "interface_name"), name="vxlan_member_unique_ifname_per_host"
+            ),
         ),
     ]

@@ -6,171 +6,371 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('topology', '0002_roles'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("topology", "0002_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChangeRequest',
+            name="ChangeRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_updated', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; a stale write is refused.')),
-                ('number', models.PositiveIntegerField(help_text='Per-design sequence number')),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('deploying', 'Deploying'), ('deployed', 'Deployed'), ('failed', 'Failed'), ('rolled_back', 'Rolled back')], default='draft', max_length=20)),
-                ('stale', models.BooleanField(default=False)),
-                ('required_approvals', models.PositiveSmallIntegerField(default=1)),
-                ('document', models.TextField(help_text='Frozen design document (YAML)')),
-                ('content_hash', models.CharField(max_length=64)),
-                ('error_count', models.PositiveIntegerField(default=0)),
-                ('warning_count', models.PositiveIntegerField(default=0)),
-                ('validation', models.JSONField(default=dict, help_text='Frozen validation report (derived, read-only)')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='change_requests', to=settings.AUTH_USER_MODEL)),
-                ('design', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='change_requests', to='topology.design')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Incremented on every change; a stale write is refused."
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(help_text="Per-design sequence number")),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("changes_requested", "Changes requested"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("deploying", "Deploying"),
+                            ("deployed", "Deployed"),
+                            ("failed", "Failed"),
+                            ("rolled_back", "Rolled back"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("stale", models.BooleanField(default=False)),
+                ("required_approvals", models.PositiveSmallIntegerField(default=1)),
+                ("document", models.TextField(help_text="Frozen design document (YAML)")),
+                ("content_hash", models.CharField(max_length=64)),
+                ("error_count", models.PositiveIntegerField(default=0)),
+                ("warning_count", models.PositiveIntegerField(default=0)),
+                (
+                    "validation",
+                    models.JSONField(default=dict, help_text="Frozen validation report (derived, read-only)"),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="change_requests",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "design",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="change_requests",
+                        to="topology.design",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created', '-id'],
+                "ordering": ["-created", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ChangeRequestComment',
+            name="ChangeRequestComment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField()),
-                ('host_name', models.CharField(blank=True, max_length=63)),
-                ('line', models.PositiveIntegerField(blank=True, null=True)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('change_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='topology.changerequest')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("body", models.TextField()),
+                ("host_name", models.CharField(blank=True, max_length=63)),
+                ("line", models.PositiveIntegerField(blank=True, null=True)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "change_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="topology.changerequest",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['change_request_id', 'created', 'id'],
+                "ordering": ["change_request_id", "created", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ChangeRequestTransition',
+            name="ChangeRequestTransition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_state', models.CharField(blank=True, choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('deploying', 'Deploying'), ('deployed', 'Deployed'), ('failed', 'Failed'), ('rolled_back', 'Rolled back')], max_length=20)),
-                ('to_state', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('deploying', 'Deploying'), ('deployed', 'Deployed'), ('failed', 'Failed'), ('rolled_back', 'Rolled back')], max_length=20)),
-                ('user_name', models.CharField(blank=True, max_length=150)),
-                ('reason', models.TextField(blank=True)),
-                ('time', models.DateTimeField(auto_now_add=True)),
-                ('change_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='topology.changerequest')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "from_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("changes_requested", "Changes requested"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("deploying", "Deploying"),
+                            ("deployed", "Deployed"),
+                            ("failed", "Failed"),
+                            ("rolled_back", "Rolled back"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("changes_requested", "Changes requested"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("deploying", "Deploying"),
+                            ("deployed", "Deployed"),
+                            ("failed", "Failed"),
+                            ("rolled_back", "Rolled back"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("user_name", models.CharField(blank=True, max_length=150)),
+                ("reason", models.TextField(blank=True)),
+                ("time", models.DateTimeField(auto_now_add=True)),
+                (
+                    "change_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transitions",
+                        to="topology.changerequest",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['change_request_id', 'time', 'id'],
+                "ordering": ["change_request_id", "time", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Revision',
+            name="Revision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('document', models.TextField(help_text='The design document (YAML) as deployed')),
-                ('content_hash', models.CharField(max_length=64)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('change_request', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='revision', to='topology.changerequest')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('design', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='topology.design')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField()),
+                ("document", models.TextField(help_text="The design document (YAML) as deployed")),
+                ("content_hash", models.CharField(max_length=64)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "change_request",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="revision",
+                        to="topology.changerequest",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "design",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="revisions", to="topology.design"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['design_id', '-number'],
+                "ordering": ["design_id", "-number"],
             },
         ),
         migrations.AddField(
-            model_name='changerequest',
-            name='base_revision',
-            field=models.ForeignKey(blank=True, help_text='The deployed revision the diff is against (none: first deploy)', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='topology.revision'),
+            model_name="changerequest",
+            name="base_revision",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The deployed revision the diff is against (none: first deploy)",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="topology.revision",
+            ),
         ),
         migrations.CreateModel(
-            name='RevisionHost',
+            name="RevisionHost",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('host_name', models.CharField(max_length=63)),
-                ('script', models.TextField()),
-                ('files', models.JSONField(default=list)),
-                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hosts', to='topology.revision')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("host_name", models.CharField(max_length=63)),
+                ("script", models.TextField()),
+                ("files", models.JSONField(default=list)),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="hosts", to="topology.revision"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['revision_id', 'host_name'],
+                "ordering": ["revision_id", "host_name"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('time', models.DateTimeField(db_index=True)),
-                ('user_name', models.CharField(blank=True, max_length=150)),
-                ('request_id', models.UUIDField(blank=True, db_index=True, null=True)),
-                ('source', models.CharField(choices=[('api', 'API or web app'), ('admin', 'Django admin'), ('import', 'Design import'), ('task', 'Background task'), ('command', 'Management command'), ('shell', 'Other (shell, script)')], max_length=16)),
-                ('action', models.CharField(choices=[('create', 'Created'), ('update', 'Updated'), ('delete', 'Deleted')], max_length=8)),
-                ('object_id', models.BigIntegerField()),
-                ('object_repr', models.CharField(max_length=200)),
-                ('design_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('design_name', models.CharField(blank=True, max_length=100)),
-                ('host_name', models.CharField(blank=True, db_index=True, max_length=63)),
-                ('before', models.JSONField(blank=True, null=True)),
-                ('after', models.JSONField(blank=True, null=True)),
-                ('object_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype')),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("time", models.DateTimeField(db_index=True)),
+                ("user_name", models.CharField(blank=True, max_length=150)),
+                ("request_id", models.UUIDField(blank=True, db_index=True, null=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("api", "API or web app"),
+                            ("admin", "Django admin"),
+                            ("import", "Design import"),
+                            ("task", "Background task"),
+                            ("command", "Management command"),
+                            ("shell", "Other (shell, script)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("create", "Created"), ("update", "Updated"), ("delete", "Deleted")], max_length=8
+                    ),
+                ),
+                ("object_id", models.BigIntegerField()),
+                ("object_repr", models.CharField(max_length=200)),
+                ("design_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("design_name", models.CharField(blank=True, max_length=100)),
+                ("host_name", models.CharField(blank=True, db_index=True, max_length=63)),
+                ("before", models.JSONField(blank=True, null=True)),
+                ("after", models.JSONField(blank=True, null=True)),
+                (
+                    "object_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="contenttypes.contenttype"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-time', '-id'],
-                'indexes': [models.Index(fields=['object_type', 'object_id', '-time'], name='audit_object_idx'), models.Index(fields=['user', '-time'], name='audit_user_idx')],
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-time", "-id"],
+                "indexes": [
+                    models.Index(fields=["object_type", "object_id", "-time"], name="audit_object_idx"),
+                    models.Index(fields=["user", "-time"], name="audit_user_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Approval',
+            name="Approval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision', models.CharField(choices=[('approve', 'Approve'), ('request_changes', 'Request changes'), ('reject', 'Reject')], max_length=20)),
-                ('comment', models.TextField(blank=True)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('voided', models.BooleanField(default=False)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('change_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='approvals', to='topology.changerequest')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("approve", "Approve"), ("request_changes", "Request changes"), ("reject", "Reject")],
+                        max_length=20,
+                    ),
+                ),
+                ("comment", models.TextField(blank=True)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("voided", models.BooleanField(default=False)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "change_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="approvals",
+                        to="topology.changerequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['change_request_id', 'created', 'id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('decision', 'approve'), ('voided', False)), fields=('change_request', 'user'), name='approval_one_live_approval_per_user')],
+                "ordering": ["change_request_id", "created", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("decision", "approve"), ("voided", False)),
+                        fields=("change_request", "user"),
+                        name="approval_one_live_approval_per_user",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ChangeRequestHost',
+            name="ChangeRequestHost",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('host_name', models.CharField(max_length=63)),
-                ('script', models.TextField()),
-                ('files', models.JSONField(default=list, help_text='[{path, content, mode}] (derived, read-only)')),
-                ('diff', models.TextField(blank=True, help_text='Unified diff against the base revision')),
-                ('changed', models.BooleanField(default=True)),
-                ('change_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hosts', to='topology.changerequest')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("host_name", models.CharField(max_length=63)),
+                ("script", models.TextField()),
+                ("files", models.JSONField(default=list, help_text="[{path, content, mode}] (derived, read-only)")),
+                ("diff", models.TextField(blank=True, help_text="Unified diff against the base revision")),
+                ("changed", models.BooleanField(default=True)),
+                (
+                    "change_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="hosts", to="topology.changerequest"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['change_request_id', 'host_name'],
-                'constraints': [models.UniqueConstraint(fields=('change_request', 'host_name'), name='change_request_host_unique')],
+                "ordering": ["change_request_id", "host_name"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("change_request", "host_name"), name="change_request_host_unique")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='revision',
-            constraint=models.UniqueConstraint(fields=('design', 'number'), name='revision_unique_number'),
+            model_name="revision",
+            constraint=models.UniqueConstraint(fields=("design", "number"), name="revision_unique_number"),
         ),
         migrations.AddConstraint(
-            model_name='changerequest',
-            constraint=models.UniqueConstraint(fields=('design', 'number'), name='change_request_unique_number'),
+            model_name="changerequest",
+            constraint=models.UniqueConstraint(fields=("design", "number"), name="change_request_unique_number"),
         ),
         migrations.AddConstraint(
-            model_name='revisionhost',
-            constraint=models.UniqueConstraint(fields=('revision', 'host_name'), name='revision_host_unique'),
+            model_name="revisionhost",
+            constraint=models.UniqueConstraint(fields=("revision", "host_name"), name="revision_host_unique"),
         ),
     ]

@@ -5,20 +5,23 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('topology', '0004_audit_append_only'),
+        ("topology", "0004_audit_append_only"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='firewallrule',
-            name='destination',
-            field=topology.fields.PfNetworkField(blank=True, default='', help_text='Network, optionally negated: !192.168.0.2', max_length=19),
+            model_name="firewallrule",
+            name="destination",
+            field=topology.fields.PfNetworkField(
+                blank=True, default="", help_text="Network, optionally negated: !192.168.0.2", max_length=19
+            ),
         ),
         migrations.AlterField(
-            model_name='firewallrule',
-            name='source',
-            field=topology.fields.PfNetworkField(blank=True, default='', help_text='Network, optionally negated: !192.168.0.2', max_length=19),
+            model_name="firewallrule",
+            name="source",
+            field=topology.fields.PfNetworkField(
+                blank=True, default="", help_text="Network, optionally negated: !192.168.0.2", max_length=19
+            ),
         ),
     ]

@@ -5,60 +5,100 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('topology', '0005_pf_rule_negation'),
+        ("topology", "0005_pf_rule_negation"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='changerequest',
-            name='base_revision',
-            field=models.ForeignKey(blank=True, help_text='The deployed revision the diff is against (none: first deploy)', null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='topology.revision'),
+            model_name="changerequest",
+            name="base_revision",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The deployed revision the diff is against (none: first deploy)",
+                null=True,
+                on_delete=django.db.models.deletion.RESTRICT,
+                related_name="+",
+                to="topology.revision",
+            ),
         ),
         migrations.AlterField(
-            model_name='dhcpservice',
-            name='switch',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.RESTRICT, related_name='dhcp_service', to='topology.switch'),
+            model_name="dhcpservice",
+            name="switch",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.RESTRICT, related_name="dhcp_service", to="topology.switch"
+            ),
         ),
         migrations.AlterField(
-            model_name='interface',
-            name='parent',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='vlans', to='topology.interface'),
+            model_name="interface",
+            name="parent",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.RESTRICT,
+                related_name="vlans",
+                to="topology.interface",
+            ),
         ),
         migrations.AlterField(
-            model_name='jailnic',
-            name='switch',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='jail_nics', to='topology.switch'),
+            model_name="jailnic",
+            name="switch",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.RESTRICT, related_name="jail_nics", to="topology.switch"
+            ),
         ),
         migrations.AlterField(
-            model_name='portredirect',
-            name='target_jail',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='port_redirects', to='topology.jail'),
+            model_name="portredirect",
+            name="target_jail",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.RESTRICT,
+                related_name="port_redirects",
+                to="topology.jail",
+            ),
         ),
         migrations.AlterField(
-            model_name='portredirect',
-            name='target_vm',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='port_redirects', to='topology.virtualmachine'),
+            model_name="portredirect",
+            name="target_vm",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.RESTRICT,
+                related_name="port_redirects",
+                to="topology.virtualmachine",
+            ),
         ),
         migrations.AlterField(
-            model_name='switchport',
-            name='interface',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='switch_ports', to='topology.interface'),
+            model_name="switchport",
+            name="interface",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.RESTRICT, related_name="switch_ports", to="topology.interface"
+            ),
         ),
         migrations.AlterField(
-            model_name='vmnic',
-            name='switch',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='vm_nics', to='topology.switch'),
+            model_name="vmnic",
+            name="switch",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.RESTRICT, related_name="vm_nics", to="topology.switch"
+            ),
         ),
         migrations.AlterField(
-            model_name='vxlanmember',
-            name='switch',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='vxlan_members', to='topology.switch'),
+            model_name="vxlanmember",
+            name="switch",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.RESTRICT,
+                related_name="vxlan_members",
+                to="topology.switch",
+            ),
         ),
         migrations.AlterField(
-            model_name='vxlanmember',
-            name='underlay_interface',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='vxlan_members', to='topology.interface'),
+            model_name="vxlanmember",
+            name="underlay_interface",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.RESTRICT, related_name="vxlan_members", to="topology.interface"
+            ),
         ),
     ]

@@ -5,135 +5,294 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('topology', '0007_auditentry_to_core'),
+        ("topology", "0007_auditentry_to_core"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='design',
-            name='description',
-            field=models.TextField(blank=True, validators=[topology.validators.FullMatchValidator('[^\\x00-\\x08\\x0b-\\x1f\\x7f]+', 'text without control characters.', 10000)]),
+            model_name="design",
+            name="description",
+            field=models.TextField(
+                blank=True,
+                validators=[
+                    topology.validators.FullMatchValidator(
+                        "[^\\x00-\\x08\\x0b-\\x1f\\x7f]+", "text without control characters.", 10000
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='design',
-            name='name',
-            field=models.CharField(max_length=100, unique=True, validators=[topology.validators.FullMatchValidator('[a-z0-9][a-z0-9._-]*', "use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit.", 100)]),
+            model_name="design",
+            name="name",
+            field=models.CharField(
+                max_length=100,
+                unique=True,
+                validators=[
+                    topology.validators.FullMatchValidator(
+                        "[a-z0-9][a-z0-9._-]*",
+                        "use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit.",
+                        100,
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='dhcpservice',
-            name='lease_time',
-            field=models.CharField(default='12h', max_length=16, validators=[topology.validators.FullMatchValidator('[0-9]{1,7}[smhdw]?|infinite', 'a lease time such as 12h, 45m or infinite.')]),
+            model_name="dhcpservice",
+            name="lease_time",
+            field=models.CharField(
+                default="12h",
+                max_length=16,
+                validators=[
+                    topology.validators.FullMatchValidator(
+                        "[0-9]{1,7}[smhdw]?|infinite", "a lease time such as 12h, 45m or infinite."
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='dhcpstaticlease',
-            name='hostname',
-            field=models.CharField(blank=True, max_length=253, validators=[topology.validators.FullMatchValidator('[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*', "a host name such as guest or guest.example.org (letters, digits, '-', dots between labels).", 253)]),
+            model_name="dhcpstaticlease",
+            name="hostname",
+            field=models.CharField(
+                blank=True,
+                max_length=253,
+                validators=[
+                    topology.validators.FullMatchValidator(
+                        "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*",
+                        "a host name such as guest or guest.example.org (letters, digits, '-', dots between labels).",
+                        253,
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='firewallrule',
-            name='comment',
-            field=models.CharField(blank=True, max_length=200, validators=[topology.validators.FullMatchValidator('[^\\x00-\\x09\\x0b-\\x1f\\x7f\\\\]+', "printable text without '\\'.", 200)]),
+            model_name="firewallrule",
+            name="comment",
+            field=models.CharField(
+                blank=True,
+                max_length=200,
+                validators=[
+                    topology.validators.FullMatchValidator(
+                        "[^\\x00-\\x09\\x0b-\\x1f\\x7f\\\\]+", "printable text without '\\'.", 200
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='firewallrule',
-            name='interface',
+            model_name="firewallrule",
+            name="interface",
             field=models.CharField(blank=True, max_length=32, validators=[topology.validators.validate_interface_name]),
         ),
         migrations.AlterField(
-            model_name='host',
-            name='name',
-            field=models.CharField(max_length=63, validators=[topology.validators.FullMatchValidator('[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?', "use a host name like jailhost-a (letters, digits, '-').", 63)]),
+            model_name="host",
+            name="name",
+            field=models.CharField(
+                max_length=63,
+                validators=[
+                    topology.validators.FullMatchValidator(
+                        "[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?",
+                        "use a host name like jailhost-a (letters, digits, '-').",
+                        63,
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='host',
-            name='release',
-            field=models.CharField(default='12.1-RELEASE', max_length=32, validators=[topology.validators.FullMatchValidator('[0-9]{1,2}(\\.[0-9]{1,2})?-(RELEASE|STABLE|CURRENT|RC[0-9]{1,2}|BETA[0-9]{1,2}|ALPHA[0-9]{1,2})(-p[0-9]{1,3})?', 'a FreeBSD release such as 14.1-RELEASE (or 14.1-RELEASE-p3, 15.0-BETA2).')]),
+            model_name="host",
+            name="release",
+            field=models.CharField(
+                default="12.1-RELEASE",
+                max_length=32,
+                validators=[
+                    topology.validators.FullMatchValidator(
+                        "[0-9]{1,2}(\\.[0-9]{1,2})?-(RELEASE|STABLE|CURRENT|RC[0-9]{1,2}|BETA[0-9]{1,2}|ALPHA[0-9]{1,2})(-p[0-9]{1,3})?",
+                        "a FreeBSD release such as 14.1-RELEASE (or 14.1-RELEASE-p3, 15.0-BETA2).",
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='host',
-            name='vm_dir',
-            field=models.CharField(default='zfs:zroot/vms', max_length=128, validators=[topology.validators.FullMatchValidator('zfs:[A-Za-z][A-Za-z0-9_.:-]*(/[A-Za-z0-9_.:-]+)*|/[A-Za-z0-9_.+-]+(/[A-Za-z0-9_.+-]+)*', 'zfs:POOL/DATASET (e.g. zfs:zroot/vms) or an absolute directory such as /vm.', 128)]),
+            model_name="host",
+            name="vm_dir",
+            field=models.CharField(
+                default="zfs:zroot/vms",
+                max_length=128,
+                validators=[
+                    topology.validators.FullMatchValidator(
+                        "zfs:[A-Za-z][A-Za-z0-9_.:-]*(/[A-Za-z0-9_.:-]+)*|/[A-Za-z0-9_.+-]+(/[A-Za-z0-9_.+-]+)*",
+                        "zfs:POOL/DATASET (e.g. zfs:zroot/vms) or an absolute directory such as /vm.",
+                        128,
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='host',
-            name='zfs_pool',
-            field=models.CharField(default='zroot', max_length=64, validators=[topology.validators.FullMatchValidator('[A-Za-z][A-Za-z0-9_.:-]*', 'a ZFS pool name such as zroot.', 64)]),
+            model_name="host",
+            name="zfs_pool",
+            field=models.CharField(
+                default="zroot",
+                max_length=64,
+                validators=[
+                    topology.validators.FullMatchValidator(
+                        "[A-Za-z][A-Za-z0-9_.:-]*", "a ZFS pool name such as zroot.", 64
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='interface',
-            name='description',
-            field=models.CharField(blank=True, max_length=200, validators=[topology.validators.FullMatchValidator('[A-Za-z0-9 _.,:;/()@+=-]+', 'letters, digits, spaces and _ . , : ; / ( ) @ + = - only.', 64)]),
+            model_name="interface",
+            name="description",
+            field=models.CharField(
+                blank=True,
+                max_length=200,
+                validators=[
+                    topology.validators.FullMatchValidator(
+                        "[A-Za-z0-9 _.,:;/()@+=-]+", "letters, digits, spaces and _ . , : ; / ( ) @ + = - only.", 64
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='jail',
-            name='name',
-            field=models.CharField(max_length=64, validators=[topology.validators.FullMatchValidator('[A-Za-z0-9][A-Za-z0-9_-]*', "letters, digits, '_' and '-'.", 64)]),
+            model_name="jail",
+            name="name",
+            field=models.CharField(
+                max_length=64,
+                validators=[
+                    topology.validators.FullMatchValidator(
+                        "[A-Za-z0-9][A-Za-z0-9_-]*", "letters, digits, '_' and '-'.", 64
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='jail',
-            name='release',
-            field=models.CharField(default='12.1-RELEASE', max_length=32, validators=[topology.validators.FullMatchValidator('[0-9]{1,2}(\\.[0-9]{1,2})?-(RELEASE|STABLE|CURRENT|RC[0-9]{1,2}|BETA[0-9]{1,2}|ALPHA[0-9]{1,2})(-p[0-9]{1,3})?', 'a FreeBSD release such as 14.1-RELEASE (or 14.1-RELEASE-p3, 15.0-BETA2).')]),
+            model_name="jail",
+            name="release",
+            field=models.CharField(
+                default="12.1-RELEASE",
+                max_length=32,
+                validators=[
+                    topology.validators.FullMatchValidator(
+                        "[0-9]{1,2}(\\.[0-9]{1,2})?-(RELEASE|STABLE|CURRENT|RC[0-9]{1,2}|BETA[0-9]{1,2}|ALPHA[0-9]{1,2})(-p[0-9]{1,3})?",
+                        "a FreeBSD release such as 14.1-RELEASE (or 14.1-RELEASE-p3, 15.0-BETA2).",
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='jailaddress',
-            name='interface_name',
+            model_name="jailaddress",
+            name="interface_name",
             field=models.CharField(blank=True, max_length=32, validators=[topology.validators.validate_interface_name]),
         ),
         migrations.AlterField(
-            model_name='jailnic',
-            name='name',
-            field=models.CharField(default='vnet0', max_length=15, validators=[topology.validators.FullMatchValidator('vnet[0-9]{1,4}', 'vnet0, vnet1 ...')]),
+            model_name="jailnic",
+            name="name",
+            field=models.CharField(
+                default="vnet0",
+                max_length=15,
+                validators=[topology.validators.FullMatchValidator("vnet[0-9]{1,4}", "vnet0, vnet1 ...")],
+            ),
         ),
         migrations.AlterField(
-            model_name='outboundnat',
-            name='interface',
+            model_name="outboundnat",
+            name="interface",
             field=models.CharField(max_length=32, validators=[topology.validators.validate_interface_name]),
         ),
         migrations.AlterField(
-            model_name='portredirect',
-            name='interface',
+            model_name="portredirect",
+            name="interface",
             field=models.CharField(max_length=32, validators=[topology.validators.validate_interface_name]),
         ),
         migrations.AlterField(
-            model_name='staticroute',
-            name='interface',
+            model_name="staticroute",
+            name="interface",
             field=models.CharField(blank=True, max_length=32, validators=[topology.validators.validate_interface_name]),
         ),
         migrations.AlterField(
-            model_name='staticroute',
-            name='name',
-            field=models.CharField(max_length=32, validators=[topology.validators.FullMatchValidator('[A-Za-z0-9_]+', "letters, digits and '_' (an rc.conf variable suffix).", 32)]),
+            model_name="staticroute",
+            name="name",
+            field=models.CharField(
+                max_length=32,
+                validators=[
+                    topology.validators.FullMatchValidator(
+                        "[A-Za-z0-9_]+", "letters, digits and '_' (an rc.conf variable suffix).", 32
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='virtualmachine',
-            name='disk_size',
-            field=models.CharField(default='20G', max_length=16, validators=[topology.validators.FullMatchValidator('[0-9]{1,9}[KMGT]?', 'a size such as 512M or 20G.', 16)]),
+            model_name="virtualmachine",
+            name="disk_size",
+            field=models.CharField(
+                default="20G",
+                max_length=16,
+                validators=[
+                    topology.validators.FullMatchValidator("[0-9]{1,9}[KMGT]?", "a size such as 512M or 20G.", 16)
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='virtualmachine',
-            name='guest',
-            field=models.CharField(default='freebsd', max_length=32, validators=[topology.validators.FullMatchValidator('[a-z][a-z0-9_-]*', 'a vm-bhyve guest type such as freebsd, linux or windows.', 32)]),
+            model_name="virtualmachine",
+            name="guest",
+            field=models.CharField(
+                default="freebsd",
+                max_length=32,
+                validators=[
+                    topology.validators.FullMatchValidator(
+                        "[a-z][a-z0-9_-]*", "a vm-bhyve guest type such as freebsd, linux or windows.", 32
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='virtualmachine',
-            name='iso',
-            field=models.CharField(blank=True, max_length=200, validators=[topology.validators.FullMatchValidator('(https?|ftp)://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%+=,-]+)*/[A-Za-z0-9._~%+,-]+|[A-Za-z0-9][A-Za-z0-9._+-]*', 'an http(s)/ftp URL of an image (letters, digits and . _ ~ % + = , - in its path) or a file name in $vm_dir/.iso.', 200)]),
+            model_name="virtualmachine",
+            name="iso",
+            field=models.CharField(
+                blank=True,
+                max_length=200,
+                validators=[
+                    topology.validators.FullMatchValidator(
+                        "(https?|ftp)://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%+=,-]+)*/[A-Za-z0-9._~%+,-]+|[A-Za-z0-9][A-Za-z0-9._+-]*",
+                        "an http(s)/ftp URL of an image (letters, digits and . _ ~ % + = , - in its path) or a file name in $vm_dir/.iso.",
+                        200,
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='virtualmachine',
-            name='memory',
-            field=models.CharField(default='512M', max_length=16, validators=[topology.validators.FullMatchValidator('[0-9]{1,9}[KMGT]?', 'a size such as 512M or 20G.', 16)]),
+            model_name="virtualmachine",
+            name="memory",
+            field=models.CharField(
+                default="512M",
+                max_length=16,
+                validators=[
+                    topology.validators.FullMatchValidator("[0-9]{1,9}[KMGT]?", "a size such as 512M or 20G.", 16)
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='virtualmachine',
-            name='name',
-            field=models.CharField(max_length=64, validators=[topology.validators.FullMatchValidator('[A-Za-z0-9][A-Za-z0-9_-]*', "letters, digits, '_' and '-'.", 64)]),
+            model_name="virtualmachine",
+            name="name",
+            field=models.CharField(
+                max_length=64,
+                validators=[
+                    topology.validators.FullMatchValidator(
+                        "[A-Za-z0-9][A-Za-z0-9_-]*", "letters, digits, '_' and '-'.", 64
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='vxlansegment',
-            name='name',
-            field=models.CharField(max_length=64, validators=[topology.validators.FullMatchValidator('[A-Za-z0-9][A-Za-z0-9_.-]*', "letters, digits, '_', '.' and '-', starting with a letter or digit.", 64)]),
+            model_name="vxlansegment",
+            name="name",
+            field=models.CharField(
+                max_length=64,
+                validators=[
+                    topology.validators.FullMatchValidator(
+                        "[A-Za-z0-9][A-Za-z0-9_.-]*",
+                        "letters, digits, '_', '.' and '-', starting with a letter or digit.",
+                        64,
+                    )
+                ],
+            ),
         ),
     ]

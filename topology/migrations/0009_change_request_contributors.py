@@ -5,16 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('topology', '0008_value_allow_lists'),
+        ("topology", "0008_value_allow_lists"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='changerequest',
-            name='contributors',
-            field=models.ManyToManyField(blank=True, help_text="Everyone who changed the design's content since its last deployed revision, up to the freeze (derived from the audit history). None of them may approve the request.", related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="changerequest",
+            name="contributors",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Everyone who changed the design's content since its last deployed revision, up to the freeze (derived from the audit history). None of them may approve the request.",
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]

@@ -4,25 +4,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('topology', '0008_value_allow_lists'),
+        ("topology", "0008_value_allow_lists"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='changerequest',
-            name='state',
-            field=models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('deploying', 'Deploying'), ('deployed', 'Deployed'), ('partly_deployed', 'Partly deployed'), ('failed', 'Failed'), ('rolled_back', 'Rolled back')], default='draft', max_length=20),
+            model_name="changerequest",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Draft"),
+                    ("submitted", "Submitted"),
+                    ("changes_requested", "Changes requested"),
+                    ("approved", "Approved"),
+                    ("rejected", "Rejected"),
+                    ("deploying", "Deploying"),
+                    ("deployed", "Deployed"),
+                    ("partly_deployed", "Partly deployed"),
+                    ("failed", "Failed"),
+                    ("rolled_back", "Rolled back"),
+                ],
+                default="draft",
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='changerequesttransition',
-            name='from_state',
-            field=models.CharField(blank=True, choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('deploying', 'Deploying'), ('deployed', 'Deployed'), ('partly_deployed', 'Partly deployed'), ('failed', 'Failed'), ('rolled_back', 'Rolled back')], max_length=20),
+            model_name="changerequesttransition",
+            name="from_state",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("draft", "Draft"),
+                    ("submitted", "Submitted"),
+                    ("changes_requested", "Changes requested"),
+                    ("approved", "Approved"),
+                    ("rejected", "Rejected"),
+                    ("deploying", "Deploying"),
+                    ("deployed", "Deployed"),
+                    ("partly_deployed", "Partly deployed"),
+                    ("failed", "Failed"),
+                    ("rolled_back", "Rolled back"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='changerequesttransition',
-            name='to_state',
-            field=models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('changes_requested', 'Changes requested'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('deploying', 'Deploying'), ('deployed', 'Deployed'), ('partly_deployed', 'Partly deployed'), ('failed', 'Failed'), ('rolled_back', 'Rolled back')], max_length=20),
+            model_name="changerequesttransition",
+            name="to_state",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Draft"),
+                    ("submitted", "Submitted"),
+                    ("changes_requested", "Changes requested"),
+                    ("approved", "Approved"),
+                    ("rejected", "Rejected"),
+                    ("deploying", "Deploying"),
+                    ("deployed", "Deployed"),
+                    ("partly_deployed", "Partly deployed"),
+                    ("failed", "Failed"),
+                    ("rolled_back", "Rolled back"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('topology', '0009_change_request_contributors'),
+        ("topology", "0009_change_request_contributors"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='changerequest',
-            name='design',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='change_requests', to='topology.design'),
+            model_name="changerequest",
+            name="design",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="change_requests", to="topology.design"
+            ),
         ),
         migrations.AlterField(
-            model_name='revision',
-            name='design',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='revisions', to='topology.design'),
+            model_name="revision",
+            name="design",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="revisions", to="topology.design"
+            ),
         ),
     ]

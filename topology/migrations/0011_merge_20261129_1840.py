@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('topology', '0009_change_request_partly_deployed'),
-        ('topology', '0010_keep_change_request_history'),
+        ("topology", "0009_change_request_partly_deployed"),
+        ("topology", "0010_keep_change_request_history"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -25,7 +25,13 @@ class Host(CanvasPlacedModel):
     design = models.ForeignKey("topology.Design", on_delete=models.CASCADE, related_name="hosts")
     name = models.CharField(max_length=63, validators=[hostname_validator])
     role = models.CharField(max_length=16, choices=HostRole.choices, default=HostRole.JAILHOST)
-    release = models.CharField(max_length=32, default="12.1-RELEASE", validators=[validate_release])
+    release = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        validators=[validate_release],
+        help_text="Blank: the design's default release",
+    )
     has_iocage = models.BooleanField(default=False, help_text="sysutils/iocage is installed")
     has_pot = models.BooleanField(default=False, help_text="sysutils/pot is installed")
     has_vm_bhyve = models.BooleanField(default=False, help_text="sysutils/vm-bhyve is installed")

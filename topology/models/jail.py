@@ -19,7 +19,9 @@ class Jail(CanvasPlacedModel):
     name = models.CharField(max_length=64, validators=[jail_name_validator])
     type = models.CharField(max_length=8, choices=JailType.choices, default=JailType.PLAIN)
     manager = models.CharField(max_length=16, choices=JailManager.choices, default=JailManager.IOCAGE)
-    release = models.CharField(max_length=32, default="12.1-RELEASE", validators=[validate_release])
+    release = models.CharField(
+        max_length=32, blank=True, default="", validators=[validate_release], help_text="Blank: the host's release"
+    )
     boot = models.BooleanField(default=False, help_text="Start at boot")
     inherit = models.BooleanField(default=False, help_text="Plain jail sharing every host address (ip4=inherit)")
     default_router = IPv4AddressField(blank=True, default="")

@@ -1,6 +1,6 @@
 /** The design endpoints the designer uses, behind an interface so the store can be tested without a server. */
 import { listAll, request } from './client';
-import type { Design, Me, RenderedHost, Schemas, ValidationReport } from './types';
+import type { Design, Me, RenderedHost, Schemas, Session, ValidationReport } from './types';
 import { emptyObjects, ENDPOINTS, KINDS, type Kind, type ObjectOf, type Objects } from '../model/kinds';
 
 /** Per host: what a collapsed host node summarizes (from `?scope=overview`). */
@@ -67,15 +67,24 @@ export const httpDesignApi: DesignApi = {
 };
 
 export const sessionApi = {
-  csrf: () => request<{ csrf_token: string }>('GET', '/api/session/'),
+  /** Sets the CSRF cookie and says who is logged in (`me` is null before login: no error answer to log). */
+  csrf: () => request<Session>('GET', '/api/session/'),
   login: (username: string, password: string) => request<Me>('POST', '/api/session/', { username, password }),
   logout: () => request<void>('DELETE', '/api/session/'),
   me: () => request<Me>('GET', '/api/me/'),
 };
 
 export const designsApi = {
-  list: () => listAll<Design>('/api/designs/'),
+  list: (query: { search?: string; ordering?: string; archived?: boolean } = {}) => listAll<Design>('/api/designs/', query),
+  /** A copy under a new name (content and node positions), owned by the caller. */
+  clone: (designId: number, name: string) => request<Design>('POST', `/api/designs/${designId}/clone/`, { name }),
   get: (designId: number) => request<Design>('GET', `/api/designs/${designId}/`),
   create: (name: string, description: string) => request<Design>('POST', '/api/designs/', { name, description }),
+  /** What importing a YAML document would change, object by object; nothing is saved. */
+  importPreview: (document: string) => request<Schemas['ImportPreview']>('POST', '/api/designs/import-preview/', { document }),
+  /** Create or update the design the document names (the `layout` section places its nodes). */
+  importDocument: (document: string) => request<Schemas['DesignImportResult']>('POST', '/api/designs/import/', { document }),
+  /** Change a design's own fields; `version` is the one read (409 when someone changed it since). */
+  update: (designId: number, data: Partial<Design>) => request<Design>('PATCH', `/api/designs/${designId}/`, data),
   render: (designId: number, host: string) => request<RenderedHost[]>('GET', `/api/designs/${designId}/render/`, undefined, { host }),
 };

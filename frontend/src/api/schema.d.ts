@@ -276,7 +276,7 @@ export interface paths {
         /** @description Designs: named network workspaces, with validation, rendering, export and import. */
         get: operations["designs_list"];
         put?: never;
-        /** @description Designs: named network workspaces, with validation, rendering, export and import. */
+        /** @description Create an empty design, owned by the user who creates it. */
         post: operations["designs_create"];
         delete?: never;
         options?: never;
@@ -302,6 +302,26 @@ export interface paths {
         head?: never;
         /** @description Designs: named network workspaces, with validation, rendering, export and import. */
         patch: operations["designs_partial_update"];
+        trace?: never;
+    };
+    "/api/designs/{id}/clone/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clone a design
+         * @description A copy of the design under a new name (content and node positions), owned by the caller.
+         */
+        post: operations["designs_clone_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/designs/{id}/export/": {
@@ -395,6 +415,26 @@ export interface paths {
          * @description Create or update a design from a YAML document (matched by the document's name).
          */
         post: operations["designs_import_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/designs/import-preview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a design document's import
+         * @description What importing the document would create, update and delete, object by object (a dry run).
+         */
+        post: operations["designs_import_preview_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1200,12 +1240,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description ``GET`` sets the CSRF cookie; ``POST {username, password}`` logs in; ``DELETE`` logs out. */
+        /**
+         * @description ``GET`` sets the CSRF cookie and says who is logged in (``me``: null before login, so the app asks
+         *     without an error answer the browser would log); ``POST {username, password}`` logs in; ``DELETE`` logs out.
+         */
         get: operations["session_retrieve"];
         put?: never;
-        /** @description ``GET`` sets the CSRF cookie; ``POST {username, password}`` logs in; ``DELETE`` logs out. */
+        /**
+         * @description ``GET`` sets the CSRF cookie and says who is logged in (``me``: null before login, so the app asks
+         *     without an error answer the browser would log); ``POST {username, password}`` logs in; ``DELETE`` logs out.
+         */
         post: operations["session_create"];
-        /** @description ``GET`` sets the CSRF cookie; ``POST {username, password}`` logs in; ``DELETE`` logs out. */
+        /**
+         * @description ``GET`` sets the CSRF cookie and says who is logged in (``me``: null before login, so the app asks
+         *     without an error answer the browser would log); ``POST {username, password}`` logs in; ``DELETE`` logs out.
+         */
         delete: operations["session_destroy"];
         options?: never;
         head?: never;
@@ -1537,6 +1586,10 @@ export interface components {
             host_name?: string;
             before?: unknown;
             after?: unknown;
+            /** @description Per changed reference field (``host_id`` ...), what it points at, with its name */
+            readonly references: {
+                [key: string]: components["schemas"]["AuditReference"];
+            };
         };
         /**
          * @description * `create` - Created
@@ -1545,6 +1598,12 @@ export interface components {
          * @enum {string}
          */
         AuditEntryActionEnum: "create" | "update" | "delete";
+        /** @description An object a changed field points at: its kind (model name), id and name (null once it is gone). */
+        AuditReference: {
+            kind: string;
+            id: number;
+            name: string | null;
+        };
         /** @description Schema of a reference to another object: its id, API URL, display text and name (when it has one). */
         BriefObject: {
             readonly id: number;
@@ -1725,9 +1784,6 @@ export interface components {
         CsrfError: {
             detail: string;
         };
-        CsrfToken: {
-            csrf_token: string;
-        };
         /**
          * @description * `approve` - Approve
          *     * `request_changes` - Request changes
@@ -1807,8 +1863,18 @@ export interface components {
             description?: string;
             /** Format: int64 */
             underlay_mtu?: number;
+            /** @description FreeBSD release of the design's hosts and jails unless they name their own */
+            default_release?: string;
+            /** @description Who created the design */
+            readonly owner: string;
+            /** @description Kept, but left out of the design list by default */
+            archived?: boolean;
             /** Format: int64 */
             required_approvals?: number;
+        };
+        /** @description The name of the copy. */
+        DesignCloneRequestRequest: {
+            name: string;
         };
         /** @description The answer of ``GET /api/designs/<id>/graph/``. */
         DesignGraph: {
@@ -1858,6 +1924,12 @@ export interface components {
             description?: string;
             /** Format: int64 */
             underlay_mtu?: number;
+            /** @description FreeBSD release of the design's hosts and jails unless they name their own */
+            default_release?: string;
+            /** @description Who created the design */
+            readonly owner: string;
+            /** @description Kept, but left out of the design list by default */
+            archived?: boolean;
             /** Format: int64 */
             required_approvals?: number;
             readonly changed: boolean;
@@ -1870,6 +1942,10 @@ export interface components {
             description?: string;
             /** Format: int64 */
             underlay_mtu?: number;
+            /** @description FreeBSD release of the design's hosts and jails unless they name their own */
+            default_release?: string;
+            /** @description Kept, but left out of the design list by default */
+            archived?: boolean;
             /** Format: int64 */
             required_approvals?: number;
         };
@@ -2070,6 +2146,7 @@ export interface components {
             design: components["schemas"]["BriefObject"];
             name: string;
             role?: components["schemas"]["RoleEnum"];
+            /** @description Blank: the design's default release */
             release?: string;
             /** @description sysutils/iocage is installed */
             has_iocage?: boolean;
@@ -2133,6 +2210,7 @@ export interface components {
             design: number;
             name: string;
             role?: components["schemas"]["RoleEnum"];
+            /** @description Blank: the design's default release */
             release?: string;
             /** @description sysutils/iocage is installed */
             has_iocage?: boolean;
@@ -2152,6 +2230,27 @@ export interface components {
         HostSummary: {
             host_name: string;
             changed?: boolean;
+        };
+        /** @description One object an import would create, update or delete, with its fields before and after. */
+        ImportChange: {
+            /** @description create, update or delete */
+            action: string;
+            readonly object_type: string;
+            object_repr: string;
+            host_name: string;
+            before: unknown;
+            after: unknown;
+            /** @description Per reference field (``host_id`` ...), what it names */
+            readonly references: {
+                [key: string]: components["schemas"]["AuditReference"];
+            };
+        };
+        /** @description What importing a document would change, object by object; nothing is saved. */
+        ImportPreview: {
+            /** @description The design named in the document exists (else it would be created) */
+            exists: boolean;
+            changed: boolean;
+            changes: components["schemas"]["ImportChange"][];
         };
         /** @description An object that still refers to the one a client tried to delete (``url`` is null if it has no endpoint). */
         InUseBy: {
@@ -2233,6 +2332,7 @@ export interface components {
             name: string;
             type?: components["schemas"]["TypeEnum"];
             manager?: components["schemas"]["ManagerEnum"];
+            /** @description Blank: the host's release */
             release?: string;
             /** @description Start at boot */
             boot?: boolean;
@@ -2316,6 +2416,7 @@ export interface components {
             name: string;
             type?: components["schemas"]["TypeEnum"];
             manager?: components["schemas"]["ManagerEnum"];
+            /** @description Blank: the host's release */
             release?: string;
             /** @description Start at boot */
             boot?: boolean;
@@ -2635,6 +2736,7 @@ export interface components {
          * @enum {string}
          */
         ManagerEnum: "iocage" | "pot" | "jail.conf";
+        /** @description The logged-in user (schema component ``Me``). */
         Me: {
             id: number;
             username: string;
@@ -3136,6 +3238,10 @@ export interface components {
             description?: string;
             /** Format: int64 */
             underlay_mtu?: number;
+            /** @description FreeBSD release of the design's hosts and jails unless they name their own */
+            default_release?: string;
+            /** @description Kept, but left out of the design list by default */
+            archived?: boolean;
             /** Format: int64 */
             required_approvals?: number;
         };
@@ -3200,6 +3306,7 @@ export interface components {
             design?: number;
             name?: string;
             role?: components["schemas"]["RoleEnum"];
+            /** @description Blank: the design's default release */
             release?: string;
             /** @description sysutils/iocage is installed */
             has_iocage?: boolean;
@@ -3265,6 +3372,7 @@ export interface components {
             name?: string;
             type?: components["schemas"]["TypeEnum"];
             manager?: components["schemas"]["ManagerEnum"];
+            /** @description Blank: the host's release */
             release?: string;
             /** @description Start at boot */
             boot?: boolean;
@@ -3512,6 +3620,10 @@ export interface components {
          * @enum {string}
          */
         RoleEnum: "jailhost" | "gateway";
+        Session: {
+            csrf_token: string;
+            me: components["schemas"]["Me"] | null;
+        };
         /**
          * @description * `error` - error
          *     * `warning` - warning
@@ -5122,6 +5234,7 @@ export interface operations {
     designs_list: {
         parameters: {
             query?: {
+                archived?: boolean;
                 id?: number;
                 /** @description Number of results to return per page. */
                 limit?: number;
@@ -5130,6 +5243,8 @@ export interface operations {
                 offset?: number;
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
+                /** @description Name or description contains */
+                search?: string;
             };
             header?: never;
             path?: never;
@@ -5451,6 +5566,68 @@ export interface operations {
             };
         };
     };
+    designs_clone_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this design. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DesignCloneRequestRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Design"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Stale version, the object is still in use, or a state that forbids this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
     designs_export_retrieve: {
         parameters: {
             query?: never;
@@ -5686,6 +5863,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DesignImportResult"];
+                };
+            };
+            /** @description The document is not valid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    designs_import_preview_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DesignImportRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPreview"];
                 };
             };
             /** @description The document is not valid */
@@ -10856,7 +11075,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CsrfToken"];
+                    "application/json": components["schemas"]["Session"];
                 };
             };
             /** @description Invalid input: field name to list of messages (or detail) */

@@ -22,6 +22,7 @@ export type Finding = Schemas['Finding'];
 export type ValidationReport = Schemas['ValidationReport'];
 export type RenderedHost = Schemas['RenderedHost'];
 export type Me = Schemas['Me'];
+export type Session = Schemas['Session'];
 export type Conflict = Schemas['Conflict'];
 export type BriefObject = Schemas['BriefObject'];
 export type ChangeRequest = Schemas['ChangeRequest'];

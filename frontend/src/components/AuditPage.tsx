@@ -1,14 +1,14 @@
 import { useEffect, useState } from 'react';
 import { auditApi, type AuditPage as Page } from '../api/changeApi';
-import { auditQuery, fieldChanges, NO_AUDIT_FILTERS, withParams, type AuditFilters } from '../model/changes';
+import { auditQuery, fieldChanges, NO_AUDIT_FILTERS, withParams, type AuditFilters, type Reference } from '../model/changes';
 import { Header } from './Header';
 
 const PAGE_SIZE = 50;
 const ACTIONS = ['', 'create', 'update', 'delete'];
 const SOURCES = ['', 'api', 'admin', 'import', 'task', 'command', 'shell'];
 
-function FieldDiff({ before, after }: { before: unknown; after: unknown }) {
-  const changes = fieldChanges(before, after);
+function FieldDiff({ before, after, references }: { before: unknown; after: unknown; references?: Record<string, Reference> }) {
+  const changes = fieldChanges(before, after, references);
   if (!changes.length) return <span className="muted">—</span>;
   return (
     <dl className="field-diff">
@@ -117,7 +117,7 @@ export function AuditPage() {
                     <td><span className={`tag action-${entry.action}`}>{entry.action}</span></td>
                     <td><span className="muted">{entry.object_type.split('.').pop()}</span> {entry.object_repr}</td>
                     <td>{entry.design_name}{entry.host_name ? ` / ${entry.host_name}` : ''}</td>
-                    <td><FieldDiff before={entry.before} after={entry.after} /></td>
+                    <td><FieldDiff before={entry.before} after={entry.after} references={entry.references} /></td>
                   </tr>
                 ))}
               </tbody>

@@ -3,7 +3,9 @@ import { ApiError } from '../api/client';
 import { designsApi } from '../api/designApi';
 import type { Design } from '../api/types';
 import { canEditDesigns, useSessionStore } from '../store/sessionStore';
+import { DesignRow } from './DesignRow';
 import { Header } from './Header';
+import { ImportDialog } from './ImportDialog';
 
 /** The designs the user can open, and (for designers) a form to start a new one. */
 export function DesignList() {
@@ -12,10 +14,16 @@ export function DesignList() {
   const [error, setError] = useState<string | null>(null);
   const [name, setName] = useState('');
   const [fieldError, setFieldError] = useState<string | null>(null);
+  const [importing, setImporting] = useState(false);
+
+  const [search, setSearch] = useState('');
+  const [ordering, setOrdering] = useState('name');
+  const [showArchived, setShowArchived] = useState(false);
 
   const refresh = useCallback(() => {
-    designsApi.list().then(setDesigns, (e: Error) => setError(e.message));
-  }, []);
+    const query = { search: search || undefined, ordering, ...(showArchived ? {} : { archived: false }) };
+    designsApi.list(query).then(setDesigns, (e: Error) => setError(e.message));
+  }, [search, ordering, showArchived]);
   useEffect(refresh, [refresh]);
 
   const create = async (event: FormEvent) => {
@@ -38,19 +46,42 @@ export function DesignList() {
       <main className="design-list">
         <h1>Designs</h1>
         {error && <div className="form-error">{error}</div>}
+        <div className="list-tools">
+          <input type="search" aria-label="Search designs" placeholder="Search name or description" value={search} onChange={(e) => setSearch(e.target.value)} />
+          <label>
+            Sort by{' '}
+            <select aria-label="Sort by" value={ordering} onChange={(e) => setOrdering(e.target.value)}>
+              <option value="name">name</option>
+              <option value="-last_updated">last changed</option>
+              <option value="owner__username">owner</option>
+              <option value="-created">newest</option>
+            </select>
+          </label>
+          <label>
+            <input type="checkbox" checked={showArchived} onChange={(e) => setShowArchived(e.target.checked)} /> show archived
+          </label>
+        </div>
         {designs === null ? (
           <p>Loading…</p>
         ) : designs.length === 0 ? (
-          <p>No designs yet.</p>
+          <p>{search ? 'No design matches.' : 'No designs yet.'}</p>
         ) : (
-          <ul data-testid="design-list">
-            {designs.map((d) => (
-              <li key={d.id}>
-                <a href={`#/designs/${d.id}`}>{d.name}</a>
-                {d.description && <span className="muted"> — {d.description}</span>}
-              </li>
-            ))}
-          </ul>
+          <table className="design-table" data-testid="design-list">
+            <thead>
+              <tr>
+                <th>Design</th>
+                <th>Owner</th>
+                <th>Description</th>
+                <th>Last changed</th>
+                {canEditDesigns(me) && <th />}
+              </tr>
+            </thead>
+            <tbody>
+              {designs.map((d) => (
+                <DesignRow key={`${d.id}-${d.version}`} design={d} canEdit={canEditDesigns(me)} onChanged={refresh} />
+              ))}
+            </tbody>
+          </table>
         )}
         {canEditDesigns(me) && (
           <form className="new-design" onSubmit={create} aria-label="Create a design">
@@ -60,6 +91,12 @@ export function DesignList() {
             {fieldError && <div className="field-error">{fieldError}</div>}
           </form>
         )}
+        {canEditDesigns(me) && (
+          <button type="button" onClick={() => setImporting(true)} data-testid="import-yaml">
+            Import YAML…
+          </button>
+        )}
+        {importing && <ImportDialog onClose={() => setImporting(false)} />}
       </main>
     </div>
   );

@@ -21,7 +21,7 @@ import { ApiError } from '../api/client';
 import { watchDesign } from '../api/events';
 import { nodeTypes, type DesignerNode } from '../nodes';
 import { badgesByNode, nodeIdOf, type DesignFinding } from '../model/findings';
-import { buildGraph, parseNodeId, SIZES } from '../model/graph';
+import { buildGraph, nodeId, parseNodeId, SIZES } from '../model/graph';
 import { type AnyObject, type Kind } from '../model/kinds';
 import { layoutDesign } from '../model/layout';
 import { planPaletteItem, type PaletteItemId } from '../model/palette';
@@ -40,6 +40,7 @@ import { SubmitForReview } from './SubmitForReview';
 
 const POSITIONED: ReadonlySet<string> = new Set(['host', 'switch', 'jail', 'vm', 'vxlanSegment']);
 const TOP_LEVEL_ITEMS: ReadonlySet<PaletteItemId> = new Set(['jailhost', 'gateway', 'vxlan']);
+const ATTACHABLE: ReadonlySet<PaletteItemId> = new Set(['vnet-jail', 'vm']);
 
 type Tab = 'properties' | 'validation' | 'config';
 
@@ -155,7 +156,10 @@ function Canvas({ designId }: { designId: number }) {
       if (!plan.ok) return actions.setError(plan.reason);
       try {
         const created = await actions.createObject(plan.kind, plan.data, 'connect');
-        if (created) actions.select({ kind: plan.kind, id: created.id });
+        if (created && plan.owner) await actions.updateObject(plan.owner.kind, plan.owner.id, plan.owner.changes);
+        // The jail (its form holds the new NIC) or VM rather than the NIC: what the user edits next.
+        if (created) actions.select(plan.owner ?? (plan.kind === 'jailNic' ? { kind: 'jail', id: Number(plan.data.jail) } : { kind: plan.kind, id: created.id }));
+        setTab('properties');
       } catch (error) {
         actions.setError(error instanceof ApiError ? JSON.stringify(error.body) : String(error));
       }
@@ -218,6 +222,14 @@ function Canvas({ designId }: { designId: number }) {
       let hostId = hostIdOf(objects, selection);
       let position = flowPosition;
       if (!flowPosition && TOP_LEVEL_ITEMS.has(item)) position = spotBesideContent(item);
+      // A VNET jail or VM dropped on a switch (or added while a switch is selected) is attached to it at once.
+      let attachTo: number | null = null;
+      if (ATTACHABLE.has(item)) {
+        if (flowPosition) {
+          const hit = flow.getIntersectingNodes({ x: flowPosition.x, y: flowPosition.y, width: 1, height: 1 }).find((n) => n.type === 'switch');
+          attachTo = hit ? (parseNodeId(hit.id)?.id ?? null) : null;
+        } else if (selection?.kind === 'switch') attachTo = selection.id;
+      }
       if (flowPosition) {
         const host = nodes.find((n) => {
           if (n.type !== 'host') return false;
@@ -227,7 +239,9 @@ function Canvas({ designId }: { designId: number }) {
         });
         if (host) {
           hostId = parseNodeId(host.id)!.id;
-          position = { x: flowPosition.x - host.position.x, y: flowPosition.y - host.position.y };
+          // Dropped on a switch: the guest goes just below it, its NIC's edge short and clear.
+          const below = attachTo !== null ? SIZES.switch.height + 40 : 0;
+          position = { x: flowPosition.x - host.position.x, y: flowPosition.y - host.position.y + below };
         } else if (!TOP_LEVEL_ITEMS.has(item)) {
           hostId = null;
         }
@@ -251,6 +265,13 @@ function Canvas({ designId }: { designId: number }) {
           if (Object.keys(missing).length) await actions.updateObject('host', targetHost.id, missing);
         }
         const created = await actions.createObject(plan.kind, plan.data);
+        if (created && attachTo !== null && (plan.kind === 'jail' || plan.kind === 'vm')) {
+          const nic = planConnection(useDesignStore.getState().objects, nodeId(plan.kind, created.id), nodeId('switch', attachTo));
+          if (nic.ok) {
+            await actions.createObject(nic.kind, nic.data, 'connect');
+            if (nic.owner) await actions.updateObject(nic.owner.kind, nic.owner.id, nic.owner.changes);
+          }
+        }
         if (created) {
           actions.select({ kind: plan.kind, id: created.id });
           setTab('properties');
@@ -385,8 +406,14 @@ function Canvas({ designId }: { designId: number }) {
             onConnectEnd={onConnectEnd}
             isValidConnection={isValidConnection}
             connectionMode={ConnectionMode.Loose}
-            onNodeClick={(_, node) => selectCanvasId(node.id)}
-            onEdgeClick={(_, edge) => selectCanvasId(edge.id)}
+            onNodeClick={(_, node) => {
+              selectCanvasId(node.id);
+              setTab('properties');
+            }}
+            onEdgeClick={(_, edge) => {
+              selectCanvasId(edge.id);
+              setTab('properties');
+            }}
             onPaneClick={() => actions.select(null)}
             onNodeDragStop={onNodeDragStop}
             nodesDraggable={canEdit}

@@ -2,62 +2,14 @@ import { useState, type FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { ApiError } from '../api/client';
 import { checkAddress, checkInterfaceAddress, checkMac } from '../model/checks';
-import { displayName, FIELDS, fkId, LABELS, type AnyObject, type FieldDef, type Kind, type Objects } from '../model/kinds';
+import { displayName, fkId, LABELS, type AnyObject, type Kind } from '../model/kinds';
 import { planReservation } from '../model/palette';
-import { hostIdOf } from '../model/selection';
 import { useConfirmStore } from '../store/confirmStore';
 import { useDesignStore } from '../store/designStore';
-
-type DraftValue = string | boolean | number | null;
-type Draft = Record<string, DraftValue>;
-
-function toDraft(fields: FieldDef[], obj: AnyObject): Draft {
-  const record = obj as unknown as Record<string, unknown>;
-  return Object.fromEntries(
-    fields.map((f) => {
-      const value = record[f.name];
-      if (f.type === 'bool') return [f.name, Boolean(value)];
-      if (f.type === 'ref') return [f.name, fkId(value)];
-      return [f.name, value === null || value === undefined ? '' : String(value)];
-    }),
-  );
-}
-
-/** Only what the user changed, in the API's types ('' is null for numbers and references). */
-export function changesOf(fields: FieldDef[], original: Draft, draft: Draft): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const f of fields) {
-    if (draft[f.name] === original[f.name]) continue;
-    const value = draft[f.name];
-    if (f.type === 'number') out[f.name] = value === '' ? null : Number(value);
-    else out[f.name] = value;
-  }
-  return out;
-}
-
-export function clientErrors(fields: FieldDef[], draft: Draft): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const f of fields) {
-    if (f.when && !f.when(draft)) continue;
-    const value = draft[f.name];
-    if (f.required && (value === '' || value === null)) out[f.name] = ['This field is required.'];
-    else if (f.check && typeof value === 'string') {
-      const message = f.check(value.trim());
-      if (message) out[f.name] = [message];
-    }
-  }
-  return out;
-}
-
-function refCandidates(objects: Objects, field: FieldDef, owner: AnyObject, ownerKind: Kind): { id: number; name: string }[] {
-  if (!field.refKind) return [];
-  const hostId = hostIdOf(objects, { kind: ownerKind, id: owner.id });
-  const list = Object.values(objects[field.refKind] as Record<number, AnyObject>).filter((candidate) => {
-    if (ownerKind === 'interface' && candidate.id === owner.id) return false;
-    return hostId === null || hostIdOf(objects, { kind: field.refKind!, id: candidate.id }) === hostId;
-  });
-  return list.map((c) => ({ id: c.id, name: displayName(field.refKind!, c) })).sort((a, b) => a.name.localeCompare(b.name));
-}
+import { AddressPlanView } from './AddressPlanView';
+import { DesignSettings } from './DesignSettings';
+import { HostNetworkPanel } from './hostNetwork/HostNetworkPanel';
+import { ObjectsForm, type FormSection } from './ObjectsForm';
 
 export function askDelete(kind: Kind, obj: AnyObject) {
   const consequences: Partial<Record<Kind, string>> = {
@@ -77,127 +29,30 @@ export function askDelete(kind: Kind, obj: AnyObject) {
 
 /** An editable form for one object: client checks as you type, the server's field errors after saving. */
 export function ObjectForm({ kind, obj, title }: { kind: Kind; obj: AnyObject; title?: string }) {
-  const { canEdit, objects, updateObject } = useDesignStore(
-    useShallow((s) => ({ canEdit: s.canEdit, objects: s.objects, updateObject: s.updateObject })),
-  );
-  const fields = FIELDS[kind];
-  const [original] = useState(() => toDraft(fields, obj));
-  const [draft, setDraft] = useState(original);
-  const [serverErrors, setServerErrors] = useState<Record<string, string[]>>({});
-  const [saving, setSaving] = useState(false);
-  const visible = fields.filter((f) => !f.when || f.when(draft));
-  const local = clientErrors(fields, draft);
-  const changes = changesOf(fields, original, draft);
-  const dirty = Object.keys(changes).length > 0;
-  const formId = `${kind}-${obj.id}`;
-  const known = new Set(visible.map((f) => f.name));
-  const otherErrors = Object.entries(serverErrors).filter(([field]) => !known.has(field));
+  return <ObjectsForm sections={[{ kind, obj, title }]} actions={<DeleteButton kind={kind} obj={obj} />} />;
+}
 
-  const save = async (event: FormEvent) => {
-    event.preventDefault();
-    if (!dirty || Object.keys(local).length) return;
-    setSaving(true);
-    try {
-      const saved = await updateObject(kind, obj.id, changes);
-      if (saved) setServerErrors({});
-    } catch (error) {
-      if (error instanceof ApiError) setServerErrors(error.fieldErrors);
-      else setServerErrors({ non_field_errors: [String(error)] });
-    } finally {
-      setSaving(false);
-    }
-  };
-
-  const set = (name: string, value: DraftValue) => {
-    setDraft((d) => ({ ...d, [name]: value }));
-    setServerErrors((e) => {
-      const next = { ...e };
-      delete next[name];
-      return next;
-    });
-  };
-
+function DeleteButton({ kind, obj }: { kind: Kind; obj: AnyObject }) {
   return (
-    <form className="object-form" onSubmit={save} data-testid={`form-${kind}`} aria-label={`${LABELS[kind]} ${displayName(kind, obj)}`}>
-      <h3>
-        {title ?? `${LABELS[kind]} ${displayName(kind, obj)}`} <span className="muted version">v{obj.version}</span>
-      </h3>
-      {otherErrors.map(([field, messages]) => (
-        <div key={field} className="form-error" role="alert">
-          {field === 'non_field_errors' ? '' : `${field}: `}
-          {messages.join(' ')}
-        </div>
-      ))}
-      {visible.map((f) => {
-        const id = `${formId}-${f.name}`;
-        const errors = serverErrors[f.name] ?? local[f.name];
-        const value = draft[f.name];
-        let input;
-        if (f.type === 'bool')
-          input = <input id={id} name={f.name} type="checkbox" checked={Boolean(value)} disabled={!canEdit} onChange={(e) => set(f.name, e.target.checked)} />;
-        else if (f.type === 'select')
-          input = (
-            <select id={id} name={f.name} value={String(value)} disabled={!canEdit} onChange={(e) => set(f.name, e.target.value)}>
-              {f.choices!.map((c) => (
-                <option key={c} value={c}>{c}</option>
-              ))}
-            </select>
-          );
-        else if (f.type === 'ref')
-          input = (
-            <select id={id} name={f.name} value={value === null ? '' : String(value)} disabled={!canEdit} onChange={(e) => set(f.name, e.target.value ? Number(e.target.value) : null)}>
-              <option value="">—</option>
-              {refCandidates(objects, f, obj, kind).map((c) => (
-                <option key={c.id} value={c.id}>{c.name}</option>
-              ))}
-            </select>
-          );
-        else
-          input = (
-            <input
-              id={id}
-              name={f.name}
-              type="text"
-              inputMode={f.type === 'number' ? 'numeric' : undefined}
-              value={String(value)}
-              placeholder={f.help}
-              readOnly={!canEdit}
-              aria-invalid={errors ? true : undefined}
-              onChange={(e) => set(f.name, e.target.value)}
-            />
-          );
-        return (
-          <div key={f.name} className={`field ${f.type === 'bool' ? 'bool' : ''} ${errors ? 'invalid' : ''}`}>
-            <label htmlFor={id}>{f.label}</label>
-            {input}
-            {errors && (
-              <div className="field-error" data-testid={`error-${f.name}`}>
-                {errors.join(' ')}
-              </div>
-            )}
-          </div>
-        );
-      })}
-      {canEdit && (
-        <div className="form-buttons">
-          <button type="submit" disabled={!dirty || saving || Object.keys(local).length > 0}>
-            {saving ? 'Saving…' : 'Save'}
-          </button>
-          <button type="button" disabled={!dirty} onClick={() => { setDraft(original); setServerErrors({}); }}>
-            Reset
-          </button>
-          <button type="button" className="danger" onClick={() => askDelete(kind, obj)}>
-            Delete
-          </button>
-        </div>
-      )}
-    </form>
+    <button type="button" className="danger" onClick={() => askDelete(kind, obj)}>
+      Delete
+    </button>
   );
 }
 
-/** Keyed by version: after a save or a reload the form starts again from the server's object. */
+/** Keyed by object: the form follows the object's new versions itself (see ObjectsForm). */
 function Form({ kind, obj, title }: { kind: Kind; obj: AnyObject; title?: string }) {
-  return <ObjectForm key={`${kind}-${obj.id}-${obj.version}`} kind={kind} obj={obj} title={title} />;
+  return <ObjectForm key={`${kind}-${obj.id}`} kind={kind} obj={obj} title={title} />;
+}
+
+/** A VNET jail and its NICs: one form, one Save. */
+function JailWithNics({ jail }: { jail: AnyObject }) {
+  const objects = useDesignStore((s) => s.objects);
+  const nics = Object.values(objects.jailNic)
+    .filter((n) => n.jail.id === jail.id)
+    .sort((a, b) => (a.name ?? '').localeCompare(b.name ?? ''));
+  const sections: FormSection[] = [{ kind: 'jail', obj: jail }, ...nics.map((nic) => ({ kind: 'jailNic' as const, obj: nic, title: `NIC ${nic.name} on ${nic.switch.name}` }))];
+  return <ObjectsForm key={sections.map((s) => `${s.kind}-${s.obj.id}`).join(',')} sections={sections} actions={<DeleteButton kind="jail" obj={jail} />} />;
 }
 
 function InlineCreate({ label, fields, onCreate }: { label: string; fields: { name: string; label: string; placeholder: string; check?: (v: string) => string | null; initial?: string }[]; onCreate(values: Record<string, string>): Promise<Record<string, string[]> | null> }) {
@@ -249,13 +104,11 @@ function Related({ kind, obj }: { kind: Kind; obj: AnyObject }) {
   if (kind === 'jail') {
     const jail = objects.jail[obj.id];
     if (jail.type === 'vnet') {
+      // Its NICs are edited in the jail's own form (one Save); see JailWithNics.
       const nics = Object.values(objects.jailNic).filter((n) => n.jail.id === jail.id);
       return (
         <section className="related">
           {nics.length === 0 && canEdit && <p className="hint">Connect the jail to a switch to give it a NIC.</p>}
-          {nics.map((nic) => (
-            <Form key={nic.id} kind="jailNic" obj={nic} title={`NIC ${nic.name} on ${nic.switch.name}`} />
-          ))}
         </section>
       );
     }
@@ -328,6 +181,7 @@ function Related({ kind, obj }: { kind: Kind; obj: AnyObject }) {
         )}
         {ports.length > 0 && <p>Ports: {ports.map((p) => p.interface.name).join(', ')}</p>}
         {members.length > 0 && <p>VXLAN: {members.map((m) => `${m.interface_name} (${m.segment.name})`).join(', ')}</p>}
+        <AddressPlanView switchId={obj.id} />
       </section>
     );
   }
@@ -368,7 +222,9 @@ function Related({ kind, obj }: { kind: Kind; obj: AnyObject }) {
 
 /** The selected object's properties and the objects that belong to it. */
 export function PropertyPanel() {
-  const { selection, objects, design } = useDesignStore(useShallow((s) => ({ selection: s.selection, objects: s.objects, design: s.design })));
+  const { selection, objects, design, canEdit } = useDesignStore(
+    useShallow((s) => ({ selection: s.selection, objects: s.objects, design: s.design, canEdit: s.canEdit })),
+  );
   const obj = selection ? (objects[selection.kind] as Record<number, AnyObject>)[selection.id] : undefined;
   if (!selection || !obj)
     return (
@@ -378,14 +234,17 @@ export function PropertyPanel() {
         </p>
         <p className="hint">
           Add a jailhost from the palette, then interfaces, a switch, jails and VMs inside it. Drag from a jail or VM to a switch to
-          attach it; from a VXLAN segment to switches on several hosts to stretch it.
+          attach it (or drop a VNET jail or VM right on a switch); from a VXLAN segment to switches on several hosts to stretch it.
         </p>
+        {design && <DesignSettings key={`${design.id}-${design.version}`} design={design} canEdit={canEdit} />}
       </div>
     );
+  const vnetJail = selection.kind === 'jail' && objects.jail[selection.id]?.type === 'vnet';
   return (
     <div className="property-panel">
-      <Form kind={selection.kind} obj={obj} />
+      {vnetJail ? <JailWithNics key={`jail-${obj.id}`} jail={obj} /> : <Form kind={selection.kind} obj={obj} />}
       <Related kind={selection.kind} obj={obj} />
+      {selection.kind === 'host' && <HostNetworkPanel key={obj.id} hostId={obj.id} />}
     </div>
   );
 }

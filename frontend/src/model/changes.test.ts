@@ -46,6 +46,15 @@ describe('fieldChanges', () => {
     ]);
     expect(fieldChanges({ name: 'a' }, null)).toEqual([{ field: 'name', before: 'a', after: undefined }]);
   });
+
+  it('names the objects reference fields point at, keeping the id', () => {
+    const references = { host_id: { kind: 'host', id: 18, name: 'jailhost-a' }, switch_id: { kind: 'switch', id: 3, name: null } };
+    expect(fieldChanges(null, { host_id: 18, switch_id: 3, name: 'vnet0' }, references)).toEqual([
+      { field: 'host', before: undefined, after: 'jailhost-a (#18)' },
+      { field: 'switch', before: undefined, after: '3' }, // deleted since: the id is all there is
+      { field: 'name', before: undefined, after: 'vnet0' },
+    ]);
+  });
 });
 
 describe('who may do what', () => {

@@ -74,6 +74,13 @@ export interface FieldChange {
   after: string | undefined;
 }
 
+/** What a reference field (`host_id`) points at, as the audit API names it. */
+export interface Reference {
+  kind: string;
+  id: number;
+  name: string | null;
+}
+
 function show(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'string') return value;
@@ -84,7 +91,7 @@ function show(value: unknown): string | undefined {
  * The fields an audit entry changed, in field order: a create shows every field's new value, a delete
  * every old one, an update only those that differ. Bookkeeping fields (version, last_updated) are left out.
  */
-export function fieldChanges(before: unknown, after: unknown): FieldChange[] {
+export function fieldChanges(before: unknown, after: unknown, references: Record<string, Reference> = {}): FieldChange[] {
   const b = (before && typeof before === 'object' ? before : {}) as Record<string, unknown>;
   const a = (after && typeof after === 'object' ? after : {}) as Record<string, unknown>;
   const fields = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((f) => f !== 'version' && f !== 'last_updated');
@@ -92,7 +99,15 @@ export function fieldChanges(before: unknown, after: unknown): FieldChange[] {
   for (const field of fields) {
     const old = show(b[field]);
     const now = show(a[field]);
-    if (old !== now) out.push({ field, before: old, after: now });
+    if (old === now) continue;
+    // `host_id 18` reads as `host jailhost-a (#18)`: the name for people, the id kept for links.
+    const ref = references[field];
+    if (!ref) {
+      out.push({ field, before: old, after: now });
+      continue;
+    }
+    const named = (value: unknown) => (value === ref.id && ref.name ? `${ref.name} (#${ref.id})` : show(value));
+    out.push({ field: field.replace(/_id$/, ''), before: named(b[field]), after: named(a[field]) });
   }
   return out;
 }

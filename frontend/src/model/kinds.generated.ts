@@ -44,6 +44,7 @@ export const GENERATED_KINDS = {
       {"name": "name", "label": "name", "type": "text", "required": true, "nullable": false, "maxLength": 100, "patterns": [{"regex": "^(?:[a-z0-9][a-z0-9._-]*)$", "message": "use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit."}]},
       {"name": "description", "label": "description", "type": "text", "required": false, "nullable": false, "patterns": [{"regex": "^(?:[^\\x00-\\x08\\x0b-\\x1f\\x7f]+)$", "message": "text without control characters."}]},
       {"name": "underlay_mtu", "label": "underlay mtu", "type": "number", "required": false, "nullable": false, "min": 576, "default": 1500},
+      {"name": "default_release", "label": "default release", "type": "text", "required": false, "nullable": false, "maxLength": 32, "patterns": [{"regex": "^(?:[0-9]{1,2}(\\.[0-9]{1,2})?-(RELEASE|STABLE|CURRENT|RC[0-9]{1,2}|BETA[0-9]{1,2}|ALPHA[0-9]{1,2})(-p[0-9]{1,3})?)$", "message": "a FreeBSD release such as 14.1-RELEASE (or 14.1-RELEASE-p3, 15.0-BETA2)."}], "help": "FreeBSD release of the design's hosts and jails unless they name their own", "default": "15.1-RELEASE"},
     ],
   },
   "host": {
@@ -52,7 +53,7 @@ export const GENERATED_KINDS = {
     fields: [
       {"name": "name", "label": "name", "type": "text", "required": true, "nullable": false, "maxLength": 63, "patterns": [{"regex": "^(?:[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)$", "message": "use a host name like jailhost-a (letters, digits, '-')."}]},
       {"name": "role", "label": "role", "type": "select", "required": false, "nullable": false, "choices": ["jailhost", "gateway"], "default": "jailhost"},
-      {"name": "release", "label": "release", "type": "text", "required": false, "nullable": false, "maxLength": 32, "patterns": [{"regex": "^(?:[0-9]{1,2}(\\.[0-9]{1,2})?-(RELEASE|STABLE|CURRENT|RC[0-9]{1,2}|BETA[0-9]{1,2}|ALPHA[0-9]{1,2})(-p[0-9]{1,3})?)$", "message": "a FreeBSD release such as 14.1-RELEASE (or 14.1-RELEASE-p3, 15.0-BETA2)."}], "default": "12.1-RELEASE"},
+      {"name": "release", "label": "release", "type": "text", "required": false, "nullable": false, "maxLength": 32, "patterns": [{"regex": "^(?:[0-9]{1,2}(\\.[0-9]{1,2})?-(RELEASE|STABLE|CURRENT|RC[0-9]{1,2}|BETA[0-9]{1,2}|ALPHA[0-9]{1,2})(-p[0-9]{1,3})?)$", "message": "a FreeBSD release such as 14.1-RELEASE (or 14.1-RELEASE-p3, 15.0-BETA2)."}], "help": "Blank: the design's default release", "default": ""},
       {"name": "has_iocage", "label": "has iocage", "type": "bool", "required": false, "nullable": false, "help": "sysutils/iocage is installed", "default": false},
       {"name": "has_pot", "label": "has pot", "type": "bool", "required": false, "nullable": false, "help": "sysutils/pot is installed", "default": false},
       {"name": "has_vm_bhyve", "label": "has vm bhyve", "type": "bool", "required": false, "nullable": false, "help": "sysutils/vm-bhyve is installed", "default": false},
@@ -113,7 +114,7 @@ export const GENERATED_KINDS = {
       {"name": "name", "label": "name", "type": "text", "required": true, "nullable": false, "maxLength": 64, "patterns": [{"regex": "^(?:[A-Za-z0-9][A-Za-z0-9_-]*)$", "message": "letters, digits, '_' and '-'."}]},
       {"name": "type", "label": "type", "type": "select", "required": false, "nullable": false, "choices": ["plain", "vnet"], "default": "plain"},
       {"name": "manager", "label": "manager", "type": "select", "required": false, "nullable": false, "choices": ["iocage", "pot", "jail.conf"], "default": "iocage"},
-      {"name": "release", "label": "release", "type": "text", "required": false, "nullable": false, "maxLength": 32, "patterns": [{"regex": "^(?:[0-9]{1,2}(\\.[0-9]{1,2})?-(RELEASE|STABLE|CURRENT|RC[0-9]{1,2}|BETA[0-9]{1,2}|ALPHA[0-9]{1,2})(-p[0-9]{1,3})?)$", "message": "a FreeBSD release such as 14.1-RELEASE (or 14.1-RELEASE-p3, 15.0-BETA2)."}], "default": "12.1-RELEASE"},
+      {"name": "release", "label": "release", "type": "text", "required": false, "nullable": false, "maxLength": 32, "patterns": [{"regex": "^(?:[0-9]{1,2}(\\.[0-9]{1,2})?-(RELEASE|STABLE|CURRENT|RC[0-9]{1,2}|BETA[0-9]{1,2}|ALPHA[0-9]{1,2})(-p[0-9]{1,3})?)$", "message": "a FreeBSD release such as 14.1-RELEASE (or 14.1-RELEASE-p3, 15.0-BETA2)."}], "help": "Blank: the host's release", "default": ""},
       {"name": "boot", "label": "boot", "type": "bool", "required": false, "nullable": false, "help": "Start at boot", "default": false},
       {"name": "inherit", "label": "inherit", "type": "bool", "required": false, "nullable": false, "help": "Plain jail sharing every host address (ip4=inherit)", "default": false},
       {"name": "default_router", "label": "default router", "type": "text", "required": false, "nullable": false, "maxLength": 15, "formats": ["address"], "default": ""},

@@ -4,6 +4,7 @@
  */
 import { inSubnet, ipToNumber, networkOf, numberToIp } from './checks';
 import { fkId, type Kind, type Objects } from './kinds';
+import { switchKindsFor } from './switchKinds';
 
 export type PaletteItemId =
   | 'jailhost'
@@ -138,8 +139,11 @@ export function planPaletteItem(item: PaletteItemId, ctx: PaletteContext): Palet
       while (tags.includes(tag)) tag++;
       return { ok: true, kind: 'interface', data: { host: hostId, name: `${parent.name}.${tag}`, kind: 'vlan', parent: parent.id, vlan_tag: tag } };
     }
-    case 'switch':
-      return { ok: true, kind: 'switch', data: { host: hostId, name: nextNumbered('switch', onHost(objects.switch, hostId).map((s) => s.name)), kind: 'bridge', ...pos } };
+    case 'switch': {
+      // The kind the host's tools make most likely (a vm-bhyve switch on a vm-bhyve host).
+      const kind = switchKindsFor(objects.host[hostId])[0];
+      return { ok: true, kind: 'switch', data: { host: hostId, name: nextNumbered('switch', onHost(objects.switch, hostId).map((s) => s.name)), kind, ...pos } };
+    }
     case 'plain-jail':
     case 'vnet-jail': {
       const names = onHost(objects.jail, hostId).map((j) => j.name);

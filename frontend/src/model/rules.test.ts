@@ -13,8 +13,30 @@ describe('planConnection', () => {
       [n('switch', t.services), n('jail', t.vnetJail)],
     ]) {
       const plan = planConnection(t.objects, a, b);
-      expect(plan).toEqual({ ok: true, kind: 'jailNic', data: { jail: t.vnetJail.id, switch: t.services.id, name: 'vnet0' } });
+      expect(plan).toEqual({
+        ok: true,
+        kind: 'jailNic',
+        data: { jail: t.vnetJail.id, switch: t.services.id, name: 'vnet0', address: '10.1.1.2/24' },
+        owner: { kind: 'jail', id: t.vnetJail.id, changes: { default_router: '10.1.1.1' } },
+      });
     }
+  });
+
+  it('gives a new NIC the next free address of the switch, outside the DHCP range', () => {
+    const t = twoHosts();
+    const other = add(t.objects, 'jail', { host: t.hostA, name: 'other', type: 'vnet' });
+    add(t.objects, 'jailNic', { jail: other, switch: t.services, name: 'vnet0', address: '10.1.1.2/24' });
+    add(t.objects, 'vmNic', { vm: t.vmB, switch: t.services, index: 0, address: '10.1.1.3/24' });
+    let plan = planConnection(t.objects, n('jail', t.vnetJail), n('switch', t.services));
+    expect(plan.ok && plan.data.address).toBe('10.1.1.4/24');
+    const service = add(t.objects, 'dhcpService', { host: t.hostA, switch: t.services, range_start: '10.1.1.4', range_end: '10.1.1.9' });
+    add(t.objects, 'dhcpLease', { service, mac: '58:9c:fc:00:00:01', address: '10.1.1.10' });
+    plan = planConnection(t.objects, n('jail', t.vnetJail), n('switch', t.services));
+    expect(plan.ok && plan.data.address).toBe('10.1.1.11/24');
+    // A VM on a switch with DHCP asks for its address, and has no static router.
+    plan = planConnection(t.objects, n('vm', t.vm), n('switch', t.services));
+    expect(plan.ok && plan.data).toMatchObject({ dhcp: true });
+    expect(plan.ok && plan.owner).toBeUndefined();
   });
 
   it('names a second NIC vnet1 and refuses a second NIC on the same switch', () => {
@@ -46,7 +68,7 @@ describe('planConnection', () => {
     add(t.objects, 'vmNic', { vm: t.vm, switch: t.services, index: 0 });
     const dmz = add(t.objects, 'switch', { host: t.hostA, name: 'dmz', kind: 'bridge' });
     const plan = planConnection(t.objects, n('vm', t.vm), n('switch', dmz));
-    expect(plan).toEqual({ ok: true, kind: 'vmNic', data: { vm: t.vm.id, switch: dmz.id, index: 1 } });
+    expect(plan).toEqual({ ok: true, kind: 'vmNic', data: { vm: t.vm.id, switch: dmz.id, index: 1 } }); // dmz has no subnet
   });
 
   it('adds a physical interface as a port once, never a loopback', () => {

@@ -7,10 +7,23 @@
  */
 import { fkId, type Kind, type Objects } from './kinds';
 import { parseNodeId } from './graph';
+import { nextFreeAddress } from './addressPlan';
 
 export type ConnectionPlan =
-  | { ok: true; kind: 'jailNic' | 'vmNic' | 'switchPort' | 'vxlanMember'; data: Record<string, unknown> }
+  | {
+      ok: true;
+      kind: 'jailNic' | 'vmNic' | 'switchPort' | 'vxlanMember';
+      data: Record<string, unknown>;
+      /** A change to the jail or VM that goes with its first NIC: the switch's address as default router. */
+      owner?: { kind: 'jail' | 'vm'; id: number; changes: Record<string, unknown> };
+    }
   | { ok: false; reason: string };
+
+/** The switch's own address as the default router of a guest with none yet (the article's layout). */
+function routerFrom(swAddress: string | null | undefined, current: string | null | undefined): Record<string, unknown> | null {
+  if (current || !swAddress?.includes('/')) return null;
+  return { default_router: swAddress.split('/')[0] };
+}
 
 const refuse = (reason: string): ConnectionPlan => ({ ok: false, reason });
 
@@ -90,14 +103,30 @@ export function planConnection(objects: Objects, a: string, b: string): Connecti
     if (jail.type !== 'vnet') return refuse(`${jail.name} is a plain jail: it has no NIC; give it an address on an interface instead.`);
     const nics = Object.values(objects.jailNic).filter((n) => fkId(n.jail) === jail.id);
     if (nics.some((n) => fkId(n.switch) === sw.id)) return refuse(`${jail.name} is already on ${swObj.name}.`);
-    return { ok: true, kind: 'jailNic', data: { jail: jail.id, switch: sw.id, name: nextName('vnet', nics.map((n) => n.name ?? '')) } };
+    const address = nextFreeAddress(objects, sw.id);
+    const router = nics.length === 0 ? routerFrom(swObj.address, jail.default_router) : null;
+    return {
+      ok: true,
+      kind: 'jailNic',
+      data: { jail: jail.id, switch: sw.id, name: nextName('vnet', nics.map((n) => n.name ?? '')), ...(address ? { address } : {}) },
+      ...(router ? { owner: { kind: 'jail' as const, id: jail.id, changes: router } } : {}),
+    };
   }
   if (other.kind === 'vm') {
     const vm = objects.vm[other.id];
     const nics = Object.values(objects.vmNic).filter((n) => fkId(n.vm) === vm.id);
     if (nics.some((n) => fkId(n.switch) === sw.id)) return refuse(`${vm.name} is already on ${swObj.name}.`);
     const index = nics.reduce((max, n) => Math.max(max, (n.index ?? 0) + 1), 0);
-    return { ok: true, kind: 'vmNic', data: { vm: vm.id, switch: sw.id, index } };
+    // On a switch with DHCP the guest asks for its address; elsewhere it gets the next free one statically.
+    const served = Object.values(objects.dhcpService).some((d) => fkId(d.switch) === sw.id);
+    const address = served ? null : nextFreeAddress(objects, sw.id);
+    const router = nics.length === 0 && !served ? routerFrom(swObj.address, vm.default_router) : null;
+    return {
+      ok: true,
+      kind: 'vmNic',
+      data: { vm: vm.id, switch: sw.id, index, ...(served ? { dhcp: true } : address ? { address } : {}) },
+      ...(router ? { owner: { kind: 'vm' as const, id: vm.id, changes: router } } : {}),
+    };
   }
   const iface = objects.interface[other.id];
   if (iface.kind === 'loopback') return refuse('A loopback interface cannot join a switch.');

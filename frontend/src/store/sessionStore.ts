@@ -26,8 +26,8 @@ export const useSessionStore = create<SessionState>()((set) => ({
   error: null,
   async check() {
     try {
-      await sessionApi.csrf();
-      set({ me: await sessionApi.me(), checked: true });
+      const session = await sessionApi.csrf();
+      set({ me: session.me ?? null, checked: true });
     } catch (error) {
       if (error instanceof ApiError && (error.status === 401 || error.status === 403)) set({ me: null, checked: true });
       else set({ me: null, checked: true, error: error instanceof Error ? error.message : String(error) });

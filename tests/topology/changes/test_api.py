@@ -119,6 +119,21 @@ def test_audit_history_filters_and_exports(design, team):
     assert as_json[0]["after"]["address"] == "10.1.1.4/24"
 
 
+def test_audit_entries_name_the_objects_their_reference_fields_point_at(design, team, django_assert_max_num_queries):
+    client = client_as(team["viewer"])
+    nic = JailNic.objects.select_related("jail", "switch").get()
+    created = client.get(f"/api/audit-entries/?object_type=topology.jailnic&object_id={nic.pk}").json()["results"][-1]
+    assert created["after"]["jail_id"] == nic.jail_id  # the history keeps ids (links use them) ...
+    refs = created["references"]
+    assert refs["jail_id"] == {"kind": "jail", "id": nic.jail_id, "name": nic.jail.name}  # ... and shows names
+    assert refs["switch_id"] == {"kind": "switch", "id": nic.switch_id, "name": nic.switch.name}
+    # Names are looked up per page, not per entry.
+    client.get("/api/audit-entries/?limit=5")
+    with django_assert_max_num_queries(14):
+        page = client.get("/api/audit-entries/?limit=40").json()["results"]
+    assert any(e["references"].get("host_id", {}).get("name") == "jailhost" for e in page)
+
+
 def test_audit_history_is_read_only_through_the_api(design, team):
     admin = client_as(team["admin"])
     entry = AuditEntry.objects.latest("time", "id")

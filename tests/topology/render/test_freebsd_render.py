@@ -183,7 +183,7 @@ def test_iocage_vnet_jail_with_two_nics_dhcp_mac_and_private_second_nic():
     config = render_host(_design(host), "h")
     assert_lines(
         config.script,
-        'iocage create -r 12.1-RELEASE -n web interfaces="vnet0:front,vnet1:back" '
+        f'iocage create -r {s.CURRENT_RELEASE} -n web interfaces="vnet0:front,vnet1:back" '
         'ip4_addr="vnet0|10.0.0.5/24,vnet1|DHCP" '
         'vnet1_mac="5a:9c:fc:00:00:04 58:9c:fc:00:00:05" dhcp=1 bpf=1 defaultrouter="10.0.0.1" '
         'vnet_default_interface="front" devfs_ruleset=10 '

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.audit_references import audit_reference_names, references_of
 from core.models import AuditEntry
 from topology.models import ChangeRequest, ChangeRequestComment, ChangeRequestHost, ReviewDecision, Revision
 
@@ -110,15 +112,36 @@ class RevisionDetailSerializer(RevisionSerializer):
         fields = [*RevisionSerializer.Meta.fields, "document"]
 
 
+class AuditReferenceSerializer(serializers.Serializer):
+    """An object a changed field points at: its kind (model name), id and name (null once it is gone)."""
+
+    kind = serializers.CharField()
+    id = serializers.IntegerField()
+    name = serializers.CharField(allow_null=True)
+
+
 class AuditEntrySerializer(serializers.ModelSerializer):
     object_type = serializers.SerializerMethodField()
+    references = serializers.SerializerMethodField(
+        help_text="Per changed reference field (``host_id`` ...), what it points at, with its name"
+    )
 
     class Meta:
         model = AuditEntry
         fields = [
             "id", "time", "user", "user_name", "request_id", "source", "action", "object_type", "object_id",
-            "object_repr", "design_id", "design_name", "host_name", "before", "after",
+            "object_repr", "design_id", "design_name", "host_name", "before", "after", "references",
         ]  # fmt: skip
 
     def get_object_type(self, entry: AuditEntry) -> str:
         return f"{entry.object_type.app_label}.{entry.object_type.model}"
+
+    @extend_schema_field(serializers.DictField(child=AuditReferenceSerializer()))
+    def get_references(self, entry: AuditEntry) -> dict[str, dict[str, Any]]:
+        names = self.context.get("reference_names")
+        if names is None:
+            names = audit_reference_names([entry])
+        out: dict[str, dict[str, Any]] = {}
+        for attname, kind, value, _ in references_of(entry):
+            out.setdefault(attname, {"kind": kind, "id": value, "name": names.get((kind, value))})
+        return out

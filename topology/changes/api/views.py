@@ -219,6 +219,15 @@ class AuditEntryViewSet(JailnetReadOnlyModelViewSet):
     select_related_fields = ("object_type",)
     ordering_fields = ["time", "id"]
 
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        # A page of entries: the names of everything they reference, in one query per model.
+        if kwargs.get("many") and args:
+            kwargs["context"] = {
+                **self.get_serializer_context(),
+                "reference_names": s.audit_reference_names(list(args[0])),
+            }
+        return super().get_serializer(*args, **kwargs)
+
     @extend_schema(
         parameters=[OpenApiParameter("as", str, enum=["csv", "json"], description="file format (default csv)")],
         responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/json"): s.AuditEntrySerializer(many=True)},
@@ -226,8 +235,9 @@ class AuditEntryViewSet(JailnetReadOnlyModelViewSet):
     @action(detail=False, methods=["get"])
     def export(self, request: Request) -> HttpResponse:
         """The filtered history as a CSV or JSON download (at most 100,000 entries)."""
-        entries = self.filter_queryset(self.get_queryset())[:100_000]
-        rows = s.AuditEntrySerializer(entries, many=True).data
+        entries = list(self.filter_queryset(self.get_queryset())[:100_000])
+        names = s.audit_reference_names(entries)
+        rows = s.AuditEntrySerializer(entries, many=True, context={"reference_names": names}).data
         if request.query_params.get("as") == "json":
             response = HttpResponse(json.dumps(rows, default=str, indent=1), content_type="application/json")
             response["Content-Disposition"] = 'attachment; filename="audit.json"'

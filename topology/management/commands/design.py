@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.audit import change_context
 from core.models import ChangeSource
-from topology.design_io import document_from_snapshot, dump_document
+from topology.design_io import dump_document
+from topology.layout import document_with_layout
 from topology.models import Design
 from topology.selectors import design_snapshot
 from topology.services.designs import design_import_document
@@ -21,10 +23,13 @@ class Command(BaseCommand):
     help = "Import, export, validate and render designs (YAML documents, see docs/design-format.md)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--user", help="User name the audit history records for changes (default: none).")
+        user_help = "User name the audit history records for changes (default: none)."
+        parser.add_argument("--user", help=user_help)
         sub = parser.add_subparsers(dest="action", required=True)
         p = sub.add_parser("import", help="Create or update designs from YAML files (idempotent).")
         p.add_argument("files", nargs="+", type=Path)
+        # Also after the action (``design import --user NAME f.yaml``); SUPPRESS keeps a --user given before it.
+        p.add_argument("--user", help=user_help, default=argparse.SUPPRESS)
         p = sub.add_parser("export", help="Print a design as YAML.")
         p.add_argument("name")
         p.add_argument("--out", type=Path, help="Write to this file instead of standard output.")
@@ -83,7 +88,7 @@ class Command(BaseCommand):
             raise CommandError("some files were not imported")
 
     def do_export(self, name: str, out: Path | None, **_: Any) -> None:
-        text = dump_document(document_from_snapshot(design_snapshot(design=self._design(name))))
+        text = dump_document(document_with_layout(design=self._design(name)))
         if out:
             out.write_text(text)
         else:

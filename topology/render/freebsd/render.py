@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from ...snapshot import DesignSnapshot, Host
+from ...snapshot import DesignSnapshot, Host, resolve_releases
 from ..types import HostConfig
 from .context import HostContext, Member, members_by_host
 from .files import render_files
@@ -86,6 +86,8 @@ def render_host(snapshot: DesignSnapshot, host_name: str, *, banner: tuple[str, 
     ``banner`` (see :func:`forced_banner`) goes at the top of the script and of every file.
     """
     host = snapshot.host(host_name)
+    if host is not None and not host.release:
+        host = resolve_releases(snapshot).host(host_name)
     if host is None:
         raise KeyError(host_name)
     members = [(seg, m) for seg in snapshot.vxlan_segments for m in seg.members if m.host == host_name]
@@ -94,6 +96,7 @@ def render_host(snapshot: DesignSnapshot, host_name: str, *, banner: tuple[str, 
 
 def render_design(snapshot: DesignSnapshot, *, banner: tuple[str, ...] = ()) -> dict[str, HostConfig]:
     """Render every host of ``snapshot``, keyed and ordered by host name."""
+    snapshot = resolve_releases(snapshot)
     members = members_by_host(snapshot)
     return {
         h.name: _render(snapshot.name, h, members.get(h.name, []), banner)

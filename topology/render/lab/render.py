@@ -38,6 +38,7 @@ def render_lab(
     ``network``: the snapshot's :func:`build_network`, when the caller has it already (it is the same for the
     same snapshot).
     """
+    snapshot = s.resolve_releases(snapshot)
     net = network if network is not None else build_network(snapshot)
     fabric, cables = _fabric(net, state_dir, vlan_kind)
     internet_files, internet = _internet(net, state_dir)

@@ -1,0 +1,108 @@
+"""End-to-end: a host's firewall, NAT/redirects and static routes edited in the browser — a pf rule added,
+rules reordered by dragging, a port redirect and a static route — and found in the rendered configuration."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from topology.models import Design, FirewallRule, Host, Interface, Jail, JailNic, StaticRoute, Switch
+
+from .conftest import in_thread, screenshot
+from .designer import select, tab
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def create_design() -> Design:
+    design = Design.objects.create(name="walls")
+    host = Host.objects.create(design=design, name="jailhost-a", has_iocage=True, gateway_enable=True)
+    Interface.objects.create(host=host, name="em0", address="192.168.0.2/24")
+    services = Switch.objects.create(host=host, name="services", address="10.1.1.1/24")
+    www = Jail.objects.create(host=host, name="www", type="vnet", default_router="10.1.1.1")
+    JailNic.objects.create(jail=www, switch=services, name="vnet0", address="10.1.1.2/24")
+    return design
+
+
+def add_rule(page, **fields: str) -> None:
+    rule_form = page.get_by_role("form", name="Add firewall rule")
+    count = page.get_by_test_id("firewall-rule").count()
+    for name, value in fields.items():
+        field = rule_form.locator(f'[name="{name}"]')
+        if field.evaluate("el => el.tagName") == "SELECT":
+            field.select_option(value)
+        elif value == "on":
+            field.check()
+        else:
+            field.fill(value)
+    rule_form.get_by_role("button", name="Add rule").click()
+    page.get_by_test_id("firewall-rule").nth(count).wait_for()
+
+
+def test_pf_rules_a_redirect_and_a_static_route_edited_in_the_browser_reach_the_configuration(
+    new_page, make_browser_user, app_url, transactional_db
+) -> None:
+    design = in_thread(create_design)
+    make_browser_user("dana", "designer")
+    page = new_page("dana")
+    page.goto(f"{app_url}/#/designs/{design.pk}")
+    select(page, "host-jailhost-a")
+    panel = page.get_by_test_id("firewall-panel")
+    panel.get_by_role("button", name="Add pf firewall").click()
+    page.get_by_test_id("firewall-policy").wait_for()
+
+    add_rule(page, action="block", direction="in", protocol="tcp", interface="em0", port="23", comment="no telnet")
+    add_rule(
+        page,
+        action="pass",
+        direction="in",
+        quick="on",
+        protocol="tcp",
+        interface="em0",
+        destination="192.168.0.2",
+        port="22",
+    )
+    # The server's field errors show on the field they are about.
+    rule_form = page.get_by_role("form", name="Add firewall rule")
+    rule_form.locator('[name="source"]').fill("not-an-address")
+    rule_form.get_by_role("button", name="Add rule").click()
+    rule_form.get_by_test_id("error-source").wait_for()
+    rule_form.locator('[name="source"]').fill("")
+
+    # pf evaluates in order: drag the ssh rule above the telnet block.
+    rules = page.get_by_test_id("firewall-rule")
+    rules.nth(1).drag_to(rules.nth(0))
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=firewall-rule]')[0].textContent.includes('port 22')"
+    )
+    assert in_thread(lambda: list(FirewallRule.objects.order_by("index").values_list("port", flat=True))) == [22, 23]
+
+    # A port redirect from the palette, shown in the same view as the filter rules.
+    page.get_by_test_id("palette-redirect").click()
+    page.locator('form[data-testid="form-redirect"]').wait_for()
+    select(page, "host-jailhost-a")
+    page.get_by_test_id("firewall-redirect").filter(has_text="port 8080 → www:80").wait_for()
+
+    routes = page.get_by_test_id("static-routes")
+    routes.locator('[name="name"]').fill("lan2")
+    routes.locator('[name="destination"]').fill("10.0.2.0/24")
+    routes.locator('[name="gateway"]').fill("192.168.0.254")
+    routes.get_by_role("button", name="Add route").click()
+    routes.get_by_test_id("static-route").filter(has_text="lan2: 10.0.2.0/24 via 192.168.0.254").wait_for()
+    assert in_thread(lambda: StaticRoute.objects.get().gateway) == "192.168.0.254"
+    screenshot(page, "firewall-panel")
+
+    tab(page, "Configuration")
+    page.wait_for_function(
+        "[...document.querySelectorAll('[data-testid=config-text]')].some(e => e.textContent.includes('route_lan2'))",
+        timeout=15_000,
+    )
+    text = "\n".join(page.get_by_test_id("config-text").all_inner_texts())
+    # pf.conf names the external interface $ext_if and well-known ports by service (ssh).
+    ssh = re.search(r"pass in quick on \S+ proto tcp .*port (22|ssh)\b", text)
+    telnet = re.search(r"block in on \S+ proto tcp .*port (23|telnet)\b", text)
+    assert ssh and telnet, text
+    assert ssh.start() < telnet.start(), "the rules are rendered in the order they were dragged into"
+    assert re.search(r"rdr on \S+ proto tcp .*port 8080 -> 10\.1\.1\.2 port (80|http)", text), text
+    assert 'route_lan2="10.0.2.0/24 192.168.0.254"' in text
