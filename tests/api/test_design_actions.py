@@ -158,7 +158,8 @@ def test_designs_have_an_owner_and_are_searched_sorted_renamed_cloned_and_archiv
     clone = designer_client.post(f"/api/designs/{alpha['id']}/clone/", {"name": "alpha-copy"}, format="json")
     assert clone.status_code == 201, clone.json()
     copy = Design.objects.get(name="alpha-copy")
-    assert copy.description == "the web farm" and copy.owner.username == "designer-user"
+    assert copy.description == "the web farm"
+    assert copy.owner is not None and copy.owner.username == "designer-user"
     assert list(copy.hosts.values_list("name", "position_x", "position_y")) == [("jailhost-a", 5.0, 7.0)]
     taken = designer_client.post(f"/api/designs/{alpha['id']}/clone/", {"name": "beta"}, format="json")
     assert taken.status_code == 400 and "name" in taken.json()
