@@ -34,7 +34,7 @@ def test_the_design_list_searches_sorts_renames_clones_and_archives(new_page, ma
     page.get_by_test_id("design-row-lab").wait_for()
     page.get_by_label("Sort by").select_option("-created")
     page.wait_for_function(
-        "document.querySelector('[data-testid=design-list] tbody tr').dataset.testid === 'design-row-lab'"
+        "() => document.querySelector('[data-testid=design-list] tbody tr').dataset.testid === 'design-row-lab'"
     )
     page.get_by_label("Sort by").select_option("name")
 

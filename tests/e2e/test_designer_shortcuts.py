@@ -65,7 +65,7 @@ def test_a_vnet_jail_dropped_on_a_switch_gets_its_nic_with_the_next_free_address
     jail_form.get_by_role("button", name="Save").click()
     page.get_by_test_id("jail-www").wait_for()
     page.wait_for_function(
-        "document.querySelector('fieldset[data-testid=form-jailNic] [name=address]').value === '10.1.1.40/24'"
+        "() => document.querySelector('fieldset[data-testid=form-jailNic] [name=address]').value === '10.1.1.40/24'"
     )
     jail = in_thread(lambda: Jail.objects.get(name="www"))
     assert str(jail.nics.get().address) == "10.1.1.40/24"

@@ -74,7 +74,7 @@ def test_pf_rules_a_redirect_and_a_static_route_edited_in_the_browser_reach_the_
     rules = page.get_by_test_id("firewall-rule")
     rules.nth(1).drag_to(rules.nth(0))
     page.wait_for_function(
-        "document.querySelectorAll('[data-testid=firewall-rule]')[0].textContent.includes('port 22')"
+        "() => document.querySelectorAll('[data-testid=firewall-rule]')[0].textContent.includes('port 22')"
     )
     assert in_thread(lambda: list(FirewallRule.objects.order_by("index").values_list("port", flat=True))) == [22, 23]
 
@@ -95,7 +95,8 @@ def test_pf_rules_a_redirect_and_a_static_route_edited_in_the_browser_reach_the_
 
     tab(page, "Configuration")
     page.wait_for_function(
-        "[...document.querySelectorAll('[data-testid=config-text]')].some(e => e.textContent.includes('route_lan2'))",
+        "() => [...document.querySelectorAll('[data-testid=config-text]')]"
+        ".some(e => e.textContent.includes('route_lan2'))",
         timeout=15_000,
     )
     text = "\n".join(page.get_by_test_id("config-text").all_inner_texts())
