@@ -84,6 +84,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/jobs/{id}/log/"): "read",
     ("GET", "/api/jobs/availability/"): "read",
     ("POST", "/api/jobs/{id}/cancel/"): "deploy",
+    ("POST", "/api/designs/import-preview/"): "edit_design",
+    ("POST", "/api/designs/{id}/clone/"): "edit_design",
     ("GET", "/api/me/"): LOGGED_IN,
     ("GET", "/api/session/"): PUBLIC,
     ("POST", "/api/session/"): PUBLIC,

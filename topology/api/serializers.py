@@ -49,8 +49,10 @@ def fields_of(model: type[models.Model], *, exclude: tuple[str, ...] = ()) -> tu
 class DesignOwnerField(serializers.CharField):
     """The design's owner by user name ("" when none)."""
 
-    def to_representation(self, value: Any) -> str:
-        return value.get_username() if value is not None else ""
+    def get_attribute(self, instance: Any) -> str:
+        # Resolved here, not in to_representation: DRF writes null for a None attribute without asking the field.
+        owner = instance.owner
+        return owner.get_username() if owner is not None else ""
 
 
 class DesignSerializer(JailnetModelSerializer):

@@ -240,7 +240,7 @@ def test_jail_conf_vnet_jail_uses_epairs_on_its_bridge():
         "jls -j db >/dev/null 2>&1 || service jail start db",
         # re-running never extracts a base over a live jail
         "[ -e /usr/local/jails/db/bin/freebsd-version ] || fetch -o - "
-        "https://download.freebsd.org/ftp/releases/amd64/12.1-RELEASE/base.txz | tar -xf - -C /usr/local/jails/db",
+        "https://download.freebsd.org/ftp/releases/amd64/15.1-RELEASE/base.txz | tar -xf - -C /usr/local/jails/db",
     )
 
 

@@ -104,7 +104,7 @@ def test_iocage_jail_is_updated_on_a_re_run():
     assert_in_order(
         config.script,
         "if [ ! -d /zroot/iocage/jails/web ]; then",
-        'iocage create -r 12.1-RELEASE -n web ip4_addr="em0|10.0.0.5"',
+        'iocage create -r 15.1-RELEASE -n web ip4_addr="em0|10.0.0.5"',
         "else",
         'iocage set ip4_addr="em0|10.0.0.5" web',
         "fi",
@@ -173,7 +173,7 @@ def test_pot_is_created_once():
     assert_in_order(
         config.script,
         "if [ ! -d /opt/pot/jails/web ]; then",
-        "pot create -p web -b 12.1 -N public-bridge -i 10.192.0.3",
+        "pot create -p web -b 15.1 -N public-bridge -i 10.192.0.3",
         "fi",
     )
 
