@@ -84,7 +84,7 @@ def test_what_is_not_emulated_is_said():
     notes = "\n".join(render_lab(snapshot_of(S10), state_dir="/x").notes)
     assert "jailhost-a/guest-a: bhyve guest freebsd" in notes
     assert "allow_raw_sockets" in notes
-    assert "jailhost-a/vnetjail-a: manager iocage, release 12.1-RELEASE, boot on" in notes
+    assert "jailhost-a/vnetjail-a: manager iocage, release 15.1-RELEASE, boot on" in notes
 
 
 def test_pf_becomes_nftables_with_last_match_order_and_the_management_path_kept_open():

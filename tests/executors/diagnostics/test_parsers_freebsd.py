@@ -79,6 +79,13 @@ def test_unknown_lines_are_kept_raw_with_their_number():
     assert [a.cidr for a in parsed.records[0].addresses] == ["10.0.0.1/24"]
 
 
+def test_a_line_of_only_a_wrap_mark_is_skipped_like_a_blank_line():
+    text = "\\\nem0: flags=8843<UP> metric 0 mtu 1500 \\\n  \\\n\tinet 10.0.0.1 netmask 0xffffff00\n"
+    parsed = p.parse_ifconfig(text)
+    assert parsed.unparsed == []
+    assert [(r.name, r.mtu, [a.cidr for a in r.addresses]) for r in parsed.records] == [("em0", 1500, ["10.0.0.1/24"])]
+
+
 def test_ifconfig_group_lists_names():
     parsed = p.parse_ifconfig_group("epair0a\nepair1a\n\nnot a name!\n")
     assert parsed.records == ["epair0a", "epair1a"] and parsed.unparsed == [RawLine(4, "not a name!")]

@@ -90,6 +90,8 @@ def parse_ifconfig(text: str) -> Parsed[InterfaceRecord]:
             continue
         if line.endswith("\\"):  # a line wrapped for print (as the article does)
             line = line[:-1].rstrip()
+            if not line:  # nothing but the wrap mark
+                continue
         if not line[0].isspace():
             header = _HEADER.match(line)
             if header is not None:
