@@ -29,20 +29,21 @@ changed() {
     printf '@@changed %s\n' "$*"
 }
 
-# quoted WORD...: the words quoted for sh's eval, on one line (no process unless a word holds a quote).
-quoted() {
-    line=""
+# quote WORD...: sets QUOTED to the words quoted for sh's eval, on one line (no process unless a word holds
+# a single quote).
+quote() {
+    QUOTED=""
     for word in "$@"; do
         case $word in
         *"'"*) word=$(printf '%s' "$word" | sed "s/'/'\\\\''/g") ;;
         esac
-        line="$line${line:+ }'$word'"
+        QUOTED="$QUOTED${QUOTED:+ }'$word'"
     done
-    printf '%s' "$line"
 }
 
 undo() {
-    printf '%s\n' "$(quoted "$@")" >>"${JAILNET_UNDO:-/dev/null}"
+    quote "$@"
+    printf '%s\n' "$QUOTED" >>"${JAILNET_UNDO:-/dev/null}"
 }
 
 file_changed() {
@@ -53,16 +54,15 @@ file_changed() {
 claim() {
     count=$1
     shift
-    claimed_call=$(quoted "$@")
-    identity=$1
-    shift
-    while [ "$count" -gt 0 ] && [ $# -gt 0 ]; do
-        identity="$identity $1"
+    quote "$@"
+    claimed_call=$QUOTED
+    claimed_id=""
+    for word in "$@"; do
+        [ "$count" -lt 0 ] && break
+        quote "$word"
+        claimed_id="$claimed_id${claimed_id:+ }$QUOTED"
         count=$((count - 1))
-        shift
     done
-    # shellcheck disable=SC2086 # the identity's words, split on purpose
-    claimed_id=$(quoted $identity)
     printf '%s\n' "$claimed_id" >>"${JAILNET_WANTED:-/dev/null}"
     if [ "${JAILNET_ADOPT:-0}" = 1 ]; then
         mine
@@ -87,6 +87,7 @@ reconcile() {
     wanted=${JAILNET_WANTED:-/dev/null}
     created=${JAILNET_CREATED:-/dev/null}
     work=${JAILNET_DIR:-/tmp}/reconcile.$$
+    [ -e "$previous" ] || previous=/dev/null
     [ -e "$wanted" ] || : >"$wanted"
     [ -e "$created" ] || : >"$created"
     if [ -s "$previous" ]; then

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shlex
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,7 @@ printf '%s\\n' "${{0##*/}} $*" >>"$LOG"
 """
 
 
-def _stubs(tmp_path: Path, live: dict[str, str]) -> Path:
+def _stubs(tmp_path: Path, live: Mapping[str, str | None]) -> Path:
     """A bin directory of stubs; ``live`` maps "command args" of read-only calls to their output (or None: fail)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -99,7 +100,7 @@ def _stubs(tmp_path: Path, live: dict[str, str]) -> Path:
     return bin_dir
 
 
-def _run(tmp_path: Path, live: dict[str, str], steps: str, *, dry_run: bool = False, **env: str):  # type: ignore[no-untyped-def]
+def _run(tmp_path: Path, live: Mapping[str, str | None], steps: str, *, dry_run: bool = False, **env: str):  # type: ignore[no-untyped-def]
     bin_dir = _stubs(tmp_path, live)
     script = tmp_path / "apply.sh"
     script.write_text(f"{CONVERGE_COMMON}\n{CONVERGE_LIBRARY}\nset -e\n{steps}\n")
@@ -119,7 +120,11 @@ def _run(tmp_path: Path, live: dict[str, str], steps: str, *, dry_run: bool = Fa
 
 
 def test_an_address_and_a_member_already_there_are_left_alone_and_a_prefix_is_not_a_match(tmp_path: Path):
-    live = {"ifconfig igb0 inet": IGB0, "ifconfig switch111": SWITCH111, "ifconfig switch111 inet": SWITCH111}
+    live: dict[str, str | None] = {
+        "ifconfig igb0 inet": IGB0,
+        "ifconfig switch111": SWITCH111,
+        "ifconfig switch111 inet": SWITCH111,
+    }
     calls, said = _run(
         tmp_path, live,
         "addr_ensure igb0 192.168.0.10 24\naddr_ensure igb0 192.168.0.1 24\n"
