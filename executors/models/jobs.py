@@ -21,6 +21,7 @@ class JobKind(models.TextChoices):
     LAB_CHECK = "lab_check", "Lab check"
     LAB_DOWN = "lab_down", "Lab down"
     LAB_EXEC = "lab_exec", "Command on a lab host"
+    DEPLOY_PLAN = "deploy_plan", "Deploy plan"
 
 
 class JobState(models.TextChoices):

@@ -78,6 +78,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/deployments/"): "read",
     ("GET", "/api/deployments/{id}/"): "read",
     ("POST", "/api/deployments/"): "deploy",
+    ("GET", "/api/deploy-plans/"): "read",
+    ("POST", "/api/deploy-plans/"): "plan_deploy",
     ("GET", "/api/jobs/"): "read",
     ("GET", "/api/jobs/{id}/"): "read",
     ("GET", "/api/jobs/{id}/output/"): "read",
@@ -100,6 +102,7 @@ OUTSIDE_EFFECTS = {
     ("POST", "/api/managed-hosts/{id}/pin-key/"),
     ("POST", "/api/managed-hosts/{id}/test-connection/"),
     ("POST", "/api/deployments/"),  # SSH to the design's hosts
+    ("POST", "/api/deploy-plans/"),  # SSH to the design's hosts (read-only there, but a connection all the same)
 }
 CALLERS = (*ROLES, "no-role", "anonymous")
 

@@ -18,6 +18,7 @@ export const KIND_LABELS: Record<JobKind, string> = {
   lab_check: 'Lab check',
   lab_down: 'Lab down',
   lab_exec: 'Command on a lab host',
+  deploy_plan: 'Deploy plan',
 };
 
 interface Page<T> {
