@@ -4,6 +4,7 @@ a real Celery worker on real Redis plans each host (nothing changes there) and t
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from executors.lab import netns
+from executors.lab.hosts import Lab
 from executors.lab.lifecycle import lab_down, lab_up, leftovers
 from executors.lab.services import lab_state_dir
 from tests.executors.conftest import celery_worker, jobs_on_worker, live_events, redis_url  # noqa: F401 - fixtures
@@ -38,20 +40,30 @@ def design_with_lab():  # type: ignore[no-untyped-def]
         assert leftovers(name) == {"namespaces": [], "processes": []}
 
 
-def _state(state_dir: Path, design_name: str) -> tuple[str, dict[str, str]]:
-    links = "".join(
-        netns.run(["ip", "-n", ns, "-o", "addr", "show"]).stdout
-        for ns in netns.run(["ip", "netns", "list"]).stdout.split()
-        if design_name[:6] in ns or ns.startswith("jn")
+def _state(design, state_dir: Path) -> tuple[str, dict[str, str]]:  # type: ignore[no-untyped-def]
+    """The lab's links, IPv4 addresses and routes, and its managed configuration files."""
+    lab = Lab(design_snapshot(design=design), state_dir)
+    live = "".join(
+        netns.run(["ip", "-n", ns, "-o", *what]).stdout
+        for ns in lab.network.all_netns()
+        for what in (["-4", "addr", "show"], ["link", "show"], ["route", "show"])
     )
-    files = {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in state_dir.rglob("*.conf") if p.is_file()}
-    return links, files
+    # not the counters, nor the carrier state a link settles into by itself after the lab starts
+    live = "\n".join(
+        re.sub(r" state \S+|,?NO-CARRIER|,?LOWER_UP", "", line.split(" link/")[0]) for line in live.splitlines()
+    )
+    files = {
+        str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in state_dir.rglob("*")
+        if p.is_file() and p.suffix in (".conf", ".nft", ".sh") and "jailnet" not in p.parts
+    }
+    return live, files
 
 
 def test_an_approver_plans_a_request_against_the_lab_and_nothing_changes_there(
     design_with_lab,
     make_user,
-    celery_worker,  # noqa: F811
+    jobs_on_worker,  # noqa: F811
 ):
     design, state_dir = design_with_lab
     author, approver = make_user("author", "designer"), make_user("approver", "approver")
@@ -64,17 +76,17 @@ def test_an_approver_plans_a_request_against_the_lab_and_nothing_changes_there(
         client.post("/api/deploy-plans/", {"change_request": cr.pk, "target": "lab"}, format="json").status_code == 403
     )
     client.force_authenticate(approver)
-    before = _state(state_dir, design.name)
+    before = _state(design, state_dir)
     answer = client.post("/api/deploy-plans/", {"change_request": cr.pk, "target": "lab"}, format="json")
     assert answer.status_code == 202, answer.json()
     job_id = answer.json()["id"]
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # bounded: three lab hosts are planned in seconds
         job = client.get(f"/api/jobs/{job_id}/").json()
         if job["finished_at"]:
             break
         time.sleep(0.25)
-    assert job["state"] == "succeeded", job
+    assert job["state"] == "succeeded", (job, jobs_on_worker.log_path.read_text()[-3000:])
     assert job["change_request"] == cr.pk
     plans = {p["host"]: p for p in job["result"]["hosts"]}
     assert set(plans) == set(HOSTS)
@@ -82,6 +94,9 @@ def test_an_approver_plans_a_request_against_the_lab_and_nothing_changes_there(
     assert all(not p["error"] and p["management_interface"] == "mgmt0" for p in plans.values()), plans
     assert all(a.startswith("file ") for p in plans.values() for a in p["actions"].get("files", []))
     assert {s["name"]: s["state"] for s in job["steps"] if s["name"] in HOSTS} == dict.fromkeys(HOSTS, "succeeded")
-    assert _state(state_dir, design.name) == before
+    after = _state(design, state_dir)
+    assert after[1] == before[1]
+    changed = set(after[0].splitlines()) ^ set(before[0].splitlines())
+    assert not changed, sorted(changed)
     listed = client.get(f"/api/deploy-plans/?change_request={cr.pk}").json()
     assert [j["id"] for j in listed] == [job_id]
