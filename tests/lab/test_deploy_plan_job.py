@@ -50,7 +50,8 @@ def _state(design, state_dir: Path) -> tuple[str, dict[str, str]]:  # type: igno
     )
     # not the counters, nor the carrier state a link settles into by itself after the lab starts
     live = "\n".join(
-        re.sub(r" state \S+|,?NO-CARRIER|,?LOWER_UP", "", line.split(" link/")[0]) for line in live.splitlines()
+        re.sub(r" state \S+|NO-CARRIER,?|LOWER_UP,?", "", line.split(" link/")[0]).replace(",>", ">")
+        for line in live.splitlines()
     )
     files = {
         str(p): hashlib.sha256(p.read_bytes()).hexdigest()
