@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.audit import current_change_context, record_operation, serialize_for_audit
+from core.secret_scrub import scrub, scrub_value
 from topology.models import Design
 
 from ..models import Job, JobKind, JobState
@@ -165,8 +166,8 @@ def job_finish(*, job_id: int, state: str, message: str = "", result: dict[str, 
     before = serialize_for_audit(job)
     if job.state != JobState.RUNNING:  # reaped meanwhile (a worker that stalled for long): that stands
         return job
-    job.state, job.message, job.finished_at = state, message[:10_000], timezone.now()
-    job.result = result or {}
+    job.state, job.message, job.finished_at = state, scrub(message)[:10_000], timezone.now()
+    job.result = scrub_value(result or {})
     job.save(update_fields=["state", "message", "finished_at", "result"])
     _record(job, before)
     publish_job_state(job)

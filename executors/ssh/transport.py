@@ -29,6 +29,8 @@ from typing import Any
 
 import asyncssh
 
+from core.secret_scrub import remember_secret, scrub
+
 from .hostkeys import HostKeyStore
 
 # asyncssh logs every channel at INFO: thousands of lines per lab check. Our errors carry what matters.
@@ -39,7 +41,10 @@ DEFAULT_COMMAND_TIMEOUT = 120.0
 
 
 class SshError(Exception):
-    """Any failure of the transport, with a message fit for an operator."""
+    """Any failure of the transport, with a message fit for an operator (known secrets masked in it)."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(scrub(a) if isinstance(a, str) else a for a in args))
 
 
 class HostKeyChangedError(SshError):
@@ -80,6 +85,11 @@ class SshTarget:
     password: str | None = field(default=None, repr=False)
     target_id: str | None = None
     sock_factory: Callable[[], socket.socket] | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        # What a host prints or an error quotes is masked wherever this process writes it (core.secret_scrub).
+        remember_secret(self.private_key)
+        remember_secret(self.password)
 
     @property
     def key_id(self) -> str:
@@ -211,10 +221,14 @@ class SshTransport:
                 raise SshError(f"the pinned host key of {target.key_id} cannot be read: {exc}") from exc
         else:
             known_hosts = None  # first contact: accept and record below (trust on first use)
+        try:
+            client_keys = [asyncssh.import_private_key(target.private_key)] if target.private_key else None
+        except (asyncssh.KeyImportError, ValueError) as exc:  # the message is asyncssh's, never the key's text
+            raise SshError(f"the private key for {target.key_id} cannot be read: {exc}") from None
         options: dict[str, Any] = {
             "username": target.username,
             "known_hosts": known_hosts,
-            "client_keys": [asyncssh.import_private_key(target.private_key)] if target.private_key else None,
+            "client_keys": client_keys,
             "password": target.password,
             "agent_path": None,
             "config": None,
@@ -403,7 +417,7 @@ class CommandStream:
             try:
                 async for line in reader:
                     if line:  # the reader ends with an empty string at EOF; a blank line is "\n"
-                        await queue.put((name, line.rstrip("\n")))
+                        await queue.put((name, scrub(line.rstrip("\n"))))
             finally:
                 await queue.put(None)
 
