@@ -272,15 +272,20 @@ class JobLog:
             log.warning("job %s: could not publish output batch", self.job_id, exc_info=True)
 
 
+def encode_chunk(chunk: dict[str, Any]) -> str:
+    """A chunk (``seq``, ``host``, ``stream``, ``data``, ``t``) as the JSON text of one element of a frame."""
+    return json.dumps(chunk, separators=(",", ":"))
+
+
 def output_message(job_id: int, chunks: list[dict[str, Any]], steps: list[dict[str, Any]]) -> dict[str, Any]:
-    """The group message of a stored batch: the frame clients get, encoded once here (not once per client), and
-    the sequence numbers it holds, so that a socket that is not exactly at ``first - 1`` can tell what to do."""
-    frame = {"type": "job.output", "job": job_id, "chunks": chunks, "steps": steps}
+    """The group message of a stored batch: its chunks encoded once here (not once per client: the web process
+    joins them into frames, see ``executors.jobs.stream``), the sequence numbers it holds, and its steps."""
     return {
         "job": job_id,
         "first": chunks[0]["seq"] if chunks else None,
         "last": chunks[-1]["seq"] if chunks else None,
-        "text": json.dumps(frame, separators=(",", ":")),
+        "chunks": [[chunk["seq"], encode_chunk(chunk)] for chunk in chunks],
+        "steps": steps,
     }
 
 

@@ -180,17 +180,19 @@ def test_follower_gets_stored_output_after_since_then_live_and_reads_dropped_bat
         await get_channel_layer().group_send(
             job_group(job.pk), {"type": "job.forward", "event": output_message(job.pk, later, [])}
         )
-        gap = await communicator.receive_json_from(timeout=5)
-        after_gap = await communicator.receive_json_from(timeout=5)
+        # (The gap and the batch after it may come in one frame: a socket behind gets what it lacks at once.)
+        rest: list[dict] = []
+        while not rest or rest[-1]["seq"] < 9:
+            rest += (await communicator.receive_json_from(timeout=5))["chunks"]
         await communicator.disconnect()
-        return followed, replay, first_live, gap, after_gap
+        return followed, replay, first_live, rest
 
-    followed, replay, first_live, gap, after_gap = async_to_sync(run)()
+    followed, replay, first_live, rest = async_to_sync(run)()
     assert followed["type"] == "followed" and followed["state"]["state"] == "running"
     assert [c["seq"] for c in replay["chunks"]] == [2, 3, 4, 5]
     assert [c["seq"] for c in first_live["chunks"]] == [6]
-    assert [c["seq"] for c in gap["chunks"]] == [7, 8]
-    assert [c["seq"] for c in after_gap["chunks"]] == [9]
+    assert [c["seq"] for c in rest] == [7, 8, 9]
+    assert [c["data"] for c in rest] == ["gap 7\n", "gap 8\n", "live 9\n"]
 
 
 def test_following_a_job_that_does_not_exist_or_with_bad_arguments_is_an_error_frame(live_events, make_user):
