@@ -4,6 +4,7 @@ that is stored, numbered and sent to followers without gap or duplicate (real Re
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -82,6 +83,24 @@ def test_a_job_whose_worker_stopped_heart_beating_is_interrupted(design):
         for e in AuditEntry.objects.filter(object_type__model="job", object_id=job.pk).order_by("id")
     ]
     assert states == ["queued", "running", "interrupted"]
+
+
+def test_the_workers_reap_on_their_own_and_have_what_the_job_left_on_hosts_stopped(design, jobs_on_worker):
+    """Nobody reads the jobs API: the real worker's periodic reaper marks the job interrupted within 30 s of its
+    last heartbeat and queues the stop of the sessions it recorded on hosts (here its lab is gone: said so)."""
+    job = job_start(job_id=queued_job(design, kind=JobKind.LAB_EXEC).pk)
+    assert job is not None
+    stale = timezone.now() - dt.timedelta(seconds=13)
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=stale, remote_sessions=[{"host": "h1", "session": 4242}])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.state == JobState.INTERRUPTED and "leftovers" in job.result:
+            break
+        time.sleep(0.2)
+    assert job.state == JobState.INTERRUPTED, jobs_on_worker.log()[-3000:]
+    assert job.result["leftovers"] == [{"host": "h1", "session": 4242, "outcome": "lab gone"}]
+    assert job.remote_sessions == [] and job.message.endswith("what it left running was stopped: h1 (lab gone)")
 
 
 def test_jobs_api_lists_filters_and_never_lets_a_viewer_cancel(design, client_for, django_assert_max_num_queries):
