@@ -28,7 +28,7 @@ code 4401 within 5 s.
 
 Output is stored before it is sent. A live batch only tells the socket how far its job's output goes (and leaves
 its encoded chunks in the process's cache, ``executors.jobs.stream``); one sender task per socket sends what the
-socket lacks, in frames of up to about 1 MiB joined from encoded chunks (from the cache, or read back from the
+socket lacks, in frames of up to about 512 KiB joined from encoded chunks (from the cache, or read back from the
 database by a socket that is behind). So a socket that keeps up gets each batch at once; one that reads slowly
 gets fewer, larger frames and holds nothing but its position; none makes the server's memory grow.
 """

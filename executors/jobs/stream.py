@@ -20,8 +20,8 @@ from channels.db import database_sync_to_async
 from .log import encode_chunk
 from .selectors import job_output_after
 
-CACHE_BYTES = 64 * 1024 * 1024  # encoded chunks kept per web process (a chunk holds at most about 64 KiB)
-FRAME_BYTES = 1024 * 1024  # encoded output per websocket frame (at least one chunk): what a socket behind gets at once
+CACHE_BYTES = 32 * 1024 * 1024  # encoded chunks kept per web process (a chunk holds at most about 64 KiB)
+FRAME_BYTES = 512 * 1024  # encoded output per websocket frame (at least one chunk): what a socket behind gets at once
 LOAD_PAGE = 64  # chunks read from the database per query by a socket behind (up to about 4 MiB)
 
 
