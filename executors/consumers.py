@@ -94,10 +94,11 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.pump: asyncio.Future[None] | None = None
         self.groups_joined: set[str] = set()
         self.events_seen: OrderedDict[int, None] = OrderedDict()
-        self.events_since = await database_sync_to_async(events_latest)()
-        self.events_floor = 0  # stored events at or below this number are not read back (before the tab started)
         self.event_lock = asyncio.Lock()
         await self._join(user_group(user.pk))
+        # Joined first: what commits from now on comes live. Stored events at or below the floor are not read back
+        # (they are older than the socket) unless the client resumes from an earlier number.
+        self.events_since = self.events_floor = await database_sync_to_async(events_latest)()
         await self.accept()
         await self.send_json({"type": "hello", "user": user.get_username(), "events": self.events_since})
         self.guard = asyncio.ensure_future(self._guard())
@@ -211,7 +212,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if since is None or floor is None:
             await self.send_json({"type": "error", "detail": "resume needs since: <event number> (>= 0)"})
             return
-        self.events_floor = max(self.events_floor, floor)
+        self.events_floor = min(floor, since)  # the tab's own start: what it may have missed is after it
         count = await self._send_stored_events(since, look_back=True)
         await self.send_json({"type": "resumed", "since": since, "count": count})
 

@@ -151,3 +151,20 @@ def test_a_rolled_back_change_stores_no_event_and_old_events_are_pruned(settings
     assert LiveEvent.objects.count() == count + 1
     LiveEvent.objects.update(created=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
     assert events_prune() == count + 1 and not LiveEvent.objects.exists()
+
+
+def test_a_new_socket_is_not_sent_what_happened_before_it_opened(own_redis, make_user):
+    watcher = make_user("fresh-watcher", "viewer")
+    designer = make_user("fresh-designer", "designer")
+    design = DesignFactory.create(name="before")
+    edit(design, designer, "before the socket")
+    headers = session_headers(watcher)
+
+    async def run() -> list[dict[str, Any]]:
+        communicator, _hello = await open_socket(headers)
+        await communicator.send_json_to({"action": "watch", "design": design.pk})
+        frames = await frames_for(communicator, 3.0)  # the socket's own read of stored events runs meanwhile
+        await communicator.disconnect()
+        return frames
+
+    assert [f["type"] for f in async_to_sync(run)()] == ["watched"]
