@@ -7,6 +7,7 @@ Every state change is written with its audit entry in one transaction and told t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import socket
@@ -214,5 +215,39 @@ def jobs_reap(*, design: Design | None = None, now: dt.datetime | None = None) -
         job.save(update_fields=["state", "finished_at", "message"])
         _record(job, before)
         publish_job_state(job)
+        if job.remote_sessions:
+            transaction.on_commit(functools.partial(_enqueue_leftovers, job.pk))
         reaped.append(job)
     return reaped
+
+
+def _enqueue_leftovers(job_id: int) -> None:
+    """Have a worker of the host-work queue stop what the interrupted job left running on hosts."""
+    from ..tasks import job_stop_leftovers_task
+
+    try:
+        job_stop_leftovers_task.apply_async(args=[job_id], queue=hosts_queue())
+    except Exception:  # the broker is away: the next reaper round cannot see the job again, so say so
+        log.warning("job %s: could not queue the stop of its sessions on hosts", job_id, exc_info=True)
+
+
+def job_stop_leftovers(*, job_id: int) -> Job | None:
+    """Stop the sessions the interrupted job ``job_id`` started on hosts (its worker died with them running), and
+    record what was done in its result; None when it has none. Runs in a worker of the host-work queue."""
+    from .operations import stop_remote_sessions
+
+    job = Job.objects.filter(pk=job_id, state=JobState.INTERRUPTED).first()
+    if job is None or not job.remote_sessions:
+        return None
+    done = stop_remote_sessions(job)
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        before = serialize_for_audit(job)
+        job.result = {**job.result, "leftovers": done}
+        job.remote_sessions = []
+        stopped = ", ".join(f"{d['host']} ({d['outcome']})" for d in done)
+        job.message = f"{job.message}; what it left running was stopped: {stopped}"[:10_000]
+        job.save(update_fields=["result", "remote_sessions", "message"])
+        _record(job, before)
+        publish_job_state(job)
+    return job

@@ -90,6 +90,11 @@ class Job(models.Model):
     result = models.JSONField(default=dict, blank=True, help_text="The operation's summary (counts, times)")
     last_seq = models.PositiveBigIntegerField(default=0, help_text="Sequence number of its last stored output chunk")
     output_bytes = models.PositiveBigIntegerField(default=0)
+    remote_sessions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Sessions it started on hosts ([{host, session}]): stopped by the reaper when its worker dies",
+    )
 
     class Meta:
         ordering = ["-created", "-id"]
