@@ -307,6 +307,32 @@ def _constant(transport: Any) -> Any:
     return lambda _deploy: transport
 
 
+class _Cancelling:
+    """Forwards a run's progress; once cancelled, stops a host the moment it reports a step before its apply."""
+
+    def __init__(self, reporter: Any, cancelled: threading.Event | None) -> None:
+        self.reporter = reporter
+        self.cancelled = cancelled
+        self.tasks: dict[str, asyncio.Future[list[HostResult]]] = {}
+        self.stopped: dict[str, str] = {}
+
+    def stop_before_apply(self) -> None:
+        """Stop every unfinished host whose last step is before its apply."""
+        for name, task in self.tasks.items():
+            step = self.reporter.last.get(name, "")
+            if not task.done() and name not in self.stopped and step in BEFORE_APPLY:
+                self.stopped[name] = step or "queued"
+                task.cancel()
+
+    def step(self, host: str, step: str, detail: str = "") -> None:
+        self.reporter.step(host, step, detail)
+        if self.cancelled is not None and self.cancelled.is_set():
+            self.stop_before_apply()
+
+    def output(self, host: str, stream: str, line: str) -> None:
+        self.reporter.output(host, stream, line)
+
+
 async def _deploy_all(
     deploys: list[tuple[DeploymentHost, HostDeploy, Any]],
     reporter: Any,
@@ -316,39 +342,34 @@ async def _deploy_all(
 ) -> dict[str, str]:
     """Deploy every host at once, recording each outcome as it comes; on cancel, stop the hosts whose apply has
     not started. The outcome of each host by name."""
-    tasks: dict[str, asyncio.Task[list[HostResult]]] = {}
+    watch = _Cancelling(reporter, cancelled)
     rows: dict[str, DeploymentHost] = {}
     for row, deploy, transport in deploys:
         rows[row.host_name] = row
-        tasks[row.host_name] = asyncio.ensure_future(
-            deploy_hosts([deploy], transport_for=_constant(transport), reporter=reporter)
+        watch.tasks[row.host_name] = asyncio.ensure_future(
+            deploy_hosts([deploy], transport_for=_constant(transport), reporter=watch)
         )
     outcomes: dict[str, str] = {}
-    stopped: dict[str, str] = {}
-    pending = set(tasks.values())
+    pending = set(watch.tasks.values())
     while pending:
-        _done, pending = await asyncio.wait(pending, timeout=0.2)
+        _done, pending = await asyncio.wait(pending, timeout=0.05)
         if cancelled is not None and cancelled.is_set():
-            for name, task in tasks.items():
-                if not task.done() and name not in stopped and reporter.last.get(name, "") in BEFORE_APPLY:
-                    stopped[name] = reporter.last.get(name, "") or "queued"
-                    task.cancel()
-        for name, task in tasks.items():
+            watch.stop_before_apply()
+        for name, task in watch.tasks.items():
             if not task.done() or name in outcomes:
                 continue
             outcome: str
             if task.cancelled():
                 outcome = HostOutcome.CANCELLED
-                reason = f"cancelled during {stopped.get(name, 'its start')}: nothing applied"
-                if stopped.get(name) in ("check", "backup"):
-                    reason += (
-                        f" (had its agent armed the dead-man timer, it restores the same files in {confirm_seconds} s)"
-                    )
+                step = watch.stopped.get(name, "its start")
+                reason = f"cancelled during {step}: nothing applied"
+                if step in ("check", "backup"):
+                    reason += f" (had its agent armed the timer, it restores the same files in {confirm_seconds} s)"
                 await asyncio.to_thread(_record_in_thread, context, rows[name], outcome=outcome, reason=reason)
             else:
                 result = task.result()[0]
                 outcome, reason = str(result.outcome), result.reason
-                if cancelled is not None and cancelled.is_set() and name not in stopped:
+                if cancelled is not None and cancelled.is_set():
                     result.reason = (reason + "; " if reason else "") + "the cancel came after its apply had started"
                 await asyncio.to_thread(_record_in_thread, context, rows[name], result=result)
             outcomes[name] = outcome
