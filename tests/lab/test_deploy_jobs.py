@@ -159,9 +159,9 @@ def test_a_worker_killed_mid_deploy_leaves_it_interrupted_hosts_old_or_new_and_a
     lab_design,
     people,
     settings,
-    redis_url,
-    live_events,
-    tmp_path,  # noqa: F811
+    redis_url,  # noqa: F811
+    live_events,  # noqa: F811
+    tmp_path,
 ):
     """Two worker processes on one host-work queue; the one running the deploy is killed with SIGKILL."""
     queue = f"{unique_name('jndeploy')}-hosts"
