@@ -75,8 +75,8 @@ def _inventory_hosts(cr: ChangeRequest, host_names: list[str]) -> dict[str, Any]
         if managed is None:
             problems.append(f"{name} is not mapped to a registered host")
         elif managed.host_key_state != HostKeyState.PINNED:
-            problems.append(f"{name} -> {managed.name}: its host key is not pinned "
-                            f"({managed.get_host_key_state_display().lower()}); confirm it on the inventory page")  # fmt: skip
+            state = managed.get_host_key_state_display().lower()
+            problems.append(f"{name} -> {managed.name}: its host key is not pinned ({state}); pin it in the inventory")
     if problems:
         raise DeploymentConflict("cannot deploy to registered hosts: " + "; ".join(problems))
     return {name: mapped[name] for name in host_names}
