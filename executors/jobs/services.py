@@ -63,30 +63,36 @@ def _record(job: Job, before: dict[str, Any] | None) -> None:
 def job_create(
     *,
     kind: str,
-    design: Design,
+    design: Design | None,
     content_hash: str = "",
     options: dict[str, Any] | None = None,
     remote_addr: str | None = None,
     enqueue: bool = True,
+    change_request: Any = None,
+    title: str = "",
 ) -> Job:
     """Create a queued job on ``design`` for whoever acts (the change context) and enqueue it when this commits.
 
     Raises :class:`JobConflict` when another job on the design is queued or running (a job whose worker is
     gone is marked interrupted first). ``enqueue=False``: the caller runs it itself (``manage.py lab``).
+    ``design=None``: a job on no design (a registered host's test connection; ``title`` names what it is on),
+    which holds no design's lock: its caller serialises it.
     """
     if kind not in JobKind.values:
         raise ValueError(f"unknown job kind {kind!r}")
-    Design.objects.select_for_update().filter(pk=design.pk).first()  # serialises job creation per design
-    jobs_reap(design=design)
-    holder = Job.objects.filter(design=design, state__in=ACTIVE_JOB_STATES).first()
-    if holder is not None:
-        raise JobConflict(holder)
+    if design is not None:
+        Design.objects.select_for_update().filter(pk=design.pk).first()  # serialises job creation per design
+        jobs_reap(design=design)
+        holder = Job.objects.filter(design=design, state__in=ACTIVE_JOB_STATES).first()
+        if holder is not None:
+            raise JobConflict(holder)
     ctx = current_change_context()
     user = ctx.acting_user()
     job = Job(
         kind=kind,
         design=design,
-        design_name=design.name,
+        design_name=design.name if design is not None else title,
+        change_request=change_request,
         content_hash=content_hash,
         options=options or {},
         requested_by=user,
@@ -98,7 +104,7 @@ def job_create(
         with transaction.atomic():
             job.save()
     except IntegrityError as exc:  # a racing creation on another database connection won
-        holder = Job.objects.filter(design=design, state__in=ACTIVE_JOB_STATES).first()
+        holder = Job.objects.filter(design=design, state__in=ACTIVE_JOB_STATES).first() if design else None
         if holder is None:
             raise
         raise JobConflict(holder) from exc

@@ -21,6 +21,8 @@ class JobKind(models.TextChoices):
     LAB_CHECK = "lab_check", "Lab check"
     LAB_DOWN = "lab_down", "Lab down"
     LAB_EXEC = "lab_exec", "Command on a lab host"
+    DEPLOY = "deploy", "Deploy"
+    HOST_TEST = "host_test", "Test connection"
 
 
 class JobState(models.TextChoices):
