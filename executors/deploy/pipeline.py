@@ -2,7 +2,9 @@
 confirm over a NEW connection -> disarm.
 
 The host-side steps are ``programs/agent.sh``, staged with the bundle in ``<root>/deploys/<deploy id>``; this
-module drives it over the SSH transport and turns what happened into one truthful :class:`HostResult`:
+module drives it over the SSH transport and turns what happened into one truthful :class:`HostResult`. A host
+costs two SSH connections and one command on each: stage+check+backup+arm+apply (the staging script ``exec``s
+the agent), then the commit over the new connection.
 
 * ``deployed``: applied, confirmed over a new connection, committed;
 * ``unchanged``: the host already had this bundle and the apply changed nothing;
