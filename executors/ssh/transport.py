@@ -22,7 +22,6 @@ import posixpath
 import secrets
 import shlex
 import socket
-import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -403,7 +402,8 @@ class CommandStream:
                 yield item
 
     async def _lines(self) -> AsyncIterator[tuple[str, str]]:
-        deadline = time.monotonic() + self.timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
         command = shlex.join(self.argv)
         try:
             process = await asyncio.wait_for(self.conn.create_process(command), self.timeout)
@@ -411,15 +411,18 @@ class CommandStream:
             raise SshTimeout(f"starting {command} took more than {self.timeout:g}s") from exc
         except asyncssh.Error as exc:
             raise SshError(f"cannot run {command}: {exc}") from exc
-        queue: asyncio.Queue[tuple[str, str] | None] = asyncio.Queue()
+        # One timer for the whole command (not a wait_for, i.e. a task, per line): when it fires, the queue
+        # receives _EXPIRED and the iteration raises.
+        queue: asyncio.Queue[tuple[str, str] | object | None] = asyncio.Queue()
+        timer = loop.call_at(deadline, queue.put_nowait, _EXPIRED)
 
         async def pump(name: str, reader: Any) -> None:
             try:
                 async for line in reader:
                     if line:  # the reader ends with an empty string at EOF; a blank line is "\n"
-                        await queue.put((name, scrub(line.rstrip("\n"))))
+                        queue.put_nowait((name, scrub(line.rstrip("\n"))))
             finally:
-                await queue.put(None)
+                queue.put_nowait(None)
 
         if self.input is not None:
             process.stdin.write(self.input)
@@ -431,19 +434,25 @@ class CommandStream:
         try:
             finished = 0
             while finished < len(pumps):
-                item = await asyncio.wait_for(queue.get(), max(0.0, deadline - time.monotonic()))
+                item = await queue.get()
+                if item is _EXPIRED:
+                    raise TimeoutError
                 if item is None:
                     finished += 1
                 else:
-                    yield item
-            completed = await asyncio.wait_for(process.wait(), max(0.0, deadline - time.monotonic()))
+                    yield item  # type: ignore[misc]
+            completed = await asyncio.wait_for(process.wait(), max(0.0, deadline - loop.time()))
             self.exit_status = completed.exit_status if completed.exit_status is not None else 255
         except TimeoutError as exc:
             raise SshTimeout(f"{command} took more than {self.timeout:g}s") from exc
         finally:
+            timer.cancel()
             for task in pumps:
                 task.cancel()
             process.close()
+
+
+_EXPIRED = object()  # a command's deadline passed (see CommandStream._lines)
 
 
 __all__ = [
