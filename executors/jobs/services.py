@@ -21,7 +21,7 @@ from core.audit import current_change_context, record_operation, serialize_for_a
 from topology.models import Design
 
 from ..models import Job, JobKind, JobState
-from ..models.jobs import ACTIVE_JOB_STATES
+from ..models.jobs import ACTIVE_JOB_STATES, CONCURRENT_KINDS
 from .events import publish_job_state
 
 log = logging.getLogger(__name__)
@@ -70,15 +70,17 @@ def job_create(
     """Create a queued job on ``design`` for whoever acts (the change context) and enqueue it when this commits.
 
     Raises :class:`JobConflict` when another job on the design is queued or running (a job whose worker is
-    gone is marked interrupted first). ``enqueue=False``: the caller runs it itself (``manage.py lab``).
+    gone is marked interrupted first); diagnostics (``CONCURRENT_KINDS``) are neither refused nor counted.
+    ``enqueue=False``: the caller runs it itself (``manage.py lab``).
     """
     if kind not in JobKind.values:
         raise ValueError(f"unknown job kind {kind!r}")
     Design.objects.select_for_update().filter(pk=design.pk).first()  # serialises job creation per design
     jobs_reap(design=design)
-    holder = Job.objects.filter(design=design, state__in=ACTIVE_JOB_STATES).first()
-    if holder is not None:
-        raise JobConflict(holder)
+    if kind not in CONCURRENT_KINDS:  # diagnostics neither wait for nor hold the design (models.jobs)
+        active = Job.objects.filter(design=design, state__in=ACTIVE_JOB_STATES).exclude(kind__in=CONCURRENT_KINDS)
+        if (holder := active.first()) is not None:
+            raise JobConflict(holder)
     ctx = current_change_context()
     user = ctx.acting_user()
     job = Job(
@@ -96,7 +98,9 @@ def job_create(
         with transaction.atomic():
             job.save()
     except IntegrityError as exc:  # a racing creation on another database connection won
-        holder = Job.objects.filter(design=design, state__in=ACTIVE_JOB_STATES).first()
+        holder = (
+            Job.objects.filter(design=design, state__in=ACTIVE_JOB_STATES).exclude(kind__in=CONCURRENT_KINDS).first()
+        )
         if holder is None:
             raise
         raise JobConflict(holder) from exc

@@ -517,6 +517,109 @@ export interface paths {
         patch: operations["dhcp_static_leases_partial_update"];
         trace?: never;
     };
+    "/api/diagnostic-runs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Diagnostic runs: a troubleshooting command on a host, or a drift check of a design, as a job. */
+        get: operations["diagnostic_runs_list"];
+        put?: never;
+        /** @description Start a diagnostic on a host of a design. */
+        post: operations["diagnostic_runs_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/diagnostic-runs/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Diagnostic runs: a troubleshooting command on a host, or a drift check of a design, as a job. */
+        get: operations["diagnostic_runs_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/diagnostic-runs/{id}/pcap/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The capture as a pcap file for Wireshark (``tcpdump -r``). */
+        get: operations["diagnostic_runs_pcap_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/diagnostic-runs/{id}/stop/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Stop the run: its command (its whole session on the host) is ended; what it read so far is kept. */
+        post: operations["diagnostic_runs_stop_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/diagnostic-runs/catalogue/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The catalogue: each diagnostic's commands (FreeBSD and lab), parameters with bounds and defaults. */
+        get: operations["diagnostic_runs_catalogue_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/diagnostic-runs/drift/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Start "Check drift" on every host of a design; the run's ``findings`` say what differs. */
+        post: operations["diagnostic_runs_drift_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/firewall-policies/": {
         parameters: {
             query?: never;
@@ -2007,6 +2110,96 @@ export interface components {
             address: string;
             hostname?: string;
         };
+        /** @description A run as lists show it: what ran where, its job's state, counts (records, pcap). */
+        DiagnosticRun: {
+            readonly id: number;
+            readonly design: number | null;
+            readonly design_name: string;
+            /** @description Catalogue id of the diagnostic; 'drift' for a check */
+            readonly diagnostic: string;
+            readonly title: string;
+            /** @description The design's host it ran on (empty: every host) */
+            readonly host: string;
+            /** @description The jail it ran inside, if any */
+            readonly jail: string;
+            /** @description lab (the design's lab) or freebsd (a registered host) */
+            readonly target: string;
+            /** @description The parameters as checked */
+            readonly parameters: unknown;
+            /** @description The command run, one element per argument */
+            readonly argv: unknown;
+            readonly command: string;
+            readonly parser: string;
+            readonly state: components["schemas"]["JobStateEnum"];
+            readonly message: string;
+            readonly requested_by_name: string;
+            /** Format: date-time */
+            readonly created: string;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            readonly exit_status: number | null;
+            readonly records_total: number;
+            readonly pcap_bytes: number;
+            readonly pcap_packets: number;
+            /** @description The file reached the capture's byte limit */
+            readonly pcap_truncated: boolean;
+        };
+        /** @description One run with what it read: parsed records, unparsed lines ``[number, text]``, drift findings. */
+        DiagnosticRunDetail: {
+            readonly id: number;
+            readonly design: number | null;
+            readonly design_name: string;
+            /** @description Catalogue id of the diagnostic; 'drift' for a check */
+            readonly diagnostic: string;
+            readonly title: string;
+            /** @description The design's host it ran on (empty: every host) */
+            readonly host: string;
+            /** @description The jail it ran inside, if any */
+            readonly jail: string;
+            /** @description lab (the design's lab) or freebsd (a registered host) */
+            readonly target: string;
+            /** @description The parameters as checked */
+            readonly parameters: unknown;
+            /** @description The command run, one element per argument */
+            readonly argv: unknown;
+            readonly command: string;
+            readonly parser: string;
+            readonly state: components["schemas"]["JobStateEnum"];
+            readonly message: string;
+            readonly requested_by_name: string;
+            /** Format: date-time */
+            readonly created: string;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            readonly exit_status: number | null;
+            readonly records_total: number;
+            readonly pcap_bytes: number;
+            readonly pcap_packets: number;
+            /** @description The file reached the capture's byte limit */
+            readonly pcap_truncated: boolean;
+            /** @description Parsed records (capped, see records_total) */
+            readonly records: unknown;
+            /** @description Lines no parser understood: [number, text] */
+            readonly unparsed: unknown;
+            /** @description Drift findings, each linked to a design object */
+            readonly findings: unknown;
+        };
+        /** @description What to run: a catalogue id on a host of a design, with its parameters (checked by the service). */
+        DiagnosticStartRequest: {
+            design: number;
+            host: string;
+            diagnostic: string;
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /** @default  */
+            jail: string;
+            /**
+             * @description Required for mutating actions
+             * @default false
+             */
+            confirm: boolean;
+        };
         /**
          * @description * `any` - any
          *     * `in` - in
@@ -2014,6 +2207,10 @@ export interface components {
          * @enum {string}
          */
         DirectionEnum: "any" | "in" | "out";
+        /** @description Which design to check. */
+        DriftStartRequest: {
+            design: number;
+        };
         /** @description One validation finding: which rule, how severe, about which objects. */
         Finding: {
             code: string;
@@ -2476,9 +2673,11 @@ export interface components {
          *     * `lab_check` - Lab check
          *     * `lab_down` - Lab down
          *     * `lab_exec` - Command on a lab host
+         *     * `diagnostic` - Diagnostic
+         *     * `drift_check` - Drift check
          * @enum {string}
          */
-        JobKindEnum: "lab_up" | "lab_check" | "lab_down" | "lab_exec";
+        JobKindEnum: "lab_up" | "lab_check" | "lab_down" | "lab_exec" | "diagnostic" | "drift_check";
         /** @description A numbered chunk of a job's output (``t``: Unix time its first line was produced). */
         JobOutputChunk: {
             seq: number;
@@ -2919,6 +3118,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["DhcpStaticLease"][];
+        };
+        PaginatedDiagnosticRunList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["DiagnosticRun"][];
         };
         PaginatedFirewallPolicyList: {
             /** @example 123 */
@@ -6603,6 +6817,371 @@ export interface operations {
             };
         };
     };
+    diagnostic_runs_list: {
+        parameters: {
+            query?: {
+                design_id?: number;
+                diagnostic?: string;
+                host?: string;
+                id?: number;
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /**
+                 * @description * `queued` - Queued
+                 *     * `running` - Running
+                 *     * `succeeded` - Succeeded
+                 *     * `failed` - Failed
+                 *     * `cancelled` - Cancelled
+                 *     * `interrupted` - Interrupted
+                 */
+                state?: ("cancelled" | "failed" | "interrupted" | "queued" | "running" | "succeeded")[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedDiagnosticRunList"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    diagnostic_runs_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiagnosticStartRequest"];
+            };
+        };
+        responses: {
+            /** @description Queued; follow its job's output */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiagnosticRun"];
+                };
+            };
+            /** @description A parameter was refused (which and why) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description A mutating action needs the operator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Host not reachable, or the design busy */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    diagnostic_runs_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique value identifying this diagnostic run. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiagnosticRunDetail"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    diagnostic_runs_pcap_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique value identifying this diagnostic run. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description pcap file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.tcpdump.pcap": string;
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Not a capture, or no file was written */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    diagnostic_runs_stop_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique value identifying this diagnostic run. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiagnosticRun"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Neither who asked for it nor an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description It has ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    diagnostic_runs_catalogue_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    diagnostic_runs_drift_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DriftStartRequest"];
+            };
+        };
+        responses: {
+            /** @description Queued; follow its job's output */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiagnosticRun"];
+                };
+            };
+            /** @description A parameter was refused (which and why) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description A mutating action needs the operator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Host not reachable, or the design busy */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
     firewall_policies_list: {
         parameters: {
             query?: {
@@ -9019,8 +9598,10 @@ export interface operations {
                  *     * `lab_check` - Lab check
                  *     * `lab_down` - Lab down
                  *     * `lab_exec` - Command on a lab host
+                 *     * `diagnostic` - Diagnostic
+                 *     * `drift_check` - Drift check
                  */
-                kind?: ("lab_check" | "lab_down" | "lab_exec" | "lab_up")[];
+                kind?: ("diagnostic" | "drift_check" | "lab_check" | "lab_down" | "lab_exec" | "lab_up")[];
                 /** @description Number of results to return per page. */
                 limit?: number;
                 /** @description The initial index from which to return the results. */
