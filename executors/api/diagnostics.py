@@ -92,6 +92,43 @@ class DiagnosticRunDetailSerializer(DiagnosticRunSerializer):
         read_only_fields = fields
 
 
+class CatalogueParameterSerializer(serializers.Serializer):
+    """A parameter of a diagnostic: its kind (which widget), whether required, and a number's bounds."""
+
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    required = serializers.BooleanField()
+    help = serializers.CharField()
+    default = serializers.IntegerField(required=False)
+    minimum = serializers.IntegerField(required=False)
+    maximum = serializers.IntegerField(required=False)
+    unit = serializers.CharField(required=False)
+
+
+class CatalogueEntrySerializer(serializers.Serializer):
+    """A diagnostic of the catalogue: its commands (None: none on that target), parameters, who may run it."""
+
+    id = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    freebsd = serializers.CharField(allow_null=True)
+    lab = serializers.CharField(allow_null=True)
+    parameters = CatalogueParameterSerializer(many=True)
+    mutates = serializers.BooleanField()
+    role = serializers.ChoiceField(choices=["viewer", "operator"])
+    confirmation = serializers.CharField(allow_null=True)
+    streams = serializers.BooleanField()
+    in_jail = serializers.BooleanField()
+    requires_tool = serializers.CharField(allow_null=True)
+    parsers = serializers.DictField(child=serializers.CharField(allow_null=True))
+
+
+class CatalogueSerializer(serializers.Serializer):
+    """The catalogue."""
+
+    diagnostics = CatalogueEntrySerializer(many=True)
+
+
 class DiagnosticStartSerializer(serializers.Serializer):
     """What to run: a catalogue id on a host of a design, with its parameters (checked by the service)."""
 
@@ -149,7 +186,7 @@ class DiagnosticRunViewSet(JailnetReadOnlyModelViewSet):
             return DiagnosticRunDetailSerializer
         return super().get_serializer_class()
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: CatalogueSerializer})
     @action(detail=False, methods=["get"])
     def catalogue(self, request: Request) -> Response:
         """The catalogue: each diagnostic's commands (FreeBSD and lab), parameters with bounds and defaults."""

@@ -1715,6 +1715,45 @@ export interface components {
             readonly display: string;
             readonly name: string;
         };
+        /** @description The catalogue. */
+        Catalogue: {
+            diagnostics: components["schemas"]["CatalogueEntry"][];
+        };
+        /** @description A diagnostic of the catalogue: its commands (None: none on that target), parameters, who may run it. */
+        CatalogueEntry: {
+            id: string;
+            title: string;
+            description: string;
+            freebsd: string | null;
+            lab: string | null;
+            parameters: components["schemas"]["CatalogueParameter"][];
+            mutates: boolean;
+            role: components["schemas"]["CatalogueEntryRoleEnum"];
+            confirmation: string | null;
+            streams: boolean;
+            in_jail: boolean;
+            requires_tool: string | null;
+            parsers: {
+                [key: string]: string | null;
+            };
+        };
+        /**
+         * @description * `viewer` - viewer
+         *     * `operator` - operator
+         * @enum {string}
+         */
+        CatalogueEntryRoleEnum: "viewer" | "operator";
+        /** @description A parameter of a diagnostic: its kind (which widget), whether required, and a number's bounds. */
+        CatalogueParameter: {
+            name: string;
+            kind: string;
+            required: boolean;
+            help: string;
+            default?: number;
+            minimum?: number;
+            maximum?: number;
+            unit?: string;
+        };
         /** @description A change request; the detail view adds hosts, approvals, timeline and comments. */
         ChangeRequest: {
             readonly id: number;
@@ -2342,7 +2381,7 @@ export interface components {
             position_y?: number | null;
             design: components["schemas"]["BriefObject"];
             name: string;
-            role?: components["schemas"]["RoleEnum"];
+            role?: components["schemas"]["HostRoleEnum"];
             /** @description Blank: the design's default release */
             release?: string;
             /** @description sysutils/iocage is installed */
@@ -2406,7 +2445,7 @@ export interface components {
             position_y?: number | null;
             design: number;
             name: string;
-            role?: components["schemas"]["RoleEnum"];
+            role?: components["schemas"]["HostRoleEnum"];
             /** @description Blank: the design's default release */
             release?: string;
             /** @description sysutils/iocage is installed */
@@ -2424,6 +2463,12 @@ export interface components {
             vm_dir?: string;
             managed_host?: number | null;
         };
+        /**
+         * @description * `jailhost` - Jailhost
+         *     * `gateway` - Gateway
+         * @enum {string}
+         */
+        HostRoleEnum: "jailhost" | "gateway";
         HostSummary: {
             host_name: string;
             changed?: boolean;
@@ -3519,7 +3564,7 @@ export interface components {
             position_y?: number | null;
             design?: number;
             name?: string;
-            role?: components["schemas"]["RoleEnum"];
+            role?: components["schemas"]["HostRoleEnum"];
             /** @description Blank: the design's default release */
             release?: string;
             /** @description sysutils/iocage is installed */
@@ -3828,12 +3873,6 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
-        /**
-         * @description * `jailhost` - Jailhost
-         *     * `gateway` - Gateway
-         * @enum {string}
-         */
-        RoleEnum: "jailhost" | "gateway";
         Session: {
             csrf_token: string;
             me: components["schemas"]["Me"] | null;
@@ -7104,9 +7143,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Catalogue"];
                 };
             };
             /** @description Invalid input: field name to list of messages (or detail) */
