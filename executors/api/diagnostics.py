@@ -97,12 +97,15 @@ class CatalogueParameterSerializer(serializers.Serializer):
 
     name = serializers.CharField()
     kind = serializers.CharField()
-    required = serializers.BooleanField()
     help = serializers.CharField()
     default = serializers.IntegerField(required=False)
     minimum = serializers.IntegerField(required=False)
     maximum = serializers.IntegerField(required=False)
     unit = serializers.CharField(required=False)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # ``required`` as a class attribute would hide ``Field.required``.
+        return {**super().get_fields(), "required": serializers.BooleanField()}
 
 
 class CatalogueEntrySerializer(serializers.Serializer):

@@ -1747,12 +1747,12 @@ export interface components {
         CatalogueParameter: {
             name: string;
             kind: string;
-            required: boolean;
             help: string;
             default?: number;
             minimum?: number;
             maximum?: number;
             unit?: string;
+            required: boolean;
         };
         /** @description A change request; the detail view adds hosts, approvals, timeline and comments. */
         ChangeRequest: {
