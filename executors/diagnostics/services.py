@@ -155,11 +155,12 @@ def diagnostic_start(
     _check_room(design, mutates=entry.mutates)
     context = parameter_context(snapshot, host, target, _host_facts(managed))
     values = {k: v for k, v in parameters.items() if v is not None and v != ""}
-    pcap = False
+    pcap, pcap_path = False, None
     try:
         if entry.streams:
             pcap = check_capture_format(values.get("format")) == "pcap"
-            argv = build_capture_argv(target, values, context, jail=jail)  # checked here; the job adds its file
+            pcap_path = capture_path(secrets.token_hex(8)) if pcap else None
+            argv = build_capture_argv(target, values, context, jail=jail, save_to=pcap_path)
             limits = capture_limits(values)
         else:
             argv = build_argv(diagnostic, target, values, context, jail=jail)
@@ -173,6 +174,8 @@ def diagnostic_start(
         options["jail"] = jail
     if entry.streams:
         options["limits"] = dataclasses.asdict(limits)
+        if pcap_path:
+            options["pcap_path"] = pcap_path
     job = job_create(kind=JobKind.DIAGNOSTIC, design=design, options=options, remote_addr=remote_addr)
     DiagnosticRun.objects.create(
         job=job,
@@ -225,14 +228,8 @@ def diagnostic_run(job: Job, log: JobLog) -> dict[str, Any]:
     access = host_access(design, snapshot, run.host, target)
     entry = BY_ID[run.diagnostic]
     argv = list(run.argv)
-    pcap_path = None
+    pcap_path = job.options.get("pcap_path")
     limits = job.options.get("limits") or {}
-    if entry.streams and run.parameters.get("format") == "pcap":
-        # The checked argv again, now writing this job's file on the host (-c lowered to what the limit holds).
-        context = parameter_context(snapshot, run.host, target, _host_facts(_managed(design, run.host)))
-        pcap_path = capture_path(job.pk, secrets.token_hex(8))
-        values = {k: v for k, v in run.parameters.items()}
-        argv = list(build_capture_argv(target, values, context, jail=run.jail or None, save_to=pcap_path))
     where = f"{run.host} (in jail {run.jail})" if run.jail else run.host
     log.line(f"{where}$ {shlex.join(argv)}", host=run.host)
     log.step(run.host, state="running")
@@ -248,7 +245,6 @@ def diagnostic_run(job: Job, log: JobLog) -> dict[str, Any]:
 
     outcome = run_coroutine(go)
     run.exit_status = outcome.exit_status
-    run.argv = argv
     if run.parser:
         run.records, run.records_total, run.unparsed = _as_records(PARSERS[run.parser](outcome.text))
     summary: dict[str, Any] = {"exit_status": outcome.exit_status, "records": run.records_total}

@@ -126,7 +126,7 @@ def test_a_capture_streams_vxlan_packets_stops_at_its_limit_and_downloads_as_a_p
     read = subprocess.run(["tcpdump", "-n", "-r", str(path)], capture_output=True, text=True, check=True)
     assert [line for line in read.stdout.splitlines() if PACKET.match(line)] == lines
     assert tcpdumps(lab, "jailhost-b") == []
-    assert not list(Path("/tmp").glob(f"jailnet-capture-{job.pk}-*"))
+    assert job.options["pcap_path"].startswith("/tmp/jailnet-capture-") and not Path(job.options["pcap_path"]).exists()
 
 
 def test_stop_ends_a_capture_and_leaves_no_tcpdump_nor_file_on_the_host(design, viewer):
@@ -142,7 +142,7 @@ def test_stop_ends_a_capture_and_leaves_no_tcpdump_nor_file_on_the_host(design, 
     job = wait_state(run["id"], FINAL, timeout=20)
     assert job.state == "cancelled" and time.monotonic() - started < 5
     assert tcpdumps(lab, "jailhost-b") == []
-    assert not list(Path("/tmp").glob(f"jailnet-capture-{job.pk}-*"))
+    assert job.options["pcap_path"].startswith("/tmp/jailnet-capture-") and not Path(job.options["pcap_path"]).exists()
     # What it read so far is kept: an empty but valid pcap file.
     assert viewer.get(f"/api/diagnostic-runs/{job.pk}/").json()["pcap_packets"] == 0
 

@@ -55,6 +55,15 @@ def test_a_viewer_starts_a_capture_and_gets_the_bounded_argv_with_the_filter_as_
     ]  # fmt: skip
     job = Job.objects.get(pk=run["id"])
     assert job.kind == JobKind.DIAGNOSTIC and job.options["limits"]["packets"] == 5
+    # As a pcap file too: lines printed while the packets are written to a file of its own on the host, and
+    # -c lowered to what the byte limit holds.
+    pcap = start(
+        client_for("operator"), design,
+        parameters={"interface": "em0", "format": "pcap", "bytes": 102400, "snaplen": 1000},
+    ).json()  # fmt: skip
+    path = Job.objects.get(pk=pcap["id"]).options["pcap_path"]
+    assert pcap["argv"][4:13] == ["tcpdump", "-n", "-l", "--print", "-U", "-w", path, "-i", "em0"]
+    assert pcap["argv"][13:15] == ["-c", str((102400 - 24) // 1016)]
 
 
 @pytest.mark.parametrize(
@@ -187,6 +196,6 @@ def test_a_pcap_cut_anywhere_keeps_its_whole_packets_only():
 def test_the_byte_limit_bounds_the_packets_of_a_saved_capture():
     assert packets_within(10 * 1024 * 1024, 2048) == (10 * 1024 * 1024 - 24) // 2064
     assert packets_within(1024, 65535) == 1
-    assert capture_path(12, "0123456789abcdef") == "/tmp/jailnet-capture-12-0123456789abcdef.pcap"
+    assert capture_path("0123456789abcdef") == "/tmp/jailnet-capture-0123456789abcdef.pcap"
     with pytest.raises(ValueError):
-        capture_path(12, "../../etc/passwd")
+        capture_path("../../etc/passwd")
