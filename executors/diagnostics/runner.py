@@ -3,7 +3,7 @@ of a design at once. Not pure (SSH sessions): the rest of the package is.
 
 A command runs as ``sh -c 'echo MARK $$; exec ARGV'`` (on a lab host under ``setsid -w``): the shell prints its
 pid, which is the id of the command's session on the host (sshd starts each command in a session of its own),
-then becomes the command. Stop kills that whole session (``kill -s TERM -- -PID``: ``timeout`` and ``tcpdump``
+then becomes the command. Stop kills that whole session (``kill -s TERM -- -PID PID``: ``timeout`` and ``tcpdump``
 both end on SIGTERM, tcpdump flushing its file), so nothing of a capture is left on the host. Output goes to
 the job's log as it arrives; what is kept for the parser is bounded, and the capture's byte limit stops it.
 A capture saved to a file is read back (``head -c LIMIT``) and removed after the command ended, however it ended.
@@ -88,8 +88,10 @@ def _wrapped(argv: Sequence[str], target: Target) -> str:
 
 
 async def kill_session(session: SshSession, pid: int) -> None:
-    """End every process of the command's session ``pid`` on the host."""
-    await session.run(["/bin/kill", "-s", "TERM", "--", f"-{pid}"], timeout=10)
+    """End every process of the command's session ``pid`` on the host: its process group, and the process itself
+    (where the login shell ran ``sh`` in its own group, the command is ``timeout`` or a single program, and
+    ``timeout`` hands SIGTERM on to what it runs)."""
+    await session.run(["/bin/kill", "-s", "TERM", "--", f"-{pid}", str(pid)], timeout=10)
 
 
 async def execute(
