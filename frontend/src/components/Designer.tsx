@@ -377,7 +377,7 @@ function Canvas({ designId }: { designId: number }) {
         <a href={`/api/designs/${designId}/export/`} download>Export YAML</a>
         <a href={`#/designs/${designId}/history`}>History</a>
         <a href={`#/designs/${designId}/lab`} data-testid="design-lab-link">Lab</a>
-        <button onClick={() => openDiagnostics(designTarget(objects))} data-testid="open-diagnostics">Diagnostics</button>
+        <button onClick={() => openDiagnostics((selectedId && targetOfNode(objects, selectedId)) || designTarget(objects))} title="Diagnostics of the selected host, switch or segment (else of every host)" data-testid="open-diagnostics">Diagnostics</button>
         {canEdit && store.design && <SubmitForReview design={store.design} errorCount={errorCount} />}
       </Header>
       {store.conflict && (
