@@ -165,6 +165,16 @@ def host_test_operation(job: Job, log: JobLog) -> dict[str, Any]:
     return {"message": f"logged in: {result.facts.get('system')} {result.facts.get('release')}", **summary}
 
 
+def diagnostic_operation(job: Job, log: JobLog) -> dict[str, Any]:
+    """A diagnostic on one host, or "Check drift" on every host of the design (``executors.diagnostics``)."""
+    from ..diagnostics.services import DiagnosticFailed, diagnostic_run, drift_run
+
+    try:
+        return (drift_run if job.kind == JobKind.DRIFT_CHECK else diagnostic_run)(job, log)
+    except DiagnosticFailed as exc:
+        raise OperationFailed(str(exc), exc.result) from exc
+
+
 OPERATIONS: dict[str, Callable[[Job, JobLog], dict[str, Any]]] = {
     JobKind.LAB_UP: lab_up_operation,
     JobKind.LAB_CHECK: lab_check_operation,
@@ -172,4 +182,6 @@ OPERATIONS: dict[str, Callable[[Job, JobLog], dict[str, Any]]] = {
     JobKind.LAB_EXEC: lab_exec_operation,
     JobKind.DEPLOY: deploy_operation,
     JobKind.HOST_TEST: host_test_operation,
+    JobKind.DIAGNOSTIC: diagnostic_operation,
+    JobKind.DRIFT_CHECK: diagnostic_operation,
 }

@@ -23,7 +23,7 @@ from core.secret_scrub import scrub, scrub_value
 from topology.models import Design
 
 from ..models import Job, JobKind, JobState
-from ..models.jobs import ACTIVE_JOB_STATES
+from ..models.jobs import ACTIVE_JOB_STATES, CONCURRENT_KINDS
 from .events import publish_job_state
 
 log = logging.getLogger(__name__)
@@ -74,18 +74,20 @@ def job_create(
     """Create a queued job on ``design`` for whoever acts (the change context) and enqueue it when this commits.
 
     Raises :class:`JobConflict` when another job on the design is queued or running (a job whose worker is
-    gone is marked interrupted first). ``enqueue=False``: the caller runs it itself (``manage.py lab``).
-    ``design=None``: a job on no design (a registered host's test connection; ``title`` names what it is on),
-    which holds no design's lock: its caller serialises it.
+    gone is marked interrupted first); diagnostics (``CONCURRENT_KINDS``) are neither refused nor counted.
+    ``enqueue=False``: the caller runs it itself (``manage.py lab``). ``design=None``: a job on no design (a
+    registered host's test connection; ``title`` names what it is on), which holds no design's lock: its caller
+    serialises it.
     """
     if kind not in JobKind.values:
         raise ValueError(f"unknown job kind {kind!r}")
     if design is not None:
         Design.objects.select_for_update().filter(pk=design.pk).first()  # serialises job creation per design
         jobs_reap(design=design)
-        holder = Job.objects.filter(design=design, state__in=ACTIVE_JOB_STATES).first()
-        if holder is not None:
-            raise JobConflict(holder)
+        if kind not in CONCURRENT_KINDS:  # diagnostics neither wait for nor hold the design (models.jobs)
+            active = Job.objects.filter(design=design, state__in=ACTIVE_JOB_STATES).exclude(kind__in=CONCURRENT_KINDS)
+            if (holder := active.first()) is not None:
+                raise JobConflict(holder)
     ctx = current_change_context()
     user = ctx.acting_user()
     job = Job(
@@ -104,7 +106,11 @@ def job_create(
         with transaction.atomic():
             job.save()
     except IntegrityError as exc:  # a racing creation on another database connection won
-        holder = Job.objects.filter(design=design, state__in=ACTIVE_JOB_STATES).first() if design else None
+        holder = (
+            Job.objects.filter(design=design, state__in=ACTIVE_JOB_STATES).exclude(kind__in=CONCURRENT_KINDS).first()
+            if design is not None
+            else None
+        )
         if holder is None:
             raise
         raise JobConflict(holder) from exc

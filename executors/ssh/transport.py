@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import posixpath
+import re
 import secrets
 import shlex
 import socket
@@ -56,6 +57,31 @@ class HostKeyNotConfirmedError(SshError):
 
 class SshTimeout(SshError):
     """A connection or command did not finish in time."""
+
+
+class UnsafeCommand(SshError):
+    """An argv element the login shell on the host could read otherwise than as one word (see
+    :func:`command_line`); nothing was sent."""
+
+
+# A newline ends a csh command even inside quotes, and csh's history expansion ('!') works inside single quotes:
+# refused in every element, so that the quoted line means the same argv to sh, csh and the lab's Linux shells.
+_UNSAFE_IN_ARGV = re.compile(r"[\x00-\x1f\x7f!]")
+
+
+def command_line(argv: Sequence[str]) -> str:
+    """The command line an exec request carries for ``argv``: each element one single-quoted word.
+
+    sshd hands the line to the user's login shell (root's is csh before FreeBSD 14): elements holding a control
+    character or '!' are refused with :class:`UnsafeCommand` (what ``executors.diagnostics.params.remote_command``
+    refuses for a diagnostic's parameters, here for every command the transport runs).
+    """
+    if not argv:
+        raise UnsafeCommand("refusing to run an empty command")
+    for element in argv:
+        if not isinstance(element, str) or _UNSAFE_IN_ARGV.search(element):
+            raise UnsafeCommand(f"refusing to run a command with the argument {element!r}: control character or '!'")
+    return shlex.join(argv)
 
 
 class CommandFailed(SshError):
@@ -404,7 +430,7 @@ class CommandStream:
     async def _lines(self) -> AsyncIterator[tuple[str, str]]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
-        command = shlex.join(self.argv)
+        command = command_line(self.argv)
         try:
             process = await asyncio.wait_for(self.conn.create_process(command), self.timeout)
         except TimeoutError as exc:
@@ -466,6 +492,8 @@ __all__ = [
     "SshTarget",
     "SshTimeout",
     "SshTransport",
+    "UnsafeCommand",
     "UploadResult",
+    "command_line",
     "target_for_managed_host",
 ]
