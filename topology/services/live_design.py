@@ -118,7 +118,7 @@ def _refresh(live: _Live, design: m.Design) -> None:
         return
     ids_by_name = {h.name: pk for h, pk in zip(live.snapshot.hosts, live.host_ids, strict=True)}
     dirty: set[int] = set()
-    segments = False
+    segments = hosts_changed = False
     for _, kind, pk, host_name in content:
         segments = segments or kind in _NAMED_BY_MEMBERS
         if kind == "design":
@@ -126,6 +126,7 @@ def _refresh(live: _Live, design: m.Design) -> None:
             return
         if kind == "host":
             dirty.add(pk)
+            hosts_changed = True
         elif kind in ("vxlan-segment", "vxlan-member"):
             continue  # segments are read again
         elif host_name in ids_by_name:
@@ -133,7 +134,12 @@ def _refresh(live: _Live, design: m.Design) -> None:
         else:  # a host renamed, or an object placed nowhere: not attributable
             _read_all(live, design)
             return
-    order = tuple(m.Host.objects.filter(design=design).order_by("name").values_list("id", flat=True))
+    # Hosts come, go or change their names (their order) only with an entry of their own.
+    order = (
+        tuple(m.Host.objects.filter(design=design).order_by("name").values_list("id", flat=True))
+        if hosts_changed
+        else live.host_ids
+    )
     read = _read_hosts(live, design, dirty)
     # An object that moved from another host (a NIC given to another jail): that host changed too.
     while True:

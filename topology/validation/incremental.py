@@ -45,6 +45,8 @@ class _ClusterResult:
     segments: tuple[VxlanSegment, ...]
     findings: tuple[Finding, ...]
     networks: frozenset[Network]
+    everything: tuple[Finding, ...] = ()  # the cluster's findings and its hosts' (of the host rules)
+    host_keys: tuple[tuple[Any, ...], ...] = ()  # the keys of its hosts' results in the host cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,18 +188,15 @@ class IncrementalValidator:
         segment_names = [seg.name for seg in snapshot.vxlan_segments]
         if len(set(names)) != len(names) or len(set(segment_names)) != len(segment_names):
             self._cache.clear()
+            self._host_cache.clear()
             self._networks = _Networks()
             self.reused, self.computed = 0, 1
             return self._run(self._rules, DesignIndex(snapshot))
         design = _design_fields(snapshot)
         cache: dict[tuple[Any, ...], _ClusterResult] = {}
-        host_cache: dict[tuple[Any, ...], _HostResult] = {}
+        came: dict[tuple[Any, ...], _HostResult] = {}  # host results of the clusters validated now
         findings: list[Finding] = []
         self.reused = self.computed = 0
-        segments_of: dict[str, list[VxlanSegment]] = {}
-        for segment in snapshot.vxlan_segments:
-            for name in dict.fromkeys(member.host for member in segment.members):
-                segments_of.setdefault(name, []).append(segment)
         roots_key = (tuple(map(id, snapshot.vxlan_segments)), tuple(names))
         if self._roots is None or self._roots[0] != roots_key:
             self._roots = (roots_key, _cluster_roots(snapshot))
@@ -205,32 +204,38 @@ class IncrementalValidator:
             key = (design, tuple(map(id, hosts)), tuple(map(id, segments)))
             result = self._cache.get(key)
             if result is None:
+                # A changed cluster: its rules run again, and the host rules on its hosts that changed.
                 result = self._validate_cluster(replace(snapshot, hosts=hosts, vxlan_segments=segments))
+                host_keys = []
+                for host in hosts:
+                    own = tuple(seg for seg in segments if any(mb.host == host.name for mb in seg.members))
+                    host_key = (design, id(host), tuple(map(id, own)))
+                    host_result = self._host_cache.get(host_key)
+                    if host_result is None:
+                        host_result = self._validate_host(replace(snapshot, hosts=(host,), vxlan_segments=own))
+                        self.computed += 1
+                    else:
+                        self.reused += 1
+                    came[host_key] = host_result
+                    host_keys.append(host_key)
+                    result = replace(result, everything=result.everything + host_result.findings)
+                result = replace(result, host_keys=tuple(host_keys))
                 self.computed += 1
             else:
-                self.reused += 1
+                self.reused += 1 + len(hosts)
             cache[key] = result
-            findings += result.findings
-            for host in hosts:
-                own = tuple(segments_of.get(host.name, ()))
-                host_key = (design, id(host), tuple(map(id, own)))
-                host_result = self._host_cache.get(host_key)
-                if host_result is None:
-                    host_result = self._validate_host(replace(snapshot, hosts=(host,), vxlan_segments=own))
-                    self.computed += 1
-                else:
-                    self.reused += 1
-                host_cache[host_key] = host_result
-                findings += host_result.findings
+            findings += result.everything
         # What came first: a network both in the old and the new version of a cluster is never dropped.
-        for key, came in cache.items():
+        for key, new in cache.items():
             if key not in self._cache:
-                self._networks.add(came.networks)
+                self._networks.add(new.networks)
         for key, gone in self._cache.items():
             if key not in cache:
                 self._networks.remove(gone.networks)
+                for host_key in gone.host_keys:
+                    self._host_cache.pop(host_key, None)
+        self._host_cache.update(came)
         self._cache = cache
-        self._host_cache = host_cache
         findings += self._design_only_findings(snapshot, design)
         networks = (self._networks.counts.keys(), self._networks.starts)
         findings += self._run(self._design_rules, DesignIndex(snapshot, design_networks=networks), sort=False)
@@ -247,7 +252,7 @@ class IncrementalValidator:
             replace(part, hosts=(), vxlan_segments=_members_on(part.vxlan_segments, lambda h: h not in names))
         )
         found += (f for f in self._run(self._host_rules, segments_only, sort=False) if not _about_the_design_only(f))
-        return _ClusterResult(part.hosts, part.vxlan_segments, tuple(found), frozenset(index.networks))
+        return _ClusterResult(part.hosts, part.vxlan_segments, tuple(found), frozenset(index.networks), tuple(found))
 
     def _validate_host(self, part: DesignSnapshot) -> _HostResult:
         """The host rules' findings about one host (``part``: the host with the segments it is a member of)."""
