@@ -28,6 +28,8 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.secret_scrub import scrub, scrub_value
+
 from ..models import Job, JobOutput, JobStep, OutputStream
 from .events import job_group
 
@@ -227,7 +229,7 @@ class JobLog:
                     seq=self._next_seq,
                     host=chunk.host,
                     stream=chunk.stream,
-                    data="".join(chunk.parts),
+                    data=scrub("".join(chunk.parts)),  # a known secret is stored and sent as [secret]
                     produced_at=chunk.produced_at,
                 )
             )
@@ -240,7 +242,7 @@ class JobLog:
                 step = self._steps.get(name)
                 if step is None:
                     step = self._steps[name] = _Step(position=len(self._steps))
-                step.values.update(values)
+                step.values.update(scrub_value(values))
                 step_row, _ = JobStep.objects.update_or_create(
                     job_id=self.job_id, name=name, defaults={"position": step.position, **step.values}
                 )

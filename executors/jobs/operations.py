@@ -121,9 +121,67 @@ def stop_remote_sessions(job: Job) -> list[dict[str, Any]]:
     return done
 
 
+def deploy_operation(job: Job, log: JobLog) -> dict[str, Any]:
+    """Deploy a change request (option ``deployment``): per-host steps and lines, outcomes recorded as they come.
+
+    Succeeds when every host ended deployed or unchanged; a cancel ends it ``cancelled`` (hosts whose apply had
+    not started are left untouched); otherwise it fails with the deployment's outcome as its message."""
+    from ..deploy.models import DeploymentState
+    from ..deploy.services import JobReporter, deployment_run
+
+    deployment = deployment_run(
+        deployment_id=int(job.options["deployment"]), reporter=JobReporter(log), cancelled=log.cancelled
+    )
+    summary = {
+        "deployment": deployment.pk,
+        "state": deployment.state,
+        "hosts": dict(deployment.hosts.values_list("host_name", "outcome")),
+        "verify": deployment.verify,
+    }
+    if log.cancelled.is_set():
+        raise JobCancelled(f"deployment {deployment.state.replace('_', ' ')}: {deployment.message}")
+    text = f"deployment {deployment.pk} {deployment.state.replace('_', ' ')}: {deployment.message}"
+    if deployment.state != DeploymentState.DEPLOYED:
+        raise OperationFailed(text, summary)
+    return {"message": text, **summary}
+
+
+def host_test_operation(job: Job, log: JobLog) -> dict[str, Any]:
+    """Test the connection of a registered host (option ``managed_host``): its key, or its login and facts."""
+    from ..hosts.contact import managed_host_test_connection
+
+    result = managed_host_test_connection(host_id=int(job.options["managed_host"]), progress=log)
+    summary = {
+        "ok": result.ok,
+        "host_key_state": result.host_key_state,
+        "offered_fingerprint": result.offered_fingerprint,
+        "facts": result.facts,
+        "error": result.error,
+    }
+    if result.error:
+        raise OperationFailed(result.error, summary)
+    if not result.ok:
+        return {"message": f"host key offered ({result.offered_fingerprint}): confirm it to log in", **summary}
+    return {"message": f"logged in: {result.facts.get('system')} {result.facts.get('release')}", **summary}
+
+
+def diagnostic_operation(job: Job, log: JobLog) -> dict[str, Any]:
+    """A diagnostic on one host, or "Check drift" on every host of the design (``executors.diagnostics``)."""
+    from ..diagnostics.services import DiagnosticFailed, diagnostic_run, drift_run
+
+    try:
+        return (drift_run if job.kind == JobKind.DRIFT_CHECK else diagnostic_run)(job, log)
+    except DiagnosticFailed as exc:
+        raise OperationFailed(str(exc), exc.result) from exc
+
+
 OPERATIONS: dict[str, Callable[[Job, JobLog], dict[str, Any]]] = {
     JobKind.LAB_UP: lab_up_operation,
     JobKind.LAB_CHECK: lab_check_operation,
     JobKind.LAB_DOWN: lab_down_operation,
     JobKind.LAB_EXEC: lab_exec_operation,
+    JobKind.DEPLOY: deploy_operation,
+    JobKind.HOST_TEST: host_test_operation,
+    JobKind.DIAGNOSTIC: diagnostic_operation,
+    JobKind.DRIFT_CHECK: diagnostic_operation,
 }
