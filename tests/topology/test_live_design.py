@@ -240,7 +240,41 @@ def test_an_edit_reads_only_the_edited_host(make_user, django_assert_max_num_que
     nic = m.JailNic.objects.filter(jail__host__design=design).first()
     assert nic is not None
     assert client.patch(f"/api/jail-nics/{nic.pk}/", {"address": "10.0.111.77/24"}, format="json").status_code == 200
-    # The audit entries since the last look, the hosts' order, and the declared queries for one host.
+    # The audit entries since the last look and the declared queries for one host.
     with django_assert_max_num_queries(20):
         report = design_live_validation(design=design)
     assert report.as_dict() == validate(design_snapshot(design=design)).as_dict()
+    # Deleting a jail (and its NIC by cascade) reads its host again, not the design.
+    reads = _full_reads(design)
+    jail = m.Jail.objects.filter(host__design=design, type="vnet").first()
+    assert jail is not None
+    assert client.delete(f"/api/jails/{jail.pk}/").status_code == 204
+    assert design_live_snapshot(design=design) == design_snapshot(design=design)
+    assert _full_reads(design) == reads
+    # A change of the design's own fields reads it whole.
+    design.refresh_from_db()
+    assert client.patch(f"/api/designs/{design.pk}/", {"underlay_mtu": 9000}, format="json").status_code == 200
+    assert design_live_snapshot(design=design).underlay_mtu == 9000
+    assert _full_reads(design) == reads + 1
+
+
+def _full_reads(design: m.Design) -> int:
+    from topology.services.live_design import _designs
+
+    return _designs[design.pk].full_reads
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_live_design_reads_one_moment(make_user) -> None:
+    """Outside a transaction (as in a request) the reads run in one REPEATABLE READ transaction."""
+    client = APIClient()
+    client.force_authenticate(make_user("designer-t", "designer"))
+    document = EXAMPLE.replace("name: s10-vxlan-multicast", "name: live-moment", 1)
+    design, _ = design_import_document(document_text=document)
+    assert design_live_validation(design=design).as_dict() == validate(design_snapshot(design=design)).as_dict()
+    nic = m.JailNic.objects.filter(jail__host__design=design).first()
+    assert nic is not None
+    assert client.patch(f"/api/jail-nics/{nic.pk}/", {"address": "10.0.111.78/24"}, format="json").status_code == 200
+    assert design_live_snapshot(design=design) == design_snapshot(design=design)
+    answer = client.get(f"/api/designs/{design.pk}/validation/")
+    assert answer.json() == validate(design_snapshot(design=design)).as_dict()

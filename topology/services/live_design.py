@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from django.db import connection, transaction
 
 from core.models import AuditEntry
 
@@ -34,8 +37,8 @@ from ..validation.incremental import IncrementalValidator
 
 # More entries than this since the last look (an import, a restore): reading everything is as fast.
 MAX_ENTRIES = 200
-# Designs kept per process (each holds its snapshot and its findings).
-MAX_DESIGNS = 8
+# Designs kept per process (each holds its snapshot and its findings: some 100 MB for 1,000 hosts).
+MAX_DESIGNS = 4
 
 _HOST_KINDS = tuple(k for k in reading_order() if k.name not in ("vxlan-segment", "vxlan-member"))
 _SEGMENT_KINDS = (KINDS["vxlan-member"], KINDS["vxlan-segment"])
@@ -68,7 +71,7 @@ _designs_lock = threading.Lock()
 def design_live_snapshot(*, design: m.Design) -> s.DesignSnapshot:
     """The design's snapshot as ``topology.selectors.design_snapshot`` gives it, read incrementally."""
     live = _live(design)
-    with live.lock:
+    with live.lock, _one_moment():
         _refresh(live, design)
         return live.snapshot
 
@@ -76,7 +79,7 @@ def design_live_snapshot(*, design: m.Design) -> s.DesignSnapshot:
 def design_live_validation(*, design: m.Design) -> ValidationReport:
     """The design's validation report as ``topology.validation.validate`` gives it, computed incrementally."""
     live = _live(design)
-    with live.lock:
+    with live.lock, _one_moment():
         _refresh(live, design)
         if live.report is None:
             live.report = live.validator.validate(live.snapshot)
@@ -87,6 +90,20 @@ def forget_live_designs() -> None:
     """Drop every kept design (tests; a process that changed designs behind the audit history's back)."""
     with _designs_lock:
         _designs.clear()
+
+
+@contextmanager
+def _one_moment() -> Iterator[None]:
+    """Every read in the block sees the database at one moment (PostgreSQL: a REPEATABLE READ transaction),
+    so a change committed between reading the audit entries and reading the hosts is not half seen. Inside
+    a transaction already (tests, a service), its reads are what they are."""
+    if connection.in_atomic_block or connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
 
 
 def _live(design: m.Design) -> _Live:
