@@ -18,5 +18,6 @@ urlpatterns = [
         hosts.ManagedHostTestConnectionView.as_view(),
         name="managedhost-test-connection",
     ),
+    path("designs/<int:pk>/host-mapping/", hosts.DesignHostMappingView.as_view(), name="design-host-mapping"),
     *router.urls,
 ]

@@ -21,6 +21,8 @@ class JobKind(models.TextChoices):
     LAB_CHECK = "lab_check", "Lab check"
     LAB_DOWN = "lab_down", "Lab down"
     LAB_EXEC = "lab_exec", "Command on a lab host"
+    DEPLOY = "deploy", "Deploy"
+    HOST_TEST = "host_test", "Test connection"
     DIAGNOSTIC = "diagnostic", "Diagnostic"
     DRIFT_CHECK = "drift_check", "Drift check"
 
@@ -98,6 +100,11 @@ class Job(models.Model):
     result = models.JSONField(default=dict, blank=True, help_text="The operation's summary (counts, times)")
     last_seq = models.PositiveBigIntegerField(default=0, help_text="Sequence number of its last stored output chunk")
     output_bytes = models.PositiveBigIntegerField(default=0)
+    remote_sessions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Sessions it started on hosts ([{host, session}]): stopped by the reaper when its worker dies",
+    )
 
     class Meta:
         ordering = ["-created", "-id"]

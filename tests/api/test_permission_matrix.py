@@ -78,6 +78,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/deployments/"): "read",
     ("GET", "/api/deployments/{id}/"): "read",
     ("POST", "/api/deployments/"): "deploy",
+    ("POST", "/api/deployments/{id}/retry/"): "deploy",
+    ("GET", "/api/designs/{id}/host-mapping/"): "read",
+    ("PUT", "/api/designs/{id}/host-mapping/"): "edit_inventory",
     ("GET", "/api/jobs/"): "read",
     ("GET", "/api/jobs/{id}/"): "read",
     ("GET", "/api/jobs/{id}/output/"): "read",
@@ -109,6 +112,7 @@ OUTSIDE_EFFECTS = {
     ("POST", "/api/managed-hosts/{id}/pin-key/"),
     ("POST", "/api/managed-hosts/{id}/test-connection/"),
     ("POST", "/api/deployments/"),  # SSH to the design's hosts
+    ("POST", "/api/deployments/{id}/retry/"),
 }
 CALLERS = (*ROLES, "no-role", "anonymous")
 

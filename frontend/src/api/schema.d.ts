@@ -241,7 +241,7 @@ export interface paths {
         /** @description Deployments of change requests. */
         get: operations["deployments_list"];
         put?: never;
-        /** @description Deployments of change requests. */
+        /** @description Deploy an approved change request: a deploy job on the host-work queue (one operation per design). */
         post: operations["deployments_create"];
         delete?: never;
         options?: never;
@@ -260,6 +260,26 @@ export interface paths {
         get: operations["deployments_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/retry/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Deploy again, in a new job, only the hosts that ended failed, unreachable, rolled back, cancelled or
+         *     interrupted (the others keep their outcome); the change request goes back to deploying.
+         */
+        post: operations["deployments_retry_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -354,6 +374,24 @@ export interface paths {
         /** @description The design and its objects, keyed like the list endpoints (``hosts``, ``jail-nics``, …). */
         get: operations["designs_graph_retrieve"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/designs/{id}/host-mapping/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The design's hosts and their registered hosts. */
+        get: operations["designs_host_mapping_list"];
+        /** @description Map hosts of the design (by name) to registered hosts (by id; null: unmapped). All or nothing. */
+        put: operations["designs_host_mapping_update"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1167,7 +1205,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Test the connection and record what was found on the host. */
+        /** @description Queue the test connection; follow the job for its log, then read the facts on the host. */
         post: operations["managed_hosts_test_connection_create"];
         delete?: never;
         options?: never;
@@ -1878,17 +1916,6 @@ export interface components {
             last_updated?: string | null;
             in_use_by?: components["schemas"]["InUseBy"][];
         };
-        /** @description What a test connection found. ``offered_fingerprint``: a key waits for confirmation (or changed). */
-        ContactResult: {
-            /** @description Logged in and facts gathered */
-            ok: boolean;
-            host_key_state: string;
-            offered_fingerprint: string;
-            facts: {
-                [key: string]: unknown;
-            };
-            error: string;
-        };
         /** @description An SSH password or private key. The secret is accepted on create/update and never returned. */
         Credential: {
             readonly id: number;
@@ -1946,6 +1973,8 @@ export interface components {
             readonly message: string;
             /** @description The verification after the deploy (lab check) */
             readonly verify: unknown;
+            /** @description The job running it now (a retry of failed hosts runs in a new job) */
+            readonly job: number | null;
             readonly requested_by_name: string;
             /** Format: date-time */
             readonly created: string;
@@ -2435,6 +2464,23 @@ export interface components {
          * @enum {string}
          */
         HostKeyStateEnum: "unknown" | "offered" | "pinned" | "changed";
+        /** @description A host of the design and the registered host it is deployed to (none: the design's lab only). */
+        HostMappingEntry: {
+            host: string;
+            host_id: number;
+            managed_host: number | null;
+            managed_host_name: string;
+            /** @description The registered host's key state */
+            host_key_state: string;
+            /** @description Deployable: the registered host's key is pinned */
+            pinned: boolean;
+        };
+        /** @description ``{"mapping": {"<design host name>": <registered host id or null>}}``; hosts not named keep theirs. */
+        HostMappingUpdateRequest: {
+            mapping: {
+                [key: string]: number | null;
+            };
+        };
         /** @description A FreeBSD machine of a design, with the tools it has installed. */
         HostRequest: {
             /** @description Incremented by every change. Send the version you read with PUT/PATCH; a stale one is refused with 409. Ignored on create. */
@@ -2718,11 +2764,13 @@ export interface components {
          *     * `lab_check` - Lab check
          *     * `lab_down` - Lab down
          *     * `lab_exec` - Command on a lab host
+         *     * `deploy` - Deploy
+         *     * `host_test` - Test connection
          *     * `diagnostic` - Diagnostic
          *     * `drift_check` - Drift check
          * @enum {string}
          */
-        JobKindEnum: "lab_up" | "lab_check" | "lab_down" | "lab_exec" | "diagnostic" | "drift_check";
+        JobKindEnum: "lab_up" | "lab_check" | "lab_down" | "lab_exec" | "deploy" | "host_test" | "diagnostic" | "drift_check";
         /** @description A numbered chunk of a job's output (``t``: Unix time its first line was produced). */
         JobOutputChunk: {
             seq: number;
@@ -3041,9 +3089,11 @@ export interface components {
          *     * `failed` - Failed (nothing applied)
          *     * `rolled_back` - Rolled back
          *     * `unreachable` - Unreachable
+         *     * `cancelled` - Cancelled (nothing applied)
+         *     * `interrupted` - Interrupted (old or new configuration: its dead-man timer decides)
          * @enum {string}
          */
-        OutcomeEnum: "pending" | "running" | "deployed" | "unchanged" | "failed" | "rolled_back" | "unreachable";
+        OutcomeEnum: "pending" | "running" | "deployed" | "unchanged" | "failed" | "rolled_back" | "unreachable" | "cancelled" | "interrupted";
         PaginatedAuditEntryList: {
             /** @example 123 */
             count: number;
@@ -5431,6 +5481,15 @@ export interface operations {
                     "application/json": components["schemas"]["Detail"];
                 };
             };
+            /** @description Cannot start */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
         };
     };
     deployments_retrieve: {
@@ -5480,6 +5539,66 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    deployments_retry_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this deployment. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Cannot retry */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
                 };
             };
         };
@@ -5984,6 +6103,119 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    designs_host_mapping_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostMappingEntry"][];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    designs_host_mapping_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HostMappingUpdateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["HostMappingUpdateRequest"];
+                "multipart/form-data": components["schemas"]["HostMappingUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostMappingEntry"][];
+                };
+            };
+            /** @description Unknown host, or a registered host mapped twice */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Stale version, the object is still in use, or a state that forbids this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
                 };
             };
         };
@@ -9639,10 +9871,12 @@ export interface operations {
                  *     * `lab_check` - Lab check
                  *     * `lab_down` - Lab down
                  *     * `lab_exec` - Command on a lab host
+                 *     * `deploy` - Deploy
+                 *     * `host_test` - Test connection
                  *     * `diagnostic` - Diagnostic
                  *     * `drift_check` - Drift check
                  */
-                kind?: ("diagnostic" | "drift_check" | "lab_check" | "lab_down" | "lab_exec" | "lab_up")[];
+                kind?: ("deploy" | "diagnostic" | "drift_check" | "host_test" | "lab_check" | "lab_down" | "lab_exec" | "lab_up")[];
                 /** @description Number of results to return per page. */
                 limit?: number;
                 /** @description The initial index from which to return the results. */
@@ -10694,12 +10928,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ContactResult"];
+                    "application/json": components["schemas"]["Job"];
                 };
             };
             /** @description Invalid input: field name to list of messages (or detail) */
@@ -10731,13 +10965,13 @@ export interface operations {
                     "application/json": components["schemas"]["Detail"];
                 };
             };
-            /** @description Stale version, the object is still in use, or a state that forbids this */
+            /** @description A test connection of this host is running */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Conflict"];
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
         };
