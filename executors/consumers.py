@@ -17,7 +17,7 @@ its own notification group, and sends JSON frames:
 Events of those groups carry their number (``seq``, see ``topology.events``); ``hello`` carries the number of the
 last stored event (``events``). A client that lost its socket opens a new one, subscribes again and resumes from
 the last number it saw: what was published while it was away (or while Redis was down) is not lost. The socket
-also reads stored events it was not sent every few seconds itself (a message lost in a Redis restart while the
+also reads stored events it was not sent every 10 s itself (a message lost in a Redis restart while the
 socket stayed open), and joins its groups again now and then (a restarted Redis forgot them).
 
 Frames that are not JSON objects get an ``error`` frame; the socket stays open. Every subscription is checked
@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL = 25.0
 SESSION_CHECK_INTERVAL = 2.0
 REJOIN_INTERVAL = 60.0  # seconds between joining the socket's groups again (a restarted Redis forgot them)
+EVENT_SWEEP_INTERVAL = 10.0  # seconds between reads of stored events the socket was not sent (a lost message)
 SEEN_EVENTS = 2000  # numbers of events sent on a socket remembered (so none is sent twice)
 EVENT_PAGE = 500
 MAX_FOLLOWED_JOBS = 50
@@ -126,12 +127,13 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
     async def _guard(self) -> None:
         """Close the socket when its session ends or its user loses every role; send heartbeats meanwhile."""
-        since_heartbeat = since_rejoin = 0.0
+        since_heartbeat = since_rejoin = since_sweep = 0.0
         try:
             while True:
                 await asyncio.sleep(SESSION_CHECK_INTERVAL)
                 since_heartbeat += SESSION_CHECK_INTERVAL
                 since_rejoin += SESSION_CHECK_INTERVAL
+                since_sweep += SESSION_CHECK_INTERVAL
                 if not await self._still_allowed():
                     await self.send_json({"type": "session.closed", "detail": "logged out or no longer allowed"})
                     await self.close(code=4401)
@@ -141,7 +143,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                     for group in list(self.groups_joined):
                         await self.channel_layer.group_add(group, self.channel_name)
                 await self._sweep_jobs()
-                await self._send_stored_events(self.events_since, look_back=True)
+                if since_sweep >= EVENT_SWEEP_INTERVAL:
+                    since_sweep = 0.0
+                    await self._send_stored_events(self.events_since, look_back=True)
                 if since_heartbeat >= HEARTBEAT_INTERVAL:
                     since_heartbeat = 0.0
                     await self.send_json({"type": "heartbeat"})

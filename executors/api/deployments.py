@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.serializers import ConflictSerializer
 from project.permissions import RolePermission
 from topology.changes.services import ChangeRequestConflict
 from topology.models import ChangeRequest
@@ -51,12 +52,6 @@ class DeploymentCreateSerializer(serializers.Serializer):
     change_request = serializers.PrimaryKeyRelatedField(queryset=ChangeRequest.objects.all())
     target = serializers.ChoiceField(choices=DeploymentTarget.choices, default=DeploymentTarget.INVENTORY)
     confirm_seconds = serializers.IntegerField(default=120, min_value=2, max_value=3600)
-
-
-class ConflictSerializer(serializers.Serializer):
-    """Why the deploy cannot start now (not approved, a host unmapped or unpinned, the design busy ...)."""
-
-    detail = serializers.CharField()
 
 
 class DeploymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

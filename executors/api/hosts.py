@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.serializers import DetailSerializer
 from inventory.models import ManagedHost
 from project.permissions import RolePermission
 from topology.models import Design
@@ -31,12 +32,6 @@ from ..hosts.services import (
     host_test_start,
 )
 from .serializers import JobSerializer
-
-
-class DetailSerializer(serializers.Serializer):
-    """Why a request was refused."""
-
-    detail = serializers.CharField()
 
 
 class ManagedHostTestConnectionView(APIView):

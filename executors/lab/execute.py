@@ -67,11 +67,13 @@ def lab_exec_stop(snapshot: s.DesignSnapshot, state_dir: Path, *, host: str, ses
 
 
 async def _stop(lab: Lab, host: str, session: int) -> bool:
+    # kill(1), not a shell's builtin (dash's refuses "--"): the whole process group of the session, as Cancel does.
     group = f"-{int(session)}"
-    script = f"kill -TERM -- {group} 2>/dev/null || exit 0; sleep 2; kill -KILL -- {group} 2>/dev/null; exit 0"
     cm, ssh = await lab.connect(host)
     try:
-        await ssh.run(["sh", "-c", script], timeout=20)
+        if (await ssh.run(["kill", "-TERM", "--", group], timeout=10)).ok:
+            await asyncio.sleep(2)
+            await ssh.run(["kill", "-KILL", "--", group], timeout=10)  # fails when nothing is left: fine
         return True
     finally:
         await cm.__aexit__(None, None, None)

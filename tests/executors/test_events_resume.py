@@ -56,6 +56,14 @@ async def frames_for(communicator: WebsocketCommunicator, seconds: float) -> lis
     return frames
 
 
+@pytest.fixture(autouse=True)
+def quick_sweep(monkeypatch):
+    """Sockets read back stored events every 2 s (not 10): the tests see that read within their waits."""
+    import executors.consumers
+
+    monkeypatch.setattr(executors.consumers, "EVENT_SWEEP_INTERVAL", 2.0)
+
+
 @pytest.fixture
 def own_redis(settings):
     """A Redis of this test's own, that it stops and starts again on the same port."""
