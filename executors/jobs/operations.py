@@ -11,7 +11,7 @@ from typing import Any
 
 from topology.models import Design
 
-from ..lab.execute import ExecCancelled, lab_exec
+from ..lab.execute import ExecCancelled, lab_exec, lab_exec_stop
 from ..lab.services import LabStale, lab_run_check, lab_start, lab_state_dir, lab_stop
 from ..models import Job, JobKind
 from .log import JobCancelled, JobLog
@@ -91,12 +91,34 @@ def lab_exec_operation(job: Job, log: JobLog) -> dict[str, Any]:
             progress=log,
             cancelled=log.cancelled,
             timeout=float(job.options.get("timeout", 3600)),
+            started=lambda session: log.remote_started(host, session),
         )
     except ExecCancelled as exc:
         raise JobCancelled(str(exc)) from exc
     if status != 0:
         raise OperationFailed(f"{host}: exited {status}", {"exit_status": status})
     return {"message": f"{host}: exited 0", "exit_status": 0}
+
+
+def stop_remote_sessions(job: Job) -> list[dict[str, Any]]:
+    """Stop what ``job`` (interrupted: its worker died) left running on hosts; return what was done per session.
+
+    Runs in a worker of the host-work queue (root, the lab's keys); a lab torn down since has nothing left."""
+    from topology.selectors import design_snapshot
+
+    done = []
+    for entry in job.remote_sessions:
+        host, session = str(entry.get("host", "")), int(entry.get("session", 0))
+        outcome = "lab gone"
+        if job.design is not None and session > 1:
+            snapshot, state_dir = design_snapshot(design=job.design), lab_state_dir(job.design.name)
+            try:
+                if lab_exec_stop(snapshot, state_dir, host=host, session=session):
+                    outcome = "stopped"
+            except Exception as exc:  # the host is unreachable: say so in the job
+                outcome = f"could not stop: {type(exc).__name__}: {exc}"
+        done.append({"host": host, "session": session, "outcome": outcome})
+    return done
 
 
 def deploy_operation(job: Job, log: JobLog) -> dict[str, Any]:
@@ -143,6 +165,16 @@ def host_test_operation(job: Job, log: JobLog) -> dict[str, Any]:
     return {"message": f"logged in: {result.facts.get('system')} {result.facts.get('release')}", **summary}
 
 
+def diagnostic_operation(job: Job, log: JobLog) -> dict[str, Any]:
+    """A diagnostic on one host, or "Check drift" on every host of the design (``executors.diagnostics``)."""
+    from ..diagnostics.services import DiagnosticFailed, diagnostic_run, drift_run
+
+    try:
+        return (drift_run if job.kind == JobKind.DRIFT_CHECK else diagnostic_run)(job, log)
+    except DiagnosticFailed as exc:
+        raise OperationFailed(str(exc), exc.result) from exc
+
+
 OPERATIONS: dict[str, Callable[[Job, JobLog], dict[str, Any]]] = {
     JobKind.LAB_UP: lab_up_operation,
     JobKind.LAB_CHECK: lab_check_operation,
@@ -150,4 +182,6 @@ OPERATIONS: dict[str, Callable[[Job, JobLog], dict[str, Any]]] = {
     JobKind.LAB_EXEC: lab_exec_operation,
     JobKind.DEPLOY: deploy_operation,
     JobKind.HOST_TEST: host_test_operation,
+    JobKind.DIAGNOSTIC: diagnostic_operation,
+    JobKind.DRIFT_CHECK: diagnostic_operation,
 }

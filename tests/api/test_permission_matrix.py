@@ -87,6 +87,15 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/jobs/{id}/log/"): "read",
     ("GET", "/api/jobs/availability/"): "read",
     ("POST", "/api/jobs/{id}/cancel/"): "deploy",
+    # Reading diagnostics need read access; the service refuses mutating ones to non-operators (403), and only
+    # whoever started a run or an operator may stop it (tests/executors/diagnostics/test_api.py).
+    ("GET", "/api/diagnostic-runs/"): "read",
+    ("POST", "/api/diagnostic-runs/"): "read",
+    ("GET", "/api/diagnostic-runs/{id}/"): "read",
+    ("GET", "/api/diagnostic-runs/{id}/pcap/"): "read",
+    ("POST", "/api/diagnostic-runs/{id}/stop/"): "read",
+    ("GET", "/api/diagnostic-runs/catalogue/"): "read",
+    ("POST", "/api/diagnostic-runs/drift/"): "read",
     ("POST", "/api/designs/import-preview/"): "edit_design",
     ("POST", "/api/designs/{id}/clone/"): "edit_design",
     ("GET", "/api/me/"): LOGGED_IN,

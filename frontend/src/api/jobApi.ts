@@ -20,6 +20,8 @@ export const KIND_LABELS: Record<JobKind, string> = {
   lab_exec: 'Command on a lab host',
   deploy: 'Deploy',
   host_test: 'Test connection',
+  diagnostic: 'Diagnostic',
+  drift_check: 'Drift check',
 };
 
 interface Page<T> {
