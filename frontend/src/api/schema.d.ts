@@ -429,6 +429,9 @@ export interface paths {
         /**
          * Validate a design
          * @description Check the design against every validation rule; the findings say what is wrong and where.
+         *
+         *     Incremental: after an edit, only what the edit can affect is read and checked again
+         *     (``topology.services.live_design``); the report is the one a full validation gives.
          */
         get: operations["designs_validation_retrieve"];
         put?: never;
