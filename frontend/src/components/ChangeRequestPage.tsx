@@ -220,7 +220,7 @@ export function ChangeRequestPage({ requestId }: { requestId: number }) {
           {(request.state === 'submitted' || request.state === 'approved') && (
             <DeployPlanPanel requestId={request.id} canPlan={allows(me, 'plan_deploy')} />
           )}
-          <DeploymentPanel requestId={request.id} canDeploy={canDeploy(me, request)} onChanged={load} />
+          <DeploymentPanel requestId={request.id} designId={request.design} canDeploy={canDeploy(me, request)} onChanged={load} />
           {actionError && <div className="form-error" role="alert" data-testid="action-error">{actionError}</div>}
         </div>
 
