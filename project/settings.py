@@ -289,6 +289,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChangeRequestStateEnum": "topology.models.changes.ChangeRequestState",
         "LabStateEnum": "executors.models.LabState",
+        "JobStateEnum": "executors.models.JobState",
     },
 }
 

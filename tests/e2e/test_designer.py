@@ -84,10 +84,11 @@ def test_new_user_builds_s6_and_s7(new_page, make_browser_user, app_url) -> None
     connect(page, "vm-guest", "switch-services")
     page.locator(".react-flow__edge.edge-vmNic").wait_for()
     select(page, "vm-guest")
-    page.get_by_role("button", name="Reserve an address by DHCP").click()
+    # The address comes from the switch's address plan: .1 is the switch, .2 the jail, .10-.20 dnsmasq's.
+    page.get_by_role("button", name="Reserve 10.1.1.3 by DHCP").click()
     reservation = page.get_by_test_id("reservation")
     reservation.wait_for()
-    assert re.search(r"58:9c:fc:[0-9a-f:]{8} → 10\.1\.1\.21", reservation.inner_text())
+    assert re.search(r"58:9c:fc:[0-9a-f:]{8} → 10\.1\.1\.3$", reservation.inner_text())
     page.get_by_test_id("auto-layout").click()
     page.wait_for_timeout(500)
     screenshot(page, "designer-s6-s7")
@@ -110,7 +111,7 @@ def test_new_user_builds_s6_and_s7(new_page, make_browser_user, app_url) -> None
     vm_nic = switch.vm_nics.get()
     assert vm_nic.vm.name == "guest" and vm_nic.dhcp
     lease = switch.dhcp_service.static_leases.get()
-    assert (lease.mac, str(lease.address)) == (vm_nic.mac, "10.1.1.21")
+    assert (lease.mac, str(lease.address)) == (vm_nic.mac, "10.1.1.3")
     host = Host.objects.get(design=design)
     assert host.has_iocage and host.has_vm_bhyve and host.has_dnsmasq
 

@@ -1,5 +1,6 @@
 """End-to-end: a host's firewall, NAT/redirects and static routes edited in the browser — a pf rule added,
-rules reordered by dragging, a port redirect and a static route — and found in the rendered configuration."""
+rules reordered by dragging, a rule edited in place (undone and redone), a port redirect and a static route —
+and found in the rendered configuration."""
 
 from __future__ import annotations
 
@@ -78,6 +79,37 @@ def test_pf_rules_a_redirect_and_a_static_route_edited_in_the_browser_reach_the_
     )
     assert in_thread(lambda: list(FirewallRule.objects.order_by("index").values_list("port", flat=True))) == [22, 23]
 
+    # A rule edited in place: the allow-lists refuse a bad interface before anything is sent ...
+    rules.nth(1).get_by_role("button", name="Edit rule 2").click()
+    editor = page.get_by_role("form", name="Edit firewall rule 2")
+    editor.locator('[name="interface"]').fill("em0; pass all")
+    editor.get_by_role("button", name="Save rule").click()
+    editor.get_by_test_id("error-interface").wait_for()
+    editor.locator('[name="interface"]').fill("em0")
+    editor.locator('[name="port"]').fill("2323")
+    editor.locator('[name="comment"]').fill("no telnet, not even on 2323")
+    editor.get_by_role("button", name="Save rule").click()
+    rule_ports = lambda: list(FirewallRule.objects.order_by("index").values_list("port", flat=True))  # noqa: E731
+    rules.filter(has_text="port 2323").wait_for()
+    assert in_thread(rule_ports) == [22, 2323]
+    # ... and the edit is a step of the designer's undo history, like the drag before it.
+    page.get_by_test_id("undo").click()
+    rules.filter(has_text=re.compile(r"port 23\b")).wait_for()
+    assert in_thread(rule_ports) == [22, 23]
+    assert in_thread(lambda: FirewallRule.objects.get(port=23).comment) == "no telnet"
+    page.get_by_test_id("redo").click()
+    rules.filter(has_text="port 2323").wait_for()
+    assert in_thread(rule_ports) == [22, 2323]
+    # A delete is undone too (the rule comes back in its place); the reorder before it as well.
+    rules.nth(0).get_by_role("button", name="Delete rule 1").click()
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=firewall-rule]').length === 1")
+    page.keyboard.press("Control+z")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=firewall-rule]').length === 2")
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=firewall-rule]')[0].textContent.includes('port 22')"
+    )
+    assert in_thread(rule_ports) == [22, 2323]
+
     # A port redirect from the palette, shown in the same view as the filter rules.
     page.get_by_test_id("palette-redirect").click()
     page.locator('form[data-testid="form-redirect"]').wait_for()
@@ -102,7 +134,7 @@ def test_pf_rules_a_redirect_and_a_static_route_edited_in_the_browser_reach_the_
     text = "\n".join(page.get_by_test_id("config-text").all_inner_texts())
     # pf.conf names the external interface $ext_if and well-known ports by service (ssh).
     ssh = re.search(r"pass in quick on \S+ proto tcp .*port (22|ssh)\b", text)
-    telnet = re.search(r"block in on \S+ proto tcp .*port (23|telnet)\b", text)
+    telnet = re.search(r"block in on \S+ proto tcp .*port 2323\b", text)
     assert ssh and telnet, text
     assert ssh.start() < telnet.start(), "the rules are rendered in the order they were dragged into"
     assert re.search(r"rdr on \S+ proto tcp .*port 8080 -> 10\.1\.1\.2 port (80|http)", text), text

@@ -26,7 +26,7 @@ from topology.services.designs import design_import_document
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Models of the topology app that are not design content (history, reviews).
+# Models of the topology app that are not design content (history, reviews, the stored live events).
 NOT_DESIGN_OBJECTS = {
     AuditEntry,
     m.ChangeRequest,
@@ -36,6 +36,7 @@ NOT_DESIGN_OBJECTS = {
     m.Approval,
     m.Revision,
     m.RevisionHost,
+    m.LiveEvent,
 }
 
 

@@ -29,6 +29,7 @@ export const hostNetworkApi = {
   },
   createPolicy: (data: FirewallPolicyRequest) => request<FirewallPolicy>('POST', '/api/firewall-policies/', data),
   updatePolicy: (id: number, data: Partial<FirewallPolicyRequest>) => request<FirewallPolicy>('PATCH', `/api/firewall-policies/${id}/`, data),
+  getRule: (id: number) => request<FirewallRule>('GET', `/api/firewall-rules/${id}/`),
   createRule: (data: FirewallRuleRequest) => request<FirewallRule>('POST', '/api/firewall-rules/', data),
   updateRule: (id: number, data: Partial<FirewallRuleRequest>) => request<FirewallRule>('PATCH', `/api/firewall-rules/${id}/`, data),
   deleteRule: (id: number, version?: number) => request<void>('DELETE', `/api/firewall-rules/${id}/`, undefined, { version }),

@@ -3,7 +3,8 @@ import { useShallow } from 'zustand/react/shallow';
 import { ApiError } from '../api/client';
 import { checkAddress, checkInterfaceAddress, checkMac } from '../model/checks';
 import { displayName, fkId, LABELS, type AnyObject, type Kind } from '../model/kinds';
-import { planReservation } from '../model/palette';
+import { nextFreeAddress } from '../model/addressPlan';
+import { planReservation, reservationAddress } from '../model/palette';
 import { useConfirmStore } from '../store/confirmStore';
 import { useDesignStore } from '../store/designStore';
 import { AddressPlanView } from './AddressPlanView';
@@ -147,6 +148,8 @@ function Related({ kind, obj }: { kind: Kind; obj: AnyObject }) {
               {canEdit && hasDhcp && !reserved && (
                 <button
                   type="button"
+                  data-testid="reserve-dhcp"
+                  title="The address comes from the switch's address plan: the NIC's own when it is free, else the next free one outside the DHCP range"
                   onClick={async () => {
                     const plan = planReservation(objects, nic.id);
                     if (!plan.ok) return setError(plan.reason);
@@ -157,7 +160,7 @@ function Related({ kind, obj }: { kind: Kind; obj: AnyObject }) {
                     }
                   }}
                 >
-                  Reserve an address by DHCP
+                  Reserve {reservationAddress(objects, nic.id) ?? 'an address'} by DHCP
                 </button>
               )}
             </div>
@@ -194,10 +197,12 @@ function Related({ kind, obj }: { kind: Kind; obj: AnyObject }) {
         ))}
         {canEdit && (
           <InlineCreate
+            // A new form (with the new next free address) after each reservation.
+            key={`reservation-${leases.length}`}
             label="Add reservation"
             fields={[
               { name: 'mac', label: 'MAC', placeholder: '58:9c:fc:00:00:01', check: checkMac },
-              { name: 'address', label: 'Address', placeholder: '10.1.1.10', check: checkAddress },
+              { name: 'address', label: 'Address', placeholder: '10.1.1.10', check: checkAddress, initial: nextFreeAddress(objects, objects.dhcpService[obj.id]?.switch.id ?? -1)?.split('/')[0] ?? '' },
               { name: 'hostname', label: 'Host name', placeholder: 'guest-a' },
             ]}
             onCreate={(v) => createWithErrors('dhcpLease', { service: obj.id, ...v })}

@@ -279,6 +279,20 @@ function checkOf(f: GeneratedField): FieldDef['check'] {
   };
 }
 
+/**
+ * The client checks of a declared kind's fields (its formats, patterns and range as the server enforces
+ * them), for kinds edited outside the generic forms (firewall rules); empty is fine, as in the forms.
+ */
+export function declaredChecks(declared: keyof typeof GENERATED_KINDS): Record<string, (value: string) => string | null> {
+  const kind: GeneratedKind = GENERATED_KINDS[declared];
+  const out: Record<string, (value: string) => string | null> = {};
+  for (const f of kind.fields) {
+    const check = checkOf(f);
+    if (check) out[f.name] = check;
+  }
+  return out;
+}
+
 function fieldsOf<K extends Kind>(kind: K): FieldDef[] {
   const declared: GeneratedKind = GENERATED_KINDS[DECLARED_KIND[kind]];
   const drawn: readonly string[] = DRAWN[kind] ?? [];

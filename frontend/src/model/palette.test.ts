@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { add, twoHosts } from '../test/fixtures';
 import { emptyObjects } from './kinds';
-import { dhcpRangeFor, planPaletteItem, planReservation } from './palette';
+import { dhcpRangeFor, planPaletteItem, planReservation, reservationAddress } from './palette';
 import { checkInterfaceAddress, checkNetwork, inSubnet } from './checks';
 
 const ctx = (objects = emptyObjects(), extra = {}) => ({ objects, designId: 1, hostId: null, switchId: null, position: null, ...extra });
@@ -48,7 +48,22 @@ describe('palette', () => {
     expect(planReservation(t.objects, nic.id).ok).toBe(false);
     add(t.objects, 'dhcpService', { host: t.hostA, switch: t.services, range_start: '10.1.1.10', range_end: '10.1.1.20' });
     const plan = planReservation(t.objects, nic.id, () => 0.5);
-    expect(plan).toMatchObject({ ok: true, nicChanges: { mac: '58:9c:fc:80:80:80', dhcp: true }, lease: { mac: '58:9c:fc:80:80:80', address: '10.1.1.21', hostname: 'guest' } });
+    expect(plan).toMatchObject({ ok: true, nicChanges: { mac: '58:9c:fc:80:80:80', dhcp: true }, lease: { mac: '58:9c:fc:80:80:80', address: '10.1.1.2', hostname: 'guest' } });
+  });
+
+  it('picks the reservation from the address plan: the NIC keeps its own free address, else the next free one', () => {
+    const t = twoHosts();
+    add(t.objects, 'dhcpService', { host: t.hostA, switch: t.services, range_start: '10.1.1.2', range_end: '10.1.1.20' });
+    add(t.objects, 'jailNic', { jail: t.vnetJail, switch: t.services, name: 'vnet0', address: '10.1.1.21/24' });
+    const own = add(t.objects, 'vmNic', { vm: t.vm, switch: t.services, index: 0, mac: '', dhcp: false, address: '10.1.1.40/24' });
+    expect(reservationAddress(t.objects, own.id)).toBe('10.1.1.40');
+    // In the dynamic range, or held by someone else: the next free address after the range and the jail.
+    t.objects.vmNic[own.id] = { ...own, address: '10.1.1.15/24' };
+    expect(reservationAddress(t.objects, own.id)).toBe('10.1.1.22');
+    t.objects.vmNic[own.id] = { ...own, address: '10.1.1.21/24' };
+    expect(reservationAddress(t.objects, own.id)).toBe('10.1.1.22');
+    add(t.objects, 'dhcpLease', { service: Object.values(t.objects.dhcpService)[0], mac: '58:9c:fc:00:00:01', address: '10.1.1.22' });
+    expect(planReservation(t.objects, own.id, () => 0.5)).toMatchObject({ ok: true, lease: { address: '10.1.1.23' } });
   });
 });
 

@@ -3,6 +3,7 @@
  * names and numbers where it has them), and the host tools the new object needs.
  */
 import { inSubnet, ipToNumber, networkOf, numberToIp } from './checks';
+import { addressPlan, nextFreeAddress } from './addressPlan';
 import { fkId, type Kind, type Objects } from './kinds';
 import { switchKindsFor } from './switchKinds';
 
@@ -179,7 +180,7 @@ export function randomMac(random: () => number = Math.random): string {
 
 /**
  * A DHCP reservation for a VM NIC on a switch served by DHCP: the NIC gets a MAC (if it has none) and
- * DHCP on, the lease the first free address of the subnet outside the dynamic range.
+ * DHCP on, the lease an address from the switch's address plan (see `reservationAddress`).
  */
 export function planReservation(
   objects: Objects,
@@ -194,24 +195,31 @@ export function planReservation(
   const mac = nic.mac || randomMac(random);
   const existing = Object.values(objects.dhcpLease).find((l) => fkId(l.service) === service.id && l.mac.toLowerCase() === mac.toLowerCase());
   if (existing) return { ok: false, reason: `${mac} already has a reservation (${existing.address}).` };
-  if (!sw.address?.includes('/')) return { ok: false, reason: `${sw.name} has no subnet.` };
-  const used = new Set<string>([sw.address.split('/')[0]]);
-  for (const lease of Object.values(objects.dhcpLease)) used.add(lease.address);
-  for (const j of Object.values(objects.jailNic)) if (j.address) used.add(j.address.split('/')[0]);
-  for (const v of Object.values(objects.vmNic)) if (v.address) used.add(v.address.split('/')[0]);
-  const [networkAddress, prefix] = networkOf(sw.address).split('/');
-  const base = ipToNumber(networkAddress);
-  const size = 2 ** (32 - Number(prefix));
-  const [low, high] = [ipToNumber(service.range_start), ipToNumber(service.range_end)];
-  for (let n = base + 10; n < base + size - 1; n++) {
-    const candidate = numberToIp(n);
-    if ((n >= low && n <= high) || used.has(candidate) || !inSubnet(candidate, sw.address)) continue;
-    const vm = objects.vm[nic.vm.id];
-    return {
-      ok: true,
-      nicChanges: { mac, dhcp: true, address: '' },
-      lease: { service: service.id, mac, address: candidate, hostname: vm?.name ?? '' },
-    };
+  const address = reservationAddress(objects, nic.id);
+  if (!address) return { ok: false, reason: sw.address?.includes('/') ? `No free address left in ${sw.address}.` : `${sw.name} has no subnet.` };
+  const vm = objects.vm[nic.vm.id];
+  return { ok: true, nicChanges: { mac, dhcp: true, address: '' }, lease: { service: service.id, mac, address, hostname: vm?.name ?? '' } };
+}
+
+/**
+ * The address a VM NIC's DHCP reservation gets, picked from the switch's address plan as a new NIC's is:
+ * the NIC's own static address when it is in the subnet, outside the dynamic range and held by nothing
+ * else (the VM keeps its address), otherwise the plan's next free address. Bare (no prefix); null when
+ * the switch has no subnet or it is full.
+ */
+export function reservationAddress(objects: Objects, vmNicId: number): string | null {
+  const nic = objects.vmNic[vmNicId];
+  if (!nic) return null;
+  const switchId = fkId(nic.switch);
+  if (switchId === null) return null;
+  const plan = addressPlan(objects, switchId);
+  if (!plan) return null;
+  const own = nic.address ? nic.address.split('/')[0] : null;
+  if (own && inSubnet(own, plan.subnet)) {
+    const n = ipToNumber(own);
+    const inRange = plan.dhcpRange && n >= ipToNumber(plan.dhcpRange.start) && n <= ipToNumber(plan.dhcpRange.end);
+    const heldByOther = plan.used.some((u) => u.address === own && !(u.kind === 'vmNic' && u.id === nic.id));
+    if (!inRange && !heldByOther) return own;
   }
-  return { ok: false, reason: `No free address left in ${sw.address}.` };
+  return nextFreeAddress(objects, switchId)?.split('/')[0] ?? null;
 }

@@ -110,6 +110,14 @@ export function createEditSlice(ctx: StoreContext): EditSlice {
       });
     },
 
+    runCommand(command) {
+      return ctx.serial(async () => {
+        await command.redo();
+        ctx.push(command);
+        ctx.changed();
+      });
+    },
+
     undo() {
       return ctx.serial(async () => {
         const { undoStack, busy } = get();

@@ -71,6 +71,11 @@ export interface EditSlice {
   updateObject<K extends Kind>(kind: K, id: number, changes: Record<string, unknown>): Promise<ObjectOf<K> | null>;
   deleteObject(kind: Kind, id: number): Promise<boolean>;
   savePositions(changes: PositionChange[], label?: string): Promise<void>;
+  /**
+   * A write of objects the store does not hold (a host's firewall rules): `command.redo` does it, in the
+   * write queue, and the command goes on the undo history; its errors reach the caller, nothing is pushed.
+   */
+  runCommand(command: Command): Promise<void>;
   undo(): Promise<void>;
   redo(): Promise<void>;
 }
