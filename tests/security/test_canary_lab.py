@@ -111,9 +111,11 @@ def netns_worker(
     echoing_sshd: NamespacedSshd,
     redis_url: str,
     tmp_path: Path,
+    settings: Any,
 ) -> Iterator[CeleryWorker]:
     """A real Celery worker (DEBUG log) that opens management connections inside the sshd's namespace."""
     queue = f"jailnet-canary-{uuid.uuid4().hex[:12]}"
+    settings.JAILNET_HOSTS_QUEUE = f"{queue}-hosts"  # jobs (a deployment is one) go to this worker
     previous = _point_app_at(
         celery_app, broker_url=redis_url, result_backend=redis_url, task_default_queue=queue, task_always_eager=False
     )
@@ -268,6 +270,10 @@ def test_canary_credentials_used_by_a_worker_against_an_echoing_host_leak_nowher
         body = await sync_to_async(scenario)()
         while not await communicator.receive_nothing(timeout=1.5):
             frames.append(await communicator.receive_from(timeout=5))
+        if body.get("job"):  # the deployment's job: its stored output, as a follower replays it
+            await communicator.send_json_to({"action": "follow", "job": body["job"], "since": 0})
+            while not await communicator.receive_nothing(timeout=1.5):
+                frames.append(await communicator.receive_from(timeout=5))
         await communicator.disconnect()
         return frames, body
 
@@ -281,6 +287,9 @@ def test_canary_credentials_used_by_a_worker_against_an_echoing_host_leak_nowher
     worker_log = netns_worker.log()
     assert f"motd: {MASK}" in worker_log, worker_log[-3000:]
     assert any("change_request." in f for f in frames), frames  # the socket did receive the run's events
+    if body.get("job"):
+        assert any('"job.output"' in f and MASK in f for f in frames), frames  # the host's echo, masked
+        assert MASK in "".join(JobOutput.objects.filter(job_id=body["job"]).values_list("data", flat=True))
 
     leaks: dict[str, list[str]] = {}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 from django.db import close_old_connections, connection, transaction
@@ -116,7 +117,7 @@ def test_moving_other_objects_to_a_host_of_another_design_through_the_api_voids_
     from topology.models import Interface, Switch
 
     a, b = _approved(f"a-{endpoint}", people), _approved(f"b-{endpoint}", people)
-    model = {"interfaces": Interface, "switches": Switch, "jails": Jail}[endpoint]
+    model: Any = {"interfaces": Interface, "switches": Switch, "jails": Jail}[endpoint]
     obj = model.objects.filter(host__design=a.design).first()
     target = Host.objects.get(design=b.design)
     api = APIClient()
@@ -134,6 +135,7 @@ def test_a_nic_cannot_reach_into_another_design_and_nothing_is_voided(people):
 
     a, b = _approved("a-nic-ref", people), _approved("b-nic-ref", people)
     nic = JailNic.objects.filter(jail__host__design=a.design).first()
+    assert nic is not None
     api = APIClient()
     api.force_authenticate(people["designer"])
     switch = Switch.objects.get(host__design=b.design)
