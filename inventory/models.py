@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -35,7 +37,26 @@ class Credential(BaseModel):
         """Decrypt the stored secret (for the SSH transport only; masked from now on in what this process writes)."""
         secret = decrypt_secret(self.encrypted_secret)
         remember_secret(secret)
+        _remember_every_secret()
         return secret
+
+
+_remembered_state: Any = None
+
+
+def _remember_every_secret() -> None:
+    """A process that decrypts one credential masks them all: a host may echo another host's password (a shared
+    script, a hostile login). Reloaded when credentials were added or changed since (one small query)."""
+    global _remembered_state
+    state = Credential.objects.aggregate(count=models.Count("pk"), changed=models.Max("last_updated"))
+    if state == _remembered_state:
+        return
+    for token in Credential.objects.values_list("encrypted_secret", flat=True):
+        try:
+            remember_secret(decrypt_secret(token))
+        except Exception:  # a secret that cannot be decrypted cannot be echoed either
+            continue
+    _remembered_state = state
 
 
 class ManagedHost(BaseModel):

@@ -185,6 +185,20 @@ def _redis_text(redis: Any, key: bytes) -> str:
     return b" ".join([key, *values]).decode(errors="replace")
 
 
+def _test_connection(api: APIClient, host_id: int) -> dict:
+    """Queue a test connection (a job on the worker), wait for it to end, return its result and the job."""
+    answer = api.post(f"/api/managed-hosts/{host_id}/test-connection/")
+    assert answer.status_code == 202, answer.content
+    job = answer.json()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job = api.get(f"/api/jobs/{job['id']}/").json()
+        if job["state"] not in ("queued", "running"):
+            return {"job": job, **job["result"]}
+        time.sleep(0.2)
+    raise AssertionError(f"the test connection did not end in 60 s: {job}")
+
+
 def _wait_finished(api: APIClient, deployment_id: int) -> dict:
     deadline = time.monotonic() + 120
     body: dict = {}
@@ -232,17 +246,18 @@ def test_canary_credentials_used_by_a_worker_against_an_echoing_host_leak_nowher
     client.force_login(admin)
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
     answers: list[str] = []
+    job_ids: list[int] = []
 
     def scenario() -> dict:
         # First contact: key read and pinned (no credential sent), then a login whose facts script the host
         # answers with the secrets.
         for host_id in hosts.values():
-            scanned = api.post(f"/api/managed-hosts/{host_id}/test-connection/").json()
+            scanned = _test_connection(api, host_id)
             pinned = api.post(f"/api/managed-hosts/{host_id}/pin-key/",
                               {"fingerprint": scanned["offered_fingerprint"]}, format="json")  # fmt: skip
             assert pinned.status_code == 200, pinned.content
-            login = api.post(f"/api/managed-hosts/{host_id}/test-connection/")
-            answers.append(login.content.decode())
+            answers.append(str(_test_connection(api, host_id)))
+            job_ids.append(scanned["job"]["id"])
         Host.objects.filter(design=design, name="hkey").update(managed_host_id=hosts["canary-hkey"])
         Host.objects.filter(design=design, name="hpw").update(managed_host_id=hosts["canary-hpw"])
         cr = change_request_create(design=design, user=author, title="canary deploy")
@@ -270,8 +285,9 @@ def test_canary_credentials_used_by_a_worker_against_an_echoing_host_leak_nowher
         body = await sync_to_async(scenario)()
         while not await communicator.receive_nothing(timeout=1.5):
             frames.append(await communicator.receive_from(timeout=5))
-        if body.get("job"):  # the deployment's job: its stored output, as a follower replays it
-            await communicator.send_json_to({"action": "follow", "job": body["job"], "since": 0})
+        for job_id in [*job_ids, *([body["job"]] if body.get("job") else [])]:
+            # Each job's stored output (test connections, the deployment), as a follower replays it.
+            await communicator.send_json_to({"action": "follow", "job": job_id, "since": 0})
             while not await communicator.receive_nothing(timeout=1.5):
                 frames.append(await communicator.receive_from(timeout=5))
         await communicator.disconnect()
