@@ -194,6 +194,7 @@ def _test_connection(api: APIClient, host_id: int) -> dict:
     while time.monotonic() < deadline:
         job = api.get(f"/api/jobs/{job['id']}/").json()
         if job["state"] not in ("queued", "running"):
+            assert "host_key_state" in job["result"], (job["state"], job["message"])  # a crash leaves no result
             return {"job": job, **job["result"]}
         time.sleep(0.2)
     raise AssertionError(f"the test connection did not end in 60 s: {job}")
@@ -299,7 +300,9 @@ def test_canary_credentials_used_by_a_worker_against_an_echoing_host_leak_nowher
     outcomes = {h["host_name"]: h["outcome"] for h in body["hosts"]}
     assert outcomes == {"hkey": "failed", "hpw": "unreachable"}, body
     key_host = ManagedHost.objects.get(pk=hosts["canary-hkey"])
-    assert MASK in key_host.last_contact_error and "exited 3" in key_host.last_contact_error, key_host.__dict__
+    assert "exited 3" in key_host.last_contact_error, key_host.last_contact_error
+    contact_output = "".join(JobOutput.objects.filter(job_id__in=job_ids).values_list("data", flat=True))
+    assert f"motd: {MASK}" in contact_output, contact_output[-2000:]  # the host's echo, masked in the job log
     worker_log = netns_worker.log()
     assert f"motd: {MASK}" in worker_log, worker_log[-3000:]
     assert any("change_request." in f for f in frames), frames  # the socket did receive the run's events
