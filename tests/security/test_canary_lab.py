@@ -257,8 +257,9 @@ def test_canary_credentials_used_by_a_worker_against_an_echoing_host_leak_nowher
             pinned = api.post(f"/api/managed-hosts/{host_id}/pin-key/",
                               {"fingerprint": scanned["offered_fingerprint"]}, format="json")  # fmt: skip
             assert pinned.status_code == 200, pinned.content
-            answers.append(str(_test_connection(api, host_id)))
-            job_ids.append(scanned["job"]["id"])
+            login = _test_connection(api, host_id)
+            answers.append(str(login))
+            job_ids.extend([scanned["job"]["id"], login["job"]["id"]])
         Host.objects.filter(design=design, name="hkey").update(managed_host_id=hosts["canary-hkey"])
         Host.objects.filter(design=design, name="hpw").update(managed_host_id=hosts["canary-hpw"])
         cr = change_request_create(design=design, user=author, title="canary deploy")
