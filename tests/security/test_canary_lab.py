@@ -14,7 +14,7 @@ exits 3. Then
 and the canaries (the password, each line of the key and its body) are searched in every websocket frame, every
 Redis key (Celery results, channel-layer messages), the rows of deployments, hosts, jobs and their output, the
 audit history, the API's answers, this process's log records and the worker's log: 0 hits. That the canaries
-did come back from the host is checked too (``[secret]`` in the worker's log and in the contact error), so a
+did come back from the host is checked too (``[secret]`` in the jobs' output and the frames replaying it), so a
 host that stopped echoing would fail the test rather than pass it vacuously.
 
 Root only (network namespaces), under the lab lock:
@@ -305,7 +305,6 @@ def test_canary_credentials_used_by_a_worker_against_an_echoing_host_leak_nowher
     contact_output = "".join(JobOutput.objects.filter(job_id__in=job_ids).values_list("data", flat=True))
     assert f"motd: {MASK}" in contact_output, contact_output[-2000:]  # the host's echo, masked in the job log
     worker_log = netns_worker.log()
-    assert f"motd: {MASK}" in worker_log, worker_log[-3000:]
     assert any("change_request." in f for f in frames), frames  # the socket did receive the run's events
     if body.get("job"):
         assert any('"job.output"' in f and MASK in f for f in frames), frames  # the host's echo, masked
