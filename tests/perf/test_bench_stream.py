@@ -24,7 +24,7 @@ import threading
 import time
 import urllib.request
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -344,7 +344,7 @@ def start_producer(design: Any) -> Job:
                           options={"host": "h", "argv": ["python3", "-c", PRODUCER], "timeout": 120})  # fmt: skip
 
 
-def percentile(values: list[float], fraction: float) -> float:
+def percentile(values: Sequence[float], fraction: float) -> float:
     return values[min(len(values) - 1, int(len(values) * fraction))] if values else float("nan")
 
 
