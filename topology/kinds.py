@@ -182,7 +182,7 @@ class Kind:
             if host_ids is None:
                 condition |= Q(**{lookup: design})
             elif self.name == "host":
-                condition |= Q(pk__in=host_ids)
+                condition |= Q(pk__in=host_ids, design=design)
             else:
                 assert lookup.endswith("host__design"), f"{self.name} does not belong to a host"
                 condition |= Q(**{lookup.removesuffix("design") + "in": host_ids})

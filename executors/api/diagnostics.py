@@ -43,6 +43,7 @@ LIST_DEFERRED = ("pcap", "records", "unparsed", "findings")
 class DiagnosticRunFilterSet(JailnetFilterSet):
     """Filters: ``design_id``, ``host``, ``diagnostic`` (catalogue id, or ``drift``), ``state`` of the job."""
 
+    id = IdFilter(field_name="job_id")  # a run's id is its job's
     design_id = IdFilter(field_name="job__design_id")
     host = django_filters.CharFilter(field_name="host")
     diagnostic = django_filters.CharFilter(field_name="diagnostic")
@@ -50,7 +51,7 @@ class DiagnosticRunFilterSet(JailnetFilterSet):
 
     class Meta:
         model = DiagnosticRun
-        fields = ["design_id", "host", "diagnostic", "state"]
+        fields = ["id", "design_id", "host", "diagnostic", "state"]
 
 
 class DiagnosticRunSerializer(serializers.ModelSerializer):
@@ -162,7 +163,10 @@ def _design(design_id: int) -> Design | None:
 
 STARTED = {
     202: OpenApiResponse(DiagnosticRunSerializer, description="Queued; follow its job's output"),
-    400: OpenApiResponse(DetailSerializer, description="A parameter was refused (which and why)"),
+    400: OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description="Refused: ``detail`` says why, and the refused field (e.g. ``filter``) holds the message",
+    ),
     403: OpenApiResponse(DetailSerializer, description="A mutating action needs the operator role"),
     409: OpenApiResponse(DetailSerializer, description="Host not reachable, or the design busy"),
 }

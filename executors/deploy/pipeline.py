@@ -285,20 +285,39 @@ async def _commit(run: _Run, transport: SshTransport, *, attempts: int = 2) -> i
 
 
 async def _after_lost_connection(run: _Run, transport: SshTransport, error: str) -> HostResult:
-    """The connection broke after arming: try to confirm; if the host is unreachable, wait out its timer."""
+    """The connection broke once the agent could run: follow the deploy's state on the host over new
+    connections until it settles (confirm it once it is applied), or the host's own timer has had its time.
+
+    An agent that lost its session with it may have died (SIGPIPE) mid-apply: then its dead-man timer restores
+    the host, and the outcome says ``rolled_back``. Never ``deployed`` without a commit over a new connection,
+    never ``failed`` while something may have been applied.
+    """
     run.step("confirm", f"connection lost ({error})")
     deadline = time.monotonic() + run.deploy.confirm_seconds + 10
-    confirmed = await _commit(run, transport)
-    if confirmed == 0:
-        return run.result(Outcome.DEPLOYED, f"confirmed after the first connection broke ({error})")
-    while confirmed is None and time.monotonic() < deadline:
-        await asyncio.sleep(1.0)
+    status: str | None = None
+    while True:
         status = await _status(run, transport)
+        if status == "applied" and await _commit(run, transport) == 0:
+            return run.result(Outcome.DEPLOYED, f"confirmed after the first connection broke ({error})")
+        if status == "committed":
+            return run.result(Outcome.DEPLOYED, f"confirmed after the first connection broke ({error})")
         if status == "rolled-back":
             return run.result(Outcome.ROLLED_BACK, f"the connection broke ({error}); the host rolled back by itself")
-    if confirmed is not None:
-        return run.result(Outcome.ROLLED_BACK, f"the connection broke ({error}); the timer fired before confirmation")
-    return run.result(Outcome.UNREACHABLE, f"the connection broke ({error}) and the host did not answer again")
+        if status == "rollback-failed":
+            return run.result(Outcome.FAILED, f"the connection broke ({error}) and restoring the previous "
+                              "configuration failed: the host needs an operator")  # fmt: skip
+        if status == "failed":
+            return run.result(Outcome.FAILED, f"the connection broke ({error}); the host refused the bundle: "
+                              "nothing was applied")  # fmt: skip
+        if time.monotonic() >= deadline:
+            break
+        await asyncio.sleep(1.0)
+    if status == "absent":  # never armed in all that time: the agent stopped before it could apply anything
+        return run.result(Outcome.FAILED, f"the connection broke ({error}) before the host armed: nothing was applied")
+    if status is None:
+        return run.result(Outcome.UNREACHABLE, f"the connection broke ({error}) and the host did not answer again")
+    return run.result(Outcome.FAILED, f"the connection broke ({error}); the deploy is {status} on the host "
+                      "after its timer's time: it needs an operator")  # fmt: skip
 
 
 async def _status(run: _Run, transport: SshTransport) -> str | None:

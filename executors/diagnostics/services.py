@@ -99,10 +99,13 @@ def _reachable(design: Design, host_name: str, target: Target) -> Any:
     return managed
 
 
-def host_access(design: Design, snapshot: s.DesignSnapshot, host_name: str, target: Target) -> HostAccess:
-    """How the worker reaches ``host_name`` (built outside the event loop: it reads the database)."""
+def host_access(
+    design: Design, snapshot: s.DesignSnapshot, host_name: str, target: Target, lab: Lab | None = None
+) -> HostAccess:
+    """How the worker reaches ``host_name`` (built outside the event loop: it reads the database); ``lab``: the
+    design's lab, when the caller has it already (it renders the whole design)."""
     if target is Target.LAB:
-        return HostAccess(host_name, target, lab=Lab(snapshot, lab_state_dir(design.name)))
+        return HostAccess(host_name, target, lab=lab or Lab(snapshot, lab_state_dir(design.name)))
     managed = _reachable(design, host_name, target)
     return HostAccess(host_name, target, ssh_target=managed_host_target(managed), transport=managed_host_transport())
 
@@ -291,9 +294,10 @@ def drift_run(job: Job, log: JobLog) -> dict[str, Any]:
     target = Target(run.target)
     snapshot = design_snapshot(design=design)
     accesses, contexts, unreachable = [], {}, []
+    lab = Lab(snapshot, lab_state_dir(design.name)) if target is Target.LAB else None
     for host in snapshot.hosts:
         try:
-            access = host_access(design, snapshot, host.name, target)
+            access = host_access(design, snapshot, host.name, target, lab)
         except DiagnosticRefused as exc:
             unreachable.append({"host": host.name, "error": str(exc)})
             log.step(host.name, state="skipped", message=str(exc))

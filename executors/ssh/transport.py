@@ -442,11 +442,15 @@ class CommandStream:
         queue: asyncio.Queue[tuple[str, str] | object | None] = asyncio.Queue()
         timer = loop.call_at(deadline, queue.put_nowait, _EXPIRED)
 
+        broken: list[BaseException] = []
+
         async def pump(name: str, reader: Any) -> None:
             try:
                 async for line in reader:
                     if line:  # the reader ends with an empty string at EOF; a blank line is "\n"
                         queue.put_nowait((name, scrub(line.rstrip("\n"))))
+            except (asyncssh.Error, OSError) as exc:  # the connection broke: said once the pumps are done
+                broken.append(exc)
             finally:
                 queue.put_nowait(None)
 
@@ -467,8 +471,15 @@ class CommandStream:
                     finished += 1
                 else:
                     yield item  # type: ignore[misc]
-            completed = await asyncio.wait_for(process.wait(), max(0.0, deadline - loop.time()))
-            self.exit_status = completed.exit_status if completed.exit_status is not None else 255
+            if broken:
+                raise SshError(f"the connection broke while {command} ran: {broken[0]}")
+            try:
+                completed = await asyncio.wait_for(process.wait(), max(0.0, deadline - loop.time()))
+            except (asyncssh.Error, OSError) as exc:
+                raise SshError(f"the connection broke while {command} ran: {exc}") from exc
+            if completed.exit_status is None:  # neither an exit status nor a signal: the channel just closed
+                raise SshError(f"the connection closed before {command} ended")
+            self.exit_status = completed.exit_status
         except TimeoutError as exc:
             raise SshTimeout(f"{command} took more than {self.timeout:g}s") from exc
         finally:

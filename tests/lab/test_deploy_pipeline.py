@@ -4,6 +4,7 @@ rolled back, the dead-man timer, failed checks and applies, a refused host key, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import subprocess
@@ -187,6 +188,52 @@ def test_a_staging_that_fails_is_reported_as_failed_and_nothing_is_applied(lab: 
     result = _run_all(lab, [unwritable])["jailhost-a"]
     assert result.outcome == Outcome.FAILED and "staging exited" in result.reason, result
     assert result.changes == [] and "apply" not in result.timings and _hashes(paths) == before
+
+
+class _CuttingTransport(SshTransport):
+    """The lab's transport that aborts the first connection to a host once its apply has started."""
+
+    def __init__(self, lab: Lab) -> None:
+        super().__init__(host_keys=lab.host_keys, max_connections=16, max_channels=16)
+        self.sessions: list = []  # type: ignore[type-arg]
+
+    @contextlib.asynccontextmanager
+    async def connect(self, target: SshTarget):  # type: ignore[no-untyped-def, override]
+        async with super().connect(target) as session:
+            self.sessions.append(session)
+            yield session
+
+    def step(self, host: str, step: str, detail: str = "") -> None:
+        if step == "apply" and len(self.sessions) == 1:
+            self.sessions[0].conn.abort()
+
+    def output(self, host: str, stream: str, line: str) -> None:
+        pass
+
+
+def test_a_connection_lost_during_the_apply_is_never_reported_as_a_failure_with_nothing_applied(lab: Lab):
+    """The first connection breaks while the host applies, and the apply then fails writing to it: the host
+    restores itself, and the controller, back over a new connection, says "rolled back" (a closed channel is
+    not an exit status of the agent: it must never read as "failed", nothing applied)."""
+    plan = next(h for h in lab.plan.hosts if h.name == "jailhost-b")
+    extra = f"{lab.state_dir}/hosts/jailhost-b/cut.conf"
+    _run_all(lab, [_deploy(lab, "jailhost-b")])
+    bundle = lab_bundle(plan)
+    bundle = dataclasses.replace(
+        bundle,
+        files=(*bundle.files, BundleFile(extra, "0644", "root:root", "new\n")),
+        apply=bundle.apply + "sleep 1\necho converged\n",
+    )
+    deploy = dataclasses.replace(_deploy(lab, "jailhost-b", bundle), confirm_seconds=3)
+    cutting = _CuttingTransport(lab)
+    started = time.monotonic()
+    result = run_coroutine(lambda: deploy_host(deploy, transport=cutting, reporter=cutting))
+    assert len(cutting.sessions) >= 2  # the connection was cut, and the controller came back over a new one
+    assert result.outcome == Outcome.ROLLED_BACK, result
+    assert "rolled back by itself" in result.reason and time.monotonic() - started < 3 + 10
+    assert not Path(extra).exists() and _ssh_answers(lab, "jailhost-b")
+    # the host is back on the last committed bundle, and unlocked: deploying that again changes nothing
+    assert _run_all(lab, [_deploy(lab, "jailhost-b")])["jailhost-b"].outcome == Outcome.UNCHANGED
 
 
 def test_a_failing_apply_is_rolled_back_at_once(lab: Lab):

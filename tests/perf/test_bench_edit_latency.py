@@ -1,13 +1,14 @@
 """Benchmark: how long after a save the designer has the edit's validation findings and the edited host's
 configuration, on the 1,000-host synthetic design (tests/perf/synthetic.py).
 
-Per edit (a jail NIC's address changed through the API, as the designer does): the PATCH, then the two
-requests the designer makes after it — ``GET /api/designs/<id>/validation/`` and
+Per edit (through the API, as the designer does; six kinds in turn: a jail NIC's address, a host's default
+router, a firewall rule added, a VNET jail added, a jail deleted, a VXLAN segment's multicast group): the
+save, then the two requests the designer makes after it — ``GET /api/designs/<id>/validation/`` and
 ``GET /api/designs/<id>/render/?host=<the edited host>``. These are incremental
 (``topology.services.live_design``): only the hosts the edit touched are read again and only their findings
 computed again. For comparison, in the same run, the full path the endpoints took before (the whole
-design's snapshot, every rule on it, the host rendered from it) after a few more edits. Prints the median
-and p95 of each step; asserts nothing about time (the machine is shared). Run with
+design's snapshot, every rule on it, the host rendered from it) after a few more edits of a NIC's address.
+Prints the median and p95 of each step; asserts nothing about time (the machine is shared). Run with
 ``.venv/bin/python -m pytest tests/perf/test_bench_edit_latency.py -m perf -s``.
 
 Goal (issue 15): findings and the host's configuration < 100 ms p95 after a save ("after save" below).
@@ -22,7 +23,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.perf.synthetic import synthetic_design
-from topology.models import JailNic
+from topology.models import Design, FirewallPolicy, Host, Jail, JailNic, VxlanMember
 from topology.render.freebsd import render_host
 from topology.selectors import design_snapshot
 from topology.services.designs import design_import_snapshot
@@ -31,7 +32,7 @@ from topology.validation import validate
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db]
 
-EDITS = 20
+EDITS = 36  # six of each kind
 FULL_EDITS = 5  # the full path takes seconds per edit
 
 
@@ -51,34 +52,72 @@ def _new_address(nic: JailNic, n: int) -> str:
     return nic.address.split("/")[0].rsplit(".", 1)[0] + f".{200 + n % 50}/" + nic.address.split("/")[1]
 
 
+def _edit(client: APIClient, design: Design, kind: str, n: int) -> tuple[int, str]:
+    """One edit of ``kind`` through the API, on a host picked by ``n``; (HTTP status, the edited host's name)."""
+    hosts = Host.objects.filter(design=design).order_by("name")
+    host = hosts[(n * 37) % hosts.count()]
+    if kind == "jail NIC address":
+        nic = JailNic.objects.filter(jail__host=host).order_by("pk").first()
+        assert nic is not None
+        answer = client.patch(f"/api/jail-nics/{nic.pk}/", {"address": _new_address(nic, n)}, format="json")
+    elif kind == "host default router":
+        answer = client.patch(f"/api/hosts/{host.pk}/", {"default_router": f"192.168.0.{n % 200 + 1}"}, format="json")
+    elif kind == "firewall rule added":
+        policy = FirewallPolicy.objects.get(host=host)
+        rule = {"policy": policy.pk, "action": "pass", "protocol": "tcp", "port": 1000 + n}
+        answer = client.post("/api/firewall-rules/", rule, format="json")
+    elif kind == "VNET jail added":
+        answer = client.post("/api/jails/", {"host": host.pk, "name": f"bench{n}", "type": "vnet"}, format="json")
+    elif kind == "jail deleted":
+        jail = Jail.objects.filter(host=host).order_by("-pk").first()
+        assert jail is not None
+        answer = client.delete(f"/api/jails/{jail.pk}/")
+    else:  # a VXLAN segment's multicast group: the segment's hosts, and the design-wide group check
+        member = VxlanMember.objects.filter(host=host).select_related("segment").first()
+        assert member is not None
+        group = f"239.2.{n // 250}.{n % 250 + 1}"
+        answer = client.patch(f"/api/vxlan-segments/{member.segment_id}/", {"multicast_group": group}, format="json")
+    return answer.status_code, host.name
+
+
+KINDS = (
+    "jail NIC address",
+    "host default router",
+    "firewall rule added",
+    "VNET jail added",
+    "jail deleted",
+    "VXLAN multicast group",
+)
+
+
 def test_edit_to_findings_and_host_configuration_latency(make_user) -> None:
     design, _ = design_import_snapshot(snapshot=synthetic_design())
     forget_live_designs()
     client = APIClient()
     client.force_authenticate(make_user("bench", "designer"))
-    nics = list(JailNic.objects.filter(jail__host__design=design).select_related("jail__host")[: EDITS + FULL_EDITS])
     # The designer opens the design first: its first validation reads everything (not counted).
     start = time.perf_counter()
     assert client.get(f"/api/designs/{design.pk}/validation/").status_code == 200
     first = time.perf_counter() - start
 
     timings: dict[str, list[float]] = {"patch": [], "validation": [], "render host": [], "after save": [], "total": []}
-    for n, nic in enumerate(nics[:EDITS]):
+    per_kind: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    for n in range(EDITS):
+        kind = KINDS[n % len(KINDS)]
         start = time.perf_counter()
-        saved = client.patch(
-            f"/api/jail-nics/{nic.pk}/", {"address": _new_address(nic, n), "version": nic.version}, format="json"
-        )
+        status, host_name = _edit(client, design, kind, n)
         patched = time.perf_counter()
         findings = client.get(f"/api/designs/{design.pk}/validation/")
         validated = time.perf_counter()
-        rendered = client.get(f"/api/designs/{design.pk}/render/", {"host": nic.jail.host.name})
+        rendered = client.get(f"/api/designs/{design.pk}/render/", {"host": host_name})
         done = time.perf_counter()
-        assert saved.status_code == 200 and findings.status_code == 200 and rendered.status_code == 200
+        assert status in (200, 201, 204) and findings.status_code == 200 and rendered.status_code == 200
         timings["patch"].append(patched - start)
         timings["validation"].append(validated - patched)
         timings["render host"].append(done - validated)
         timings["after save"].append(done - patched)
         timings["total"].append(done - start)
+        per_kind[kind].append(done - patched)
 
     full: dict[str, list[float]] = {
         "patch": [],
@@ -86,22 +125,21 @@ def test_edit_to_findings_and_host_configuration_latency(make_user) -> None:
         "snapshot+render host": [],
         "after save": [],
     }
-    for n, nic in enumerate(nics[EDITS:]):
+    for n in range(FULL_EDITS):
         start = time.perf_counter()
-        saved = client.patch(
-            f"/api/jail-nics/{nic.pk}/", {"address": _new_address(nic, n), "version": nic.version}, format="json"
-        )
+        status, host_name = _edit(client, design, KINDS[0], EDITS + n)
         patched = time.perf_counter()
         validate(design_snapshot(design=design)).as_dict()
         validated = time.perf_counter()
-        render_host(design_snapshot(design=design), nic.jail.host.name)
+        render_host(design_snapshot(design=design), host_name)
         done = time.perf_counter()
-        assert saved.status_code == 200
+        assert status == 200
         full["patch"].append(patched - start)
         full["snapshot+validation"].append(validated - patched)
         full["snapshot+render host"].append(done - validated)
         full["after save"].append(done - patched)
 
     print(f"\n1,000-host design: first validation (reads and checks everything) {first * 1000:.0f} ms")
-    _print(f"before — full re-validation and render, {len(full['patch'])} edits (a jail NIC's address), ms:", full)
-    _print(f"after — incremental API, {len(timings['patch'])} edits (a jail NIC's address), ms:", timings)
+    _print(f"before — full re-validation and render, {FULL_EDITS} edits (a jail NIC's address), ms:", full)
+    _print(f"after — incremental API, {EDITS} edits ({len(KINDS)} kinds in turn), ms:", timings)
+    _print("after save, by kind of edit, ms:", per_kind)

@@ -269,10 +269,8 @@ class DesignViewSet(JailnetModelViewSet):
     )
     @action(detail=True, methods=["get"])
     def validation(self, request: Request, pk: str | None = None) -> Response:
-        """Check the design against every validation rule; the findings say what is wrong and where.
-
-        Incremental: after an edit, only what the edit can affect is read and checked again
-        (``topology.services.live_design``); the report is the one a full validation gives."""
+        """Check the design against every validation rule; the findings say what is wrong and where."""
+        # Incremental: after an edit only what it can affect is read and checked again (the same report).
         return Response(design_live_validation(design=self.get_object()).as_dict())
 
     @extend_schema(

@@ -19,23 +19,27 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
 
 from core.models import AuditEntry
 
 from .. import models as m
 from .. import snapshot as s
 from ..kinds import KINDS, Kind, reading_order
-from ..selectors import design_snapshot
 from ..validation import RULES, ValidationReport
 from ..validation.incremental import IncrementalValidator
 
 # More entries than this since the last look (an import, a restore): reading everything is as fast.
 MAX_ENTRIES = 200
-# Designs kept per process (each holds its snapshot and its findings).
-MAX_DESIGNS = 8
+# Designs kept per process (each holds its snapshot and its findings: some 100 MB for 1,000 hosts).
+MAX_DESIGNS = 4
 
 _HOST_KINDS = tuple(k for k in reading_order() if k.name not in ("vxlan-segment", "vxlan-member"))
 _SEGMENT_KINDS = (KINDS["vxlan-member"], KINDS["vxlan-segment"])
@@ -47,14 +51,14 @@ _NAMED_BY_MEMBERS = frozenset({"host", "interface", "switch", "vxlan-segment", "
 
 @dataclass
 class _Live:
-    """One design's snapshot as of audit entry ``audit_id``, and what it takes to update it."""
+    """One design's snapshot as of audit entry ``audit_id``, and the rows it was built from."""
 
     created: Any  # the design's creation time: a new design that got the id of a deleted one is another design
     audit_id: int
     snapshot: s.DesignSnapshot
     host_ids: tuple[int, ...]  # in snapshot order
-    owner: dict[tuple[str, int], int]  # (kind, id) of every object below a host -> that host's id
-    keys: dict[int, set[tuple[str, int]]] = field(default_factory=dict)  # host id -> its objects' (kind, id)
+    rows: dict[int, dict[str, list[tuple[Any, ...]]]] = field(default_factory=dict)  # host id -> kind -> rows
+    owner: dict[tuple[str, int], int] = field(default_factory=dict)  # (kind, id) of an object -> its host's id
     validator: IncrementalValidator = field(default_factory=lambda: IncrementalValidator(RULES))
     report: ValidationReport | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -68,7 +72,7 @@ _designs_lock = threading.Lock()
 def design_live_snapshot(*, design: m.Design) -> s.DesignSnapshot:
     """The design's snapshot as ``topology.selectors.design_snapshot`` gives it, read incrementally."""
     live = _live(design)
-    with live.lock:
+    with live.lock, _one_moment():
         _refresh(live, design)
         return live.snapshot
 
@@ -76,7 +80,7 @@ def design_live_snapshot(*, design: m.Design) -> s.DesignSnapshot:
 def design_live_validation(*, design: m.Design) -> ValidationReport:
     """The design's validation report as ``topology.validation.validate`` gives it, computed incrementally."""
     live = _live(design)
-    with live.lock:
+    with live.lock, _one_moment():
         _refresh(live, design)
         if live.report is None:
             live.report = live.validator.validate(live.snapshot)
@@ -89,11 +93,25 @@ def forget_live_designs() -> None:
         _designs.clear()
 
 
+@contextmanager
+def _one_moment() -> Iterator[None]:
+    """Every read in the block sees the database at one moment (PostgreSQL: a REPEATABLE READ transaction),
+    so a change committed between reading the audit entries and reading the hosts is not half seen. Inside
+    a transaction already (tests, a service), its reads are what they are."""
+    if connection.in_atomic_block or connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
 def _live(design: m.Design) -> _Live:
     with _designs_lock:
         live = _designs.get(design.pk)
         if live is None or live.created != design.created:
-            live = _designs[design.pk] = _Live(design.created, -1, s.DesignSnapshot(name=design.name), (), {})
+            live = _designs[design.pk] = _Live(design.created, -1, s.DesignSnapshot(name=design.name), ())
         _designs.move_to_end(design.pk)
         while len(_designs) > MAX_DESIGNS:
             _designs.popitem(last=False)
@@ -110,27 +128,27 @@ def _refresh(live: _Live, design: m.Design) -> None:
     if live.audit_id < 0 or len(entries) > MAX_ENTRIES:
         _read_all(live, design)
         return
-    content = [(entry_id, _MODEL_KIND.get(model), pk, host) for entry_id, model, pk, host in entries]
-    content = [e for e in content if e[1] is not None]
+    content = [(kind, pk, host) for _, model, pk, host in entries if (kind := _MODEL_KIND.get(model)) is not None]
     if not content:
         if entries:
             live.audit_id = entries[-1][0]
         return
     ids_by_name = {h.name: pk for h, pk in zip(live.snapshot.hosts, live.host_ids, strict=True)}
-    dirty: set[int] = set()
+    # Host id -> the kinds of its rows to read again.
+    wanted: defaultdict[int, set[str]] = defaultdict(set)
     segments = hosts_changed = False
-    for _, kind, pk, host_name in content:
+    for kind, pk, host_name in content:
         segments = segments or kind in _NAMED_BY_MEMBERS
         if kind == "design":
             _read_all(live, design)
             return
         if kind == "host":
-            dirty.add(pk)
+            wanted[pk] |= {"host"} if pk in live.rows else set(_ALL_HOST_KINDS)
             hosts_changed = True
         elif kind in ("vxlan-segment", "vxlan-member"):
             continue  # segments are read again
         elif host_name in ids_by_name:
-            dirty.add(ids_by_name[host_name])
+            wanted[ids_by_name[host_name]].add(kind)
         else:  # a host renamed, or an object placed nowhere: not attributable
             _read_all(live, design)
             return
@@ -140,81 +158,123 @@ def _refresh(live: _Live, design: m.Design) -> None:
         if hosts_changed
         else live.host_ids
     )
-    read = _read_hosts(live, design, dirty)
-    # An object that moved from another host (a NIC given to another jail): that host changed too.
-    while True:
-        moved = {
-            owner
-            for host_id, (_, ids) in read.items()
-            for key in ids
-            if (owner := live.owner.get(key, host_id)) != host_id and owner not in read
-        }
-        if not moved:
-            break
-        read.update(_read_hosts(live, design, moved))
+    if any(host_id not in live.rows and host_id not in wanted for host_id in order):
+        _read_all(live, design)  # a host the audit history did not tell us of
+        return
+    fresh = _read_rows(live, design, wanted)
     old = dict(zip(live.host_ids, live.snapshot.hosts, strict=True))
-    for host_id in {*read, *(set(old) - set(order))}:
-        for key in live.keys.pop(host_id, ()):
-            live.owner.pop(key, None)
+    for host_id in set(old) - set(order):  # hosts deleted (or moved to another design)
+        for kind, rows in live.rows.pop(host_id, {}).items():
+            for row in rows:
+                if live.owner.get((kind, row[0])) == host_id:
+                    del live.owner[(kind, row[0])]
+    for host_id, kinds in fresh.items():
+        host_rows = live.rows.setdefault(host_id, {})
+        for kind, rows in kinds.items():
+            for row in host_rows.get(kind, ()):
+                if live.owner.get((kind, row[0])) == host_id:
+                    del live.owner[(kind, row[0])]
+            host_rows[kind] = rows
+        for kind, rows in kinds.items():
+            live.owner.update(dict.fromkeys(((kind, row[0]) for row in rows), host_id))
     hosts = []
     for host_id in order:
-        if host_id in read:
-            new, ids = read[host_id]
-            live.owner.update(dict.fromkeys(ids, host_id))
-            live.keys[host_id] = ids
-            previous = old.get(host_id)
+        previous = old.get(host_id)
+        if host_id in fresh or previous is None:
+            new = _build_host(live, design, host_id)
+            if new is None:  # its row is gone: the audit history will say so
+                continue
             hosts.append(previous if previous == new else new)
-        elif host_id in old:
-            hosts.append(old[host_id])
-        else:  # a host the audit history did not tell us of: read everything
-            _read_all(live, design)
-            return
+        else:
+            hosts.append(previous)
     vxlan_segments = _read_segments(live, design) if segments else live.snapshot.vxlan_segments
     live.snapshot = replace(live.snapshot, hosts=tuple(hosts), vxlan_segments=vxlan_segments)
-    live.host_ids = order
+    live.host_ids = tuple(h for h in order if h in live.rows and "host" in live.rows[h] and live.rows[h]["host"])
     live.audit_id = entries[-1][0]
     live.report = None
 
 
-def _read_all(live: _Live, design: m.Design) -> None:
-    # The entries' high mark first: a change committed while reading is then read again next time.
-    last = AuditEntry.objects.filter(design_id=design.pk).order_by("-id").values_list("id", flat=True).first()
-    design.refresh_from_db()
-    snapshot = design_snapshot(design=design)
-    live.host_ids = tuple(m.Host.objects.filter(design=design).order_by("name").values_list("id", flat=True))
-    live.owner = {}
-    live.keys = {}
-    for host, host_id in zip(snapshot.hosts, live.host_ids, strict=True):
-        live.keys[host_id] = set(_object_keys(KINDS["host"], host))
-        live.owner.update(dict.fromkeys(live.keys[host_id], host_id))
-    live.snapshot = snapshot
-    live.audit_id = last if last is not None else 0
-    live.report = None
-    live.full_reads += 1
+def _read_rows(
+    live: _Live, design: m.Design, wanted: defaultdict[int, set[str]]
+) -> dict[int, dict[str, list[tuple[Any, ...]]]]:
+    """Read the wanted kinds' rows of the wanted hosts (one query per kind), and again for an object that
+    moved from another host (a NIC given to a jail elsewhere): that host's rows of its kind and below."""
+    fresh: dict[int, dict[str, list[tuple[Any, ...]]]] = {}
+    pending = {host_id: _with_dependents(kinds) for host_id, kinds in wanted.items()}
+    while pending:
+        for host_id, kinds in pending.items():
+            for name in kinds:
+                fresh.setdefault(host_id, {})[name] = []
+        moved: defaultdict[int, set[str]] = defaultdict(set)
+        for kind in _HOST_KINDS:
+            host_ids = [host_id for host_id, kinds in pending.items() if kind.name in kinds]
+            if not host_ids:
+                continue
+            for host_id, row in _query(kind, design, host_ids):
+                fresh[host_id][kind.name].append(row)
+                was = live.owner.get((kind.name, row[0]))
+                if was is not None and was != host_id:
+                    below = _BELOW[kind.name] | {kind.name}
+                    for side in (was, host_id):
+                        moved[side] |= below - set(fresh.get(side, {}))
+        pending = {host_id: _with_dependents(kinds) for host_id, kinds in moved.items() if kinds}
+    return fresh
 
 
-def _read_hosts(live: _Live, design: m.Design, host_ids: Collection[int]) -> dict[int, tuple[s.Host, set[Any]]]:
-    """These hosts as the database has them now (deleted ones are missing), with the keys of their objects."""
-    if not host_ids:
-        return {}
+def _query(kind: Kind, design: m.Design, host_ids: Collection[int] | None = None) -> Iterator[tuple[int, Any]]:
+    """(host id, row) of the kind's rows (of these hosts)."""
+    for row in kind.queryset(design, host_ids=host_ids).annotate(_host=_HOST_OF[kind.name]):
+        yield row[-1], row[:-1]
+
+
+def _build_host(live: _Live, design: m.Design, host_id: int) -> s.Host | None:
+    """The host built from its kept rows, its release resolved."""
+    rows = live.rows.get(host_id, {})
     owned: dict[tuple[str, str], defaultdict[int, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for kind in _HOST_KINDS:
         read = kind.reader(owned)
-        rows = kind.queryset(design, host_ids=host_ids)
+        kind_rows = rows.get(kind.name, ())
         if len(kind.parents) == 1:
             group = owned[(kind.name, kind.parents[0])]
-            for row in rows:
+            for row in kind_rows:
                 group[row[-1]].append(read(row))
             continue
         groups = [(owned[(kind.name, parent)], index - len(kind.parents)) for index, parent in enumerate(kind.parents)]
-        for row in rows:
+        for row in kind_rows:
             obj = read(row)
             for group, index in groups:
                 if row[index] is not None:
                     group[row[index]].append(obj)
     hosts = owned[("host", "design")].get(design.pk, [])
-    resolved = s.resolve_releases(replace(live.snapshot, hosts=tuple(hosts), vxlan_segments=())).hosts
-    return {host.id: (host, set(_object_keys(KINDS["host"], host))) for host in resolved if host.id is not None}
+    if not hosts:
+        return None
+    return s.resolve_releases(replace(live.snapshot, hosts=(hosts[0],), vxlan_segments=())).hosts[0]
+
+
+def _read_all(live: _Live, design: m.Design) -> None:
+    """Read the whole design (as ``design_snapshot`` does, keeping the rows per host)."""
+    # The entries' high mark first: a change committed while reading is then read again next time.
+    last = AuditEntry.objects.filter(design_id=design.pk).order_by("-id").values_list("id", flat=True).first()
+    design.refresh_from_db()
+    top = KINDS["design"]
+    values = {f: getattr(design, f) for f in top.snapshot_fields if not any(f == a for a, _ in top.children)}
+    live.snapshot = s.DesignSnapshot(**values)
+    live.rows, live.owner = {}, {}
+    order = []
+    for kind in _HOST_KINDS:
+        for host_id, row in _query(kind, design):
+            live.rows.setdefault(host_id, {}).setdefault(kind.name, []).append(row)
+            live.owner[(kind.name, row[0])] = host_id
+            if kind.name == "host":
+                order.append(host_id)
+    hosts = [_build_host(live, design, host_id) for host_id in order]
+    live.snapshot = replace(
+        live.snapshot, hosts=tuple(h for h in hosts if h is not None), vxlan_segments=_read_segments(live, design)
+    )
+    live.host_ids = tuple(order)
+    live.audit_id = last if last is not None else 0
+    live.report = None
+    live.full_reads += 1
 
 
 def _read_segments(live: _Live, design: m.Design) -> tuple[s.VxlanSegment, ...]:
@@ -230,15 +290,39 @@ def _read_segments(live: _Live, design: m.Design) -> tuple[s.VxlanSegment, ...]:
     return tuple(kept[seg.id] if kept.get(seg.id) == seg else seg for seg in segments)
 
 
-def _object_keys(kind: Kind, obj: Any) -> Iterable[tuple[str, int]]:
-    """(kind, id) of ``obj`` and of every object it owns."""
-    if obj.id is not None:
-        yield kind.name, obj.id
-    for attr, child in kind.children:
-        value = getattr(obj, attr)
-        for item in (value,) if child.single else value:
-            if item is not None:
-                yield from _object_keys(KINDS[child.kind], item)
+def _host_expression(kind: Kind) -> Any:
+    """The id of the host a row of ``kind`` belongs to, as a query expression."""
+    paths = [lookup.removesuffix("design").removesuffix("__") for lookup in kind.design_lookups]
+    columns = [F(path) if path else F("pk") for path in paths]
+    return Coalesce(*columns) if len(columns) > 1 else columns[0]
+
+
+def _below(kind: Kind) -> set[str]:
+    """The kinds owned by ``kind``, directly or further down."""
+    out: set[str] = set()
+    for _, child in kind.children:
+        out |= {child.kind} | _below(KINDS[child.kind])
+    return out
+
+
+def _with_dependents(kinds: set[str]) -> set[str]:
+    """``kinds`` and the kinds whose rows show their names (a jail NIC shows its switch's name)."""
+    out = set(kinds)
+    while True:
+        more = {dependent for kind in out for dependent in _NAMING.get(kind, ())} - out
+        if not more:
+            return out
+        out |= more
+
+
+_HOST_OF = {kind.name: _host_expression(kind) for kind in _HOST_KINDS}
+_ALL_HOST_KINDS = frozenset(kind.name for kind in _HOST_KINDS)
+_BELOW = {kind.name: _below(kind) & _ALL_HOST_KINDS for kind in _HOST_KINDS}
+# Kind -> the kinds that refer to it by name (their rows carry the name, read through the foreign key).
+_NAMING: dict[str, set[str]] = defaultdict(set)
+for _kind in _HOST_KINDS:
+    for _, _ref in _kind.refs:
+        _NAMING[_ref.target].add(_kind.name)
 
 
 __all__ = ["design_live_snapshot", "design_live_validation", "forget_live_designs"]

@@ -7172,13 +7172,15 @@ export interface operations {
                     "application/json": components["schemas"]["DiagnosticRun"];
                 };
             };
-            /** @description A parameter was refused (which and why) */
+            /** @description Refused: ``detail`` says why, and the refused field (e.g. ``filter``) holds the message */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Detail"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description A mutating action needs the operator role */
@@ -7425,13 +7427,15 @@ export interface operations {
                     "application/json": components["schemas"]["DiagnosticRun"];
                 };
             };
-            /** @description A parameter was refused (which and why) */
+            /** @description Refused: ``detail`` says why, and the refused field (e.g. ``filter``) holds the message */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Detail"];
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description A mutating action needs the operator role */
