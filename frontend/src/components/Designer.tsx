@@ -19,7 +19,7 @@ import {
 import { useShallow } from 'zustand/react/shallow';
 import { ApiError } from '../api/client';
 import { watchDesign } from '../api/events';
-import { nodeTypes, type DesignerNode } from '../nodes';
+import { edgeTypes, nodeTypes, type DesignerNode } from '../nodes';
 import { badgesByNode, nodeIdOf, type DesignFinding } from '../model/findings';
 import { buildGraph, nodeId, parseNodeId, SIZES } from '../model/graph';
 import { type AnyObject, type Kind } from '../model/kinds';
@@ -131,12 +131,13 @@ function Canvas({ designId }: { designId: number }) {
 
   // Fit the design into view once, when its nodes are first there. Every node has an explicit size, so
   // there is no need to wait for measurements — which, with onlyRenderVisibleElements, never come for
-  // the nodes out of view (a large design would never be fitted).
+  // the nodes out of view (a large design would never be fitted); `includeHiddenNodes` makes React Flow
+  // count them by their declared size (otherwise it fits only the nodes it has measured).
   const fittedDesign = useRef<number | null>(null);
   useEffect(() => {
     if (!nodes.length || store.design?.id !== designId || fittedDesign.current === designId) return;
     fittedDesign.current = designId;
-    requestAnimationFrame(() => void flowRef.current.fitView({ padding: 0.15, maxZoom: 1 }));
+    requestAnimationFrame(() => void flowRef.current.fitView({ padding: 0.15, maxZoom: 1, includeHiddenNodes: true }));
   }, [nodes.length, store.design?.id, designId]);
 
   const onNodesChange = useCallback((changes: NodeChange<DesignerNode>[]) => setNodes((nds) => applyNodeChanges(changes.filter((c) => c.type !== 'remove'), nds)), []);
@@ -298,7 +299,7 @@ function Canvas({ designId }: { designId: number }) {
   const autoLayout = useCallback(async () => {
     const changes = await layoutDesign(objects, collapsed);
     await actions.savePositions(changes, 'auto-layout');
-    requestAnimationFrame(() => void flow.fitView({ padding: 0.15, duration: 300, maxZoom: 1 }));
+    requestAnimationFrame(() => void flow.fitView({ padding: 0.15, duration: 300, maxZoom: 1, includeHiddenNodes: true }));
   }, [objects, collapsed, actions, flow]);
 
   const deleteSelection = useCallback(() => {
@@ -341,7 +342,7 @@ function Canvas({ designId }: { designId: number }) {
         event.preventDefault();
         deleteSelection();
       } else if (!mod && key === 'f') {
-        void flow.fitView({ padding: 0.15, duration: 300, maxZoom: 1 });
+        void flow.fitView({ padding: 0.15, duration: 300, maxZoom: 1, includeHiddenNodes: true });
       } else if (!mod && key === 'l' && canEdit) {
         void autoLayout();
       } else if (event.key === 'Escape') {
@@ -366,7 +367,7 @@ function Canvas({ designId }: { designId: number }) {
             <button onClick={() => void autoLayout()} title="Auto-layout (L)" data-testid="auto-layout">Auto-layout</button>
           </>
         )}
-        <button onClick={() => void flow.fitView({ padding: 0.15, duration: 300, maxZoom: 1 })} title="Fit view (F)">Fit</button>
+        <button onClick={() => void flow.fitView({ padding: 0.15, duration: 300, maxZoom: 1, includeHiddenNodes: true })} title="Fit view (F)">Fit</button>
         <button onClick={() => actions.setAllCollapsed(!anyCollapsed)}>{anyCollapsed ? 'Expand hosts' : 'Collapse hosts'}</button>
         <a href={`/api/designs/${designId}/export/`} download>Export YAML</a>
         <a href={`#/designs/${designId}/history`}>History</a>
@@ -400,6 +401,7 @@ function Canvas({ designId }: { designId: number }) {
             nodes={nodes}
             edges={edges}
             nodeTypes={nodeTypes}
+            edgeTypes={edgeTypes}
             onNodesChange={onNodesChange}
             onEdgesChange={onEdgesChange}
             onConnect={(c) => void onConnect(c)}
