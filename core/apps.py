@@ -13,9 +13,11 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from project.sqlite_modes import connect_sqlite_modes
 
+        from .secret_scrub import install_log_scrubber
         from .task_context import connect_task_change_context
         from .users import register_user_admin
 
+        install_log_scrubber()
         connect_task_change_context()
         connect_sqlite_modes()
         register_user_admin()

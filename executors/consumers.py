@@ -8,7 +8,17 @@ its own notification group, and sends JSON frames:
   what is stored, then live, without gap or duplicate (each chunk carries its sequence number);
   ``{"action": "unfollow", "job": <id>}``;
 - ``{"action": "watch_jobs"}``: every job's state changes (``job.state``), for lists of jobs;
-- ``{"action": "ping"}``: answered with ``{"type": "pong"}``.
+- ``{"action": "ping"}``: answered with ``{"type": "pong"}``;
+- ``{"action": "resume", "since": <seq>, "floor": <seq>}``: the stored events of the socket's groups (its user's
+  notifications, watched designs, the jobs list) numbered after ``since`` (and, as numbers may commit out of
+  order, the last few seconds' before it, but none at or below ``floor``: where the tab started), each once, then
+  ``{"type": "resumed"}``. The client skips those it had.
+
+Events of those groups carry their number (``seq``, see ``topology.events``); ``hello`` carries the number of the
+last stored event (``events``). A client that lost its socket opens a new one, subscribes again and resumes from
+the last number it saw: what was published while it was away (or while Redis was down) is not lost. The socket
+also reads stored events it was not sent every few seconds itself (a message lost in a Redis restart while the
+socket stayed open), and joins its groups again now and then (a restarted Redis forgot them).
 
 Frames that are not JSON objects get an ``error`` frame; the socket stays open. Every subscription is checked
 against the user's roles. The server sends a ``heartbeat`` every ``HEARTBEAT_INTERVAL`` seconds (clients that
@@ -16,9 +26,11 @@ hear nothing for much longer reconnect), and re-checks every ``SESSION_CHECK_INT
 still exists and the user may still read: after a logout or the loss of every role the socket is closed with
 code 4401 within 5 s.
 
-Output is stored before it is sent, so a follower that falls behind is fed from the database: a live batch
-whose first sequence number is beyond what the socket has sent makes it read the gap back first, and a socket
-that reads slowly makes the channel layer drop batches (its queue is bounded) that are read back the same way.
+Output is stored before it is sent. A live batch only tells the socket how far its job's output goes (and leaves
+its encoded chunks in the process's cache, ``executors.jobs.stream``); one sender task per socket sends what the
+socket lacks, in frames of up to about 512 KiB joined from encoded chunks (from the cache, or read back from the
+database by a socket that is behind). So a socket that keeps up gets each batch at once; one that reads slowly
+gets fewer, larger frames and holds nothing but its position; none makes the server's memory grow.
 """
 
 from __future__ import annotations
@@ -26,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -34,19 +47,21 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.base import SessionBase
 
 from project.roles import user_can
-from topology.events import design_group, user_group
+from topology.events import design_group, events_after, events_latest, user_group
 
 from .jobs.events import JOBS_GROUP, job_group
-from .jobs.selectors import job_output_after, job_positions, job_snapshot_for_follower
+from .jobs.selectors import job_positions, job_snapshot_for_follower
+from .jobs.stream import CHUNKS, output_frame
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_INTERVAL = 25.0
 SESSION_CHECK_INTERVAL = 2.0
-# Stored chunks read (and sent as one frame) per query while catching up: a chunk holds at most about 64 KiB, so a
-# frame stays around 1 MiB however far behind the socket is.
-REPLAY_PAGE = 16
+REJOIN_INTERVAL = 60.0  # seconds between joining the socket's groups again (a restarted Redis forgot them)
+SEEN_EVENTS = 2000  # numbers of events sent on a socket remembered (so none is sent twice)
+EVENT_PAGE = 500
 MAX_FOLLOWED_JOBS = 50
+READ_TO_END = 2**62  # a job's known position when the socket reads what is stored to its end
 ENDED_STATES = ("succeeded", "failed", "cancelled", "interrupted")
 
 
@@ -68,20 +83,31 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.user = user
         self.watched: set[int] = set()
         self.followed: dict[int, int] = {}  # job id -> last sequence number sent on this socket
+        self.known: dict[int, int] = {}  # job id -> last sequence number known to be stored
+        self.pending_steps: dict[int, dict[str, dict[str, Any]]] = {}  # step changes not sent yet, by job and name
+        self.pending_state: dict[int, dict[str, Any]] = {}  # a job.state event to send once the output before it is
         self.ended_sent: set[int] = set()  # followed jobs whose end this socket has announced
-        # Output of a job goes out from message handlers and from the guard's sweep: one at a time, so that the
-        # sequence numbers a socket has sent stay exact.
+        # Output of jobs goes out from one sender task (the pump); handlers only tell it what is new. The lock keeps
+        # a follow or unfollow from changing a job's position while the pump sends a frame of it.
         self.job_lock = asyncio.Lock()
+        self.pump_wake = asyncio.Event()
+        self.pump: asyncio.Future[None] | None = None
         self.groups_joined: set[str] = set()
+        self.events_seen: OrderedDict[int, None] = OrderedDict()
+        self.event_lock = asyncio.Lock()
         await self._join(user_group(user.pk))
+        # Joined first: what commits from now on comes live. Stored events at or below the floor are not read back
+        # (they are older than the socket) unless the client resumes from an earlier number.
+        self.events_since = self.events_floor = await database_sync_to_async(events_latest)()
         await self.accept()
-        await self.send_json({"type": "hello", "user": user.get_username()})
+        await self.send_json({"type": "hello", "user": user.get_username(), "events": self.events_since})
         self.guard = asyncio.ensure_future(self._guard())
+        self.pump = asyncio.ensure_future(self._pump())
 
     async def disconnect(self, code: int) -> None:
-        guard = getattr(self, "guard", None)
-        if guard is not None:
-            guard.cancel()
+        for task in (getattr(self, "guard", None), getattr(self, "pump", None)):
+            if task is not None:
+                task.cancel()
         for group in list(getattr(self, "groups_joined", ())):
             try:
                 await self.channel_layer.group_discard(group, self.channel_name)
@@ -100,16 +126,22 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
     async def _guard(self) -> None:
         """Close the socket when its session ends or its user loses every role; send heartbeats meanwhile."""
-        since_heartbeat = 0.0
+        since_heartbeat = since_rejoin = 0.0
         try:
             while True:
                 await asyncio.sleep(SESSION_CHECK_INTERVAL)
                 since_heartbeat += SESSION_CHECK_INTERVAL
+                since_rejoin += SESSION_CHECK_INTERVAL
                 if not await self._still_allowed():
                     await self.send_json({"type": "session.closed", "detail": "logged out or no longer allowed"})
                     await self.close(code=4401)
                     return
+                if since_rejoin >= REJOIN_INTERVAL:
+                    since_rejoin = 0.0
+                    for group in list(self.groups_joined):
+                        await self.channel_layer.group_add(group, self.channel_name)
                 await self._sweep_jobs()
+                await self._send_stored_events(self.events_since, look_back=True)
                 if since_heartbeat >= HEARTBEAT_INTERVAL:
                     since_heartbeat = 0.0
                     await self.send_json({"type": "heartbeat"})
@@ -124,15 +156,13 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if not self.followed:
             return
         positions = await database_sync_to_async(job_positions)(job_ids=list(self.followed))
-        async with self.job_lock:
-            for job_id, (last_seq, summary) in positions.items():
-                if job_id not in self.followed:
-                    continue
-                if last_seq > self.followed[job_id]:
-                    await self._catch_up(job_id, upto=last_seq)
-                if summary["state"] in ENDED_STATES and job_id not in self.ended_sent:
-                    self.ended_sent.add(job_id)
-                    await self.send_json({"type": "job.state", "job": summary})
+        for job_id, (last_seq, summary) in positions.items():
+            if job_id not in self.followed:
+                continue
+            self.known[job_id] = max(self.known.get(job_id, 0), last_seq)
+            if summary["state"] in ENDED_STATES and job_id not in self.ended_sent:
+                self.pending_state[job_id] = {"type": "job.state", "job": summary}
+        self.pump_wake.set()
 
     @database_sync_to_async
     def _still_allowed(self) -> bool:
@@ -164,14 +194,57 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             "unfollow": self._unfollow,
             "ping": self._ping,
             "watch_jobs": self._watch_jobs,
+            "resume": self._resume,
         }.get(action if isinstance(action, str) else "")
         if handler is None:
-            await self.send_json({"type": "error", "detail": "send {action: watch|unwatch|follow|unfollow|ping, ...}"})
+            await self.send_json(
+                {"type": "error", "detail": "send {action: watch|unwatch|follow|unfollow|watch_jobs|resume|ping, ...}"}
+            )
             return
         await handler(content)
 
     async def _ping(self, content: dict[str, Any]) -> None:
         await self.send_json({"type": "pong"})
+
+    async def _resume(self, content: dict[str, Any]) -> None:
+        """Send the stored events of this socket's groups after ``since`` that it has not sent."""
+        since, floor = _count(content.get("since")), _count(content.get("floor", 0))
+        if since is None or floor is None:
+            await self.send_json({"type": "error", "detail": "resume needs since: <event number> (>= 0)"})
+            return
+        self.events_floor = min(floor, since)  # the tab's own start: what it may have missed is after it
+        count = await self._send_stored_events(since, look_back=True)
+        await self.send_json({"type": "resumed", "since": since, "count": count})
+
+    def _event_groups(self) -> list[str]:
+        """The groups whose stored events this socket replays (a followed job's output has its own numbers)."""
+        return sorted(g for g in self.groups_joined if not g.startswith("job."))
+
+    async def _send_stored_events(self, since: int, *, look_back: bool) -> int:
+        """Send the stored events of this socket's groups after ``since`` not sent yet; return how many."""
+        sent = 0
+        async with self.event_lock:
+            while True:
+                events = await database_sync_to_async(events_after)(
+                    groups=self._event_groups(), since=since, look_back=look_back, limit=EVENT_PAGE
+                )
+                for event in events:
+                    if event["seq"] > self.events_floor and self._first_time(event["seq"]):
+                        sent += 1
+                        await self._send_event(event)
+                if len(events) < EVENT_PAGE:
+                    return sent
+                since, look_back = events[-1]["seq"], False
+
+    def _first_time(self, seq: int) -> bool:
+        """Whether the event numbered ``seq`` was not sent on this socket yet (and remember it was now)."""
+        if seq in self.events_seen:
+            return False
+        self.events_seen[seq] = None
+        if len(self.events_seen) > SEEN_EVENTS:
+            self.events_seen.popitem(last=False)
+        self.events_since = max(self.events_since, seq)
+        return True
 
     async def _watch_jobs(self, content: dict[str, Any]) -> None:
         """Every job's state changes (a list of jobs keeps itself current)."""
@@ -206,94 +279,118 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if snapshot is None:
             await self.send_json({"type": "error", "detail": f"no job {job_id}", "job": job_id})
             return
-        # Join first, then send what is stored: a batch published meanwhile waits in this socket's queue and is
-        # handled after the replay, where its sequence numbers tell what was sent already.
+        # Join first, then send what is stored: a batch published meanwhile only raises what the pump sends.
         await self._join(job_group(job_id))
         async with self.job_lock:
             self.followed[job_id] = since
+            self.known[job_id] = READ_TO_END  # whatever is stored: the pump reads until there is no more
+            self.pending_steps.pop(job_id, None)
+            self.pending_state.pop(job_id, None)
             self.ended_sent.discard(job_id)
             await self.send_json({"type": "followed", "job": job_id, "since": since, "state": snapshot})
-            await self._catch_up(job_id, upto=None)
             if snapshot["state"] in ENDED_STATES:
                 # It had ended already: its last state event went out before this socket joined (or during a Redis
                 # outage). Say so after its output, as a follower that watched it live would have heard it.
-                self.ended_sent.add(job_id)
-                await self.send_json({"type": "job.state", "job": {k: v for k, v in snapshot.items() if k != "steps"}})
+                summary = {k: v for k, v in snapshot.items() if k != "steps"}
+                self.pending_state[job_id] = {"type": "job.state", "job": summary}
+        self.pump_wake.set()
 
     async def _unfollow(self, content: dict[str, Any]) -> None:
         job_id = _count(content.get("job"))
         if job_id is None:
             await self.send_json({"type": "error", "detail": "unfollow needs job: <id>"})
             return
-        self.followed.pop(job_id, None)
-        self.ended_sent.discard(job_id)
+        async with self.job_lock:
+            for positions in (self.followed, self.known, self.pending_steps, self.pending_state):
+                positions.pop(job_id, None)
+            self.ended_sent.discard(job_id)
         await self._leave(job_group(job_id))
         await self.send_json({"type": "unfollowed", "job": job_id})
-
-    async def _catch_up(self, job_id: int, upto: int | None) -> None:
-        """Send the stored chunks of ``job_id`` after what this socket sent, up to ``upto`` (None: all)."""
-        while job_id in self.followed:
-            after = self.followed[job_id]
-            chunks = await database_sync_to_async(job_output_after)(
-                job_id=job_id, after=after, upto=upto, limit=REPLAY_PAGE
-            )
-            if not chunks:
-                return
-            await self.send_json({"type": "job.output", "job": job_id, "chunks": chunks})
-            self.followed[job_id] = chunks[-1]["seq"]
-            if len(chunks) < REPLAY_PAGE:
-                return
 
     # --- group messages -------------------------------------------------------------------------------------
 
     async def event_forward(self, message: dict[str, Any]) -> None:
         event = message["event"]
+        seq = event.get("seq")
+        if isinstance(seq, int) and not self._first_time(seq):
+            return  # sent already (read back from storage)
+        await self._send_event(event)
+
+    async def _send_event(self, event: dict[str, Any]) -> None:
         if event.get("type") == "job.state":
             job_id = event.get("job", {}).get("id")
             if job_id in self.followed:
-                async with self.job_lock:
-                    # The job ended (or changed state) after its last batch: send what is stored before the state.
-                    await self._catch_up(job_id, upto=None)
-                    if event["job"].get("state") in ENDED_STATES:
-                        if job_id in self.ended_sent:
-                            return
-                        self.ended_sent.add(job_id)
-                    await self.send_json(event)
+                # The job changed state after its last batch: the pump sends what is stored before the state.
+                self.known[job_id] = max(self.known.get(job_id, 0), event["job"].get("last_seq") or 0)
+                self.pending_state[job_id] = event
+                self.pump_wake.set()
                 return
             if not user_can(self.user, "read"):
                 return
         await self.send_json(event)
 
     async def job_forward(self, message: dict[str, Any]) -> None:
-        """A stored batch of a followed job: send the part this socket has not sent, reading any gap back.
-
-        The message carries the frame already encoded (once, by the job's log): in the usual case, a batch right
-        after what this socket sent, it goes out as it is.
-        """
-        async with self.job_lock:
-            await self._forward_batch(message["event"])
-
-    async def _forward_batch(self, event: dict[str, Any]) -> None:
+        """A stored batch of a job: its encoded chunks go to the process's cache (once, whichever socket comes
+        first), and the pump learns how far the job's output goes."""
+        event = message["event"]
         job_id = event["job"]
         if job_id not in self.followed:
             return
-        first, last = event.get("first"), event.get("last")
-        sent = self.followed[job_id]
-        if first is None or first == sent + 1:
-            if last is not None:
-                self.followed[job_id] = last
-            await self.send(text_data=event["text"])
-            return
-        if last is None or last <= sent:
-            return  # sent already (during a catch-up)
-        if first > sent + 1:  # batches were dropped for this socket: read them back
-            await self._catch_up(job_id, upto=first - 1)
-        frame = json.loads(event["text"])
-        frame["chunks"] = [c for c in frame["chunks"] if c["seq"] > self.followed[job_id]]
-        if frame["chunks"]:
-            self.followed[job_id] = frame["chunks"][-1]["seq"]
-        if frame["chunks"] or frame.get("steps"):
-            await self.send_json(frame)
+        for seq, text in event.get("chunks") or ():
+            CHUNKS.put(job_id, seq, text)
+        if event.get("last") is not None:
+            self.known[job_id] = max(self.known.get(job_id, 0), event["last"])
+        for step in event.get("steps") or ():
+            self.pending_steps.setdefault(job_id, {})[step["name"]] = step
+        self.pump_wake.set()
+
+    # --- the pump: what each followed job's followers lack, in order ----------------------------------------
+
+    async def _pump(self) -> None:
+        """Send each followed job's output after what this socket sent, then its pending steps and state."""
+        while True:
+            await self.pump_wake.wait()
+            self.pump_wake.clear()
+            try:
+                progressed = True
+                while progressed:
+                    progressed = False
+                    for job_id in list(self.followed):
+                        async with self.job_lock:
+                            if job_id in self.followed:
+                                progressed = await self._send_next(job_id) or progressed
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database away for a moment (or the socket going): the guard wakes it again
+                log.warning("socket pump: could not send job output", exc_info=True)
+                await asyncio.sleep(1.0)
+
+    async def _send_next(self, job_id: int) -> bool:
+        """Send the next frame of ``job_id`` this socket lacks (output, steps, then its state); False: none."""
+        sent, known = self.followed[job_id], self.known.get(job_id, 0)
+        if known > sent:
+            run = await CHUNKS.run(job_id, sent + 1, known)
+            if not run:  # not readable (yet): the next batch or sweep tells more
+                self.known[job_id] = sent
+                return False
+            steps = self.pending_steps.pop(job_id, None)
+            await self.send(text_data=output_frame(job_id, [text for _, text in run], list((steps or {}).values())))
+            self.followed[job_id] = run[-1][0]
+            return True
+        if job_id in self.pending_steps:
+            steps = self.pending_steps.pop(job_id)
+            await self.send(text_data=output_frame(job_id, [], list(steps.values())))
+            return True
+        state = self.pending_state.get(job_id)
+        if state is not None and (state["job"].get("last_seq") or 0) <= sent:
+            del self.pending_state[job_id]
+            if state["job"].get("state") in ENDED_STATES:
+                if job_id in self.ended_sent:
+                    return True
+                self.ended_sent.add(job_id)
+            await self.send_json(state)
+            return True
+        return False
 
     @database_sync_to_async
     def _design_exists(self, design_id: int) -> bool:

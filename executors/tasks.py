@@ -66,3 +66,11 @@ def jobs_reap_task() -> list[int]:
     from .jobs.services import jobs_reap
 
     return [job.pk for job in jobs_reap()]
+
+
+@shared_task(acks_late=True, ignore_result=True, name="executors.job_stop_leftovers")
+def job_stop_leftovers_task(job_id: int) -> bool:
+    """Stop what the interrupted job ``job_id`` left running on hosts (on the host-work queue); False: nothing."""
+    from .jobs.services import job_stop_leftovers
+
+    return job_stop_leftovers(job_id=job_id) is not None

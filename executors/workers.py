@@ -1,8 +1,11 @@
 """Which workers can run jobs: each worker of the host-work queue says so in Redis every few seconds.
 
 The web process (which never runs jobs) reads it to tell the Lab page whether jobs can run and why not: no worker
-of the queue, or none running as root (the lab creates namespaces). Every worker also reaps jobs whose worker
-stopped heart-beating, so a killed worker's job is marked interrupted even when nobody looks at it.
+of the queue, or none running as root (the lab creates namespaces). Every worker (``make run`` starts two: the
+default queue's and the host-work queue's) also reaps, every ``PRESENCE_INTERVAL`` seconds, jobs whose worker
+stopped heart-beating: a killed worker's job is marked interrupted within 30 s even when nobody looks at it, and
+what it left running on hosts is stopped by a worker of the host-work queue. It also deletes stored live events
+older than a day now and then.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from typing import Any
 
 import redis
@@ -23,6 +27,7 @@ log = logging.getLogger(__name__)
 PRESENCE_PREFIX = "jailnet:hosts-worker:"
 PRESENCE_INTERVAL = 5.0
 PRESENCE_TTL = 20
+PRUNE_INTERVAL = 600.0  # seconds between deletions of old live events
 
 
 def _redis() -> redis.Redis:
@@ -68,8 +73,11 @@ def jobs_availability() -> dict[str, Any]:
 def _announce(name: str, queues: list[str], stop: threading.Event) -> None:
     from django.db import close_old_connections
 
+    from topology.events import events_prune
+
     from .jobs.services import jobs_reap
 
+    last_prune = 0.0
     value = json.dumps({"name": name, "root": os.geteuid() == 0, "pid": os.getpid(), "queues": queues})
     while True:
         try:
@@ -77,6 +85,9 @@ def _announce(name: str, queues: list[str], stop: threading.Event) -> None:
                 _redis().set(_presence_key(settings.JAILNET_HOSTS_QUEUE, name), value, ex=PRESENCE_TTL)
             close_old_connections()
             jobs_reap()
+            if time.monotonic() - last_prune >= PRUNE_INTERVAL:
+                last_prune = time.monotonic()
+                events_prune()
         except Exception:  # Redis or the database away for a moment: try again next round
             log.warning("worker presence/reaper round failed", exc_info=True)
         if stop.wait(PRESENCE_INTERVAL):

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from core.models.base import BaseModel
+from core.secret_scrub import remember_secret
 
 from .choices import CredentialKind, HostKeyState
 from .crypto import decrypt_secret, encrypt_secret
@@ -26,12 +27,15 @@ class Credential(BaseModel):
         return self.name
 
     def set_secret(self, plaintext: str) -> None:
-        """Encrypt and store ``plaintext``."""
+        """Encrypt and store ``plaintext`` (masked from now on in what this process writes)."""
+        remember_secret(plaintext)
         self.encrypted_secret = encrypt_secret(plaintext)
 
     def get_secret(self) -> str:
-        """Decrypt the stored secret (for the SSH transport only)."""
-        return decrypt_secret(self.encrypted_secret)
+        """Decrypt the stored secret (for the SSH transport only; masked from now on in what this process writes)."""
+        secret = decrypt_secret(self.encrypted_secret)
+        remember_secret(secret)
+        return secret
 
 
 class ManagedHost(BaseModel):

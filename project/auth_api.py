@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth import authenticate, login, logout
-from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -15,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from project.authentication import LOCKOUT_DETAIL, lockout_retry_after
 from project.roles import ACTIONS, user_roles
 
 
@@ -91,8 +89,9 @@ class SessionView(APIView):
         user = authenticate(request._request, username=username, password=password)
         if getattr(request._request, "axes_locked_out", False):
             return Response(
-                {"detail": "too many failed logins for this user name from here: try again later"},
+                {"detail": LOCKOUT_DETAIL},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(lockout_retry_after(request._request))},
             )
         if user is None:
             return Response({"detail": "wrong user name or password"}, status=status.HTTP_400_BAD_REQUEST)
@@ -103,12 +102,3 @@ class SessionView(APIView):
     def delete(self, request: Request) -> Response:
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-def lockout_response(request: Any, original_response: Any = None, credentials: Any = None) -> HttpResponse:
-    """What django-axes answers to a locked-out login (``AXES_LOCKOUT_CALLABLE``): 429, as JSON for the API and
-    as a short text page for the admin; it never names the user (the request may come from anyone)."""
-    detail = "too many failed logins for this user name from here: try again later"
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": detail}, status=429)
-    return HttpResponse(detail, status=429, content_type="text/plain; charset=utf-8")

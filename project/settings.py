@@ -196,7 +196,7 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 )
 AXES_VERBOSE = False
-AXES_LOCKOUT_CALLABLE = "project.auth_api.lockout_response"
+AXES_LOCKOUT_CALLABLE = "project.authentication.lockout_response"
 
 # --- HTTPS, headers ------------------------------------------------------------------------------
 # Production behind HTTPS sets JAILNET_HTTPS=1 (docs: README "Production"): HSTS, secure cookies, redirect to
@@ -255,7 +255,7 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "project.authentication.ThrottledBasicAuthentication",  # basic auth; a lockout answers 429 + Retry-After
     ],
     "DEFAULT_PERMISSION_CLASSES": ["project.permissions.RolePermission"],
     # JSON with a nesting limit and storable text (project/parsers.py); forms as DRF has them.
@@ -289,6 +289,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChangeRequestStateEnum": "topology.models.changes.ChangeRequestState",
         "LabStateEnum": "executors.models.LabState",
+        "JobStateEnum": "executors.models.JobState",
     },
 }
 

@@ -44,7 +44,8 @@ _DESIGN_PATH: dict[type[models.Model], tuple[str, ...]] = {
 DESIGN_MODELS = frozenset(_DESIGN_PATH)
 
 # Fields whose change does not change what a design renders (moving a node on the canvas).
-_LAYOUT_FIELDS = frozenset({"position_x", "position_y", "version", "last_updated"})
+# managed_host: where the host is deployed (inventory), not what the design renders (not in the snapshot)
+_LAYOUT_FIELDS = frozenset({"position_x", "position_y", "version", "last_updated", "managed_host_id"})
 
 
 def place_of(instance: Any) -> Place:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -171,12 +171,21 @@ class Kind:
                 lookups.extend(mapping.columns)
         return lookups, takes
 
-    def queryset(self, design: m.Design) -> models.QuerySet[Any]:
+    def queryset(self, design: m.Design, *, host_ids: Collection[int] | None = None) -> models.QuerySet[Any]:
         """This kind's rows of ``design`` as ``values_list`` tuples: the declared columns, then the parent ids
-        (last, so that the columns zip with the field names and the ids are ``row[-len(parents):]``)."""
+        (last, so that the columns zip with the field names and the ids are ``row[-len(parents):]``).
+
+        ``host_ids``: only the rows of these hosts (kinds below a host, and hosts; ``host__design`` becomes
+        ``host__in``)."""
         condition = Q()
         for lookup in self.design_lookups:
-            condition |= Q(**{lookup: design})
+            if host_ids is None:
+                condition |= Q(**{lookup: design})
+            elif self.name == "host":
+                condition |= Q(pk__in=host_ids)
+            else:
+                assert lookup.endswith("host__design"), f"{self.name} does not belong to a host"
+                condition |= Q(**{lookup.removesuffix("design") + "in": host_ids})
         parent_ids = [f"{p}_id" for p in self.parents]
         return (
             self.model._default_manager.filter(condition)

@@ -3,13 +3,14 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import deployments, hosts, jobs, views
+from . import deployments, diagnostics, hosts, jobs, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("labs", views.LabViewSet, basename="lab")
 router.register("jobs", jobs.JobViewSet, basename="job")
 router.register("deployments", deployments.DeploymentViewSet, basename="deployment")
+router.register("diagnostic-runs", diagnostics.DiagnosticRunViewSet, basename="diagnosticrun")
 
 urlpatterns = [
     path(
@@ -17,5 +18,6 @@ urlpatterns = [
         hosts.ManagedHostTestConnectionView.as_view(),
         name="managedhost-test-connection",
     ),
+    path("designs/<int:pk>/host-mapping/", hosts.DesignHostMappingView.as_view(), name="design-host-mapping"),
     *router.urls,
 ]

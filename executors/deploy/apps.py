@@ -18,5 +18,20 @@ class DeployConfig(AppConfig):
 
         # A deployment belongs to its design; each host row to its host (per-host history).
         register_audited(Deployment, place=lambda d: (d.design_id, d.design_name, ""), signals=False)
+        from django.db.models.signals import post_save
+
+        from executors.models import Job
+
+        post_save.connect(_job_saved, sender=Job, dispatch_uid="jailnet-deploy-follows-its-job")
         register_audited(DeploymentHost, place=lambda h: (h.deployment.design_id, h.deployment.design_name,
                                                           h.host_name), signals=False)  # fmt: skip
+
+
+def _job_saved(sender: object, instance: object, **_: object) -> None:
+    """A deploy job that ended (interrupted by the reaper, failed before deploying) finishes its deployment."""
+    from executors.models import JobKind
+
+    from .services import deployment_follow_job
+
+    if getattr(instance, "kind", None) == JobKind.DEPLOY:
+        deployment_follow_job(job=instance)  # type: ignore[arg-type]

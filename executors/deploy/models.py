@@ -36,6 +36,13 @@ class HostOutcome(models.TextChoices):
     FAILED = "failed", "Failed (nothing applied)"
     ROLLED_BACK = "rolled_back", "Rolled back"
     UNREACHABLE = "unreachable", "Unreachable"
+    CANCELLED = "cancelled", "Cancelled (nothing applied)"
+    INTERRUPTED = "interrupted", "Interrupted (old or new configuration: its dead-man timer decides)"
+
+
+# Outcomes that "Retry failed hosts" runs again.
+RETRYABLE_OUTCOMES = (HostOutcome.FAILED, HostOutcome.ROLLED_BACK, HostOutcome.UNREACHABLE, HostOutcome.CANCELLED,
+                      HostOutcome.INTERRUPTED, HostOutcome.PENDING, HostOutcome.RUNNING)  # fmt: skip
 
 
 class Deployment(models.Model):
@@ -50,6 +57,10 @@ class Deployment(models.Model):
     message = models.TextField(blank=True)
     verify = models.JSONField(default=dict, blank=True, help_text="The verification after the deploy (lab check)")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    job = models.OneToOneField(
+        "executors.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="deployment",
+        help_text="The job running it now (a retry of failed hosts runs in a new job)",
+    )  # fmt: skip
     requested_by_name = models.CharField(max_length=150, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -2,7 +2,9 @@
 confirm over a NEW connection -> disarm.
 
 The host-side steps are ``programs/agent.sh``, staged with the bundle in ``<root>/deploys/<deploy id>``; this
-module drives it over the SSH transport and turns what happened into one truthful :class:`HostResult`:
+module drives it over the SSH transport and turns what happened into one truthful :class:`HostResult`. A host
+costs two SSH connections and one command on each: stage+check+backup+arm+apply (the staging script ``exec``s
+the agent), then the commit over the new connection.
 
 * ``deployed``: applied, confirmed over a new connection, committed;
 * ``unchanged``: the host already had this bundle and the apply changed nothing;
@@ -39,6 +41,7 @@ from topology.render.bundle import Bundle
 AGENT = files(__package__).joinpath("programs", "agent.sh").read_text(encoding="utf-8")
 DEFAULT_CONFIRM_SECONDS = 120
 CONFIRM_CONNECT_TIMEOUT = 5.0
+STAGE_TIMEOUT = 60.0
 STEP = "@@step "
 CHANGED = "@@changed "
 CURRENT = "@@current "
@@ -121,12 +124,13 @@ def _staged_argv(argv: tuple[str, ...], directory: str, index: dict[str, int]) -
     return shlex.join(words)
 
 
-def stage_script(deploy: HostDeploy) -> str:
+def stage_script(deploy: HostDeploy, *, digest: str | None = None) -> str:
     """A POSIX sh script writing the deploy's directory: agent, apply program, files, manifest, checks, digest.
 
     Every content is one single-quoted word given to the shell's own ``printf`` (no process per file, no SFTP
     session). A directory that already holds this deploy is left alone (a retried task stages nothing twice).
-    It prints the digest of the bundle the host has now (``@@current``).
+    Its last line prints the digest of the bundle the host has now (``@@current``): seeing it means the
+    directory is complete. ``digest`` is the bundle's digest when the caller has it already.
     """
     d = deploy.directory
     bundle = deploy.bundle
@@ -139,8 +143,7 @@ def stage_script(deploy: HostDeploy) -> str:
     lines = [
         "set -e",
         "umask 077",
-        f"printf '{CURRENT}%s\\n' \"$(cat {q(deploy.root + '/current')} 2>/dev/null || echo none)\"",
-        f"if [ -e {q(d + '/digest')} ]; then exit 0; fi",
+        f"if [ ! -e {q(d + '/digest')} ]; then",
         f"mkdir -p {q(d + '/files')}",
         f"printf '%s' {q(AGENT)} >{q(d + '/agent.sh')}",
         f"printf '%s' {q(bundle.apply)} >{q(d + '/apply.sh')}",
@@ -148,9 +151,20 @@ def stage_script(deploy: HostDeploy) -> str:
         f"printf '%s' {q(checks)} >{q(d + '/checks.sh')}",
         *(f"printf '%s' {q(f.content)} >{q(f'{d}/files/{n}')}" for n, f in enumerate(bundle.files)),
         # the digest last: its presence says the directory is complete
-        f"printf '%s\\n' {q(bundle.digest)} >{q(d + '/digest.tmp')} && mv {q(d + '/digest.tmp')} {q(d + '/digest')}",
+        f"printf '%s\\n' {q(digest or bundle.digest)} >{q(d + '/digest.tmp')}",
+        f"mv {q(d + '/digest.tmp')} {q(d + '/digest')}",
+        "fi",
+        f"printf '{CURRENT}%s\\n' \"$(cat {q(deploy.root + '/current')} 2>/dev/null || echo none)\"",
     ]
     return "\n".join(lines) + "\n"
+
+
+def stage_and_apply_script(deploy: HostDeploy, *, digest: str | None = None) -> str:
+    """:func:`stage_script`, then the agent's ``apply`` in the same shell process (``exec``): one channel and
+    one round trip for stage, check, back up, arm and apply. A staging that fails stops before ``@@current``
+    is printed, so the controller tells it from the agent's own exit statuses."""
+    apply = shlex.join(_agent(deploy, "apply", str(deploy.confirm_seconds)))
+    return stage_script(deploy, digest=digest) + f"exec {apply}\n"
 
 
 def _agent(deploy: HostDeploy, command: str, *extra: str) -> list[str]:
@@ -166,6 +180,7 @@ class _Run:
         self.host = deploy.bundle.host
         self.changes: list[str] = []
         self.current = ""
+        self.staged = False  # the host printed @@current: the deploy's directory is complete
         self.timings: dict[str, float] = {}
         self._clock = time.monotonic()
         self._step = ""
@@ -192,6 +207,7 @@ class _Run:
                 self.changes.append(line[len(CHANGED) :])
             elif line.startswith(CURRENT):
                 self.current = line[len(CURRENT) :].strip()
+                self.staged = True
                 continue
             self.reporter.output(self.host, stream, line)
         return command.exit_status
@@ -209,23 +225,24 @@ async def deploy_host(
     except (HostKeyChangedError, HostKeyNotConfirmedError) as exc:
         return run.result(Outcome.FAILED, str(exc))
     except SshError as exc:
-        if run.timings.get("apply") is None and run._step in ("connect", "stage"):
-            if run._step == "connect":
-                return run.result(Outcome.UNREACHABLE, str(exc))
+        if run._step == "connect":
+            return run.result(Outcome.UNREACHABLE, str(exc))
+        if run._step == "stage" and not run.staged:  # the agent was not started yet
             return run.result(Outcome.FAILED, f"staging failed, nothing was applied: {exc}")
-        # The connection broke after the timer was armed: the host rolls back by itself unless we confirm.
+        # The connection broke once the agent could run: the host rolls back by itself unless we confirm.
         return await _after_lost_connection(run, transport, str(exc))
 
 
 async def _deploy_on(run: _Run, session: SshSession, transport: SshTransport) -> HostResult:
     deploy = run.deploy
+    digest = deploy.bundle.digest
     run.step("stage")
-    status = await run.stream(session, ["sh", "-s"], input=stage_script(deploy), timeout=60)
-    if status != 0:
+    # Stage, check, back up, arm and apply: one command on the first connection (one channel, one round trip).
+    script = stage_and_apply_script(deploy, digest=digest)
+    status = await run.stream(session, ["sh", "-s"], input=script, timeout=STAGE_TIMEOUT + deploy.confirm_seconds + 60)
+    if not run.staged:  # the staging stopped before its last line: the agent never ran
         return run.result(Outcome.FAILED, f"staging exited {status}: nothing was applied")
-    already = run.current == deploy.bundle.digest
-    apply_timeout = deploy.confirm_seconds + 60.0
-    status = await run.stream(session, _agent(deploy, "apply", str(deploy.confirm_seconds)), timeout=apply_timeout)
+    already = run.current == digest
     if status == CHECK_FAILED:
         return run.result(Outcome.FAILED, "a check of the bundle failed on the host: nothing was applied")
     if status == BUSY:

@@ -35,6 +35,7 @@ from .params import (
     check_vxlan_interface,
     remote_command,
 )
+from .pcap import packets_within
 
 
 class Target(StrEnum):
@@ -343,9 +344,18 @@ def build_command(
 
 
 def build_capture_argv(
-    target: Target, values: Mapping[str, object], context: ParameterContext, *, jail: str | None = None
+    target: Target,
+    values: Mapping[str, object],
+    context: ParameterContext,
+    *,
+    jail: str | None = None,
+    save_to: str | None = None,
 ) -> tuple[str, ...]:
     """The bounded tcpdump argv: ``timeout -s INT SECONDS tcpdump -n -l|-U -w - -i IF -c N -s SNAPLEN -- FILTER``.
+
+    ``save_to`` (a pcap format capture run as a job): the lines are printed (``-l --print``) while the packets
+    are written to that file on the host (``-U -w FILE``), and ``-c`` is lowered to what the byte limit holds
+    (:func:`.pcap.packets_within`), so that the file never outgrows the limit.
 
     The filter is one argv element after ``--`` (tcpdump joins the remaining arguments into its expression);
     ``timeout`` (FreeBSD base since 10.3, coreutils on Linux) ends it after ``seconds`` with SIGINT so that
@@ -368,9 +378,15 @@ def build_capture_argv(
         packets=values.get("packets"), seconds=values.get("seconds"), bytes=values.get("bytes"),
         snaplen=values.get("snaplen"),
     )  # fmt: skip
-    output = ("-U", "-w", "-") if check_capture_format(values.get("format")) == "pcap" else ("-l",)
+    packets = bounds.packets
+    output: tuple[str, ...] = ("-l",)
+    if check_capture_format(values.get("format")) == "pcap":
+        output = ("-U", "-w", "-")
+        if save_to is not None:
+            output = ("-l", "--print", "-U", "-w", save_to)
+            packets = min(packets, packets_within(bounds.bytes, bounds.snaplen))
     argv = ("timeout", "-s", "INT", str(bounds.seconds), "tcpdump", "-n", *output, "-i", interface)
-    argv += ("-c", str(bounds.packets), "-s", str(bounds.snaplen))
+    argv += ("-c", str(packets), "-s", str(bounds.snaplen))
     if capture_filter:
         argv += ("--", capture_filter)
     return _in_jail(entry, target, argv, context, jail)

@@ -86,13 +86,46 @@ async def _scan(host: ManagedHost) -> str:
     return await managed_host_transport().scan_host_key(managed_host_target(host))
 
 
-async def _login_and_gather(host: ManagedHost) -> dict[str, Any]:
+async def _login_and_gather(host: ManagedHost, progress: Any = None) -> dict[str, Any]:
     transport = managed_host_transport()
+    on_line = None
+    if progress is not None:
+        progress.step(host.name, state="running", done=2, total=3, message="logged in: gathering facts")
+
+        def on_line(stream: str, line: str) -> None:
+            progress.write(line.rstrip("\n") + "\n", host=host.name, stream=stream)
+
     async with transport.connect(managed_host_target(host)) as session:
-        return await gather_facts(session)
+        return await gather_facts(session, on_line=on_line)
 
 
-def managed_host_test_connection(*, host_id: int) -> ContactResult:
+class _Quiet:
+    """Progress told nowhere."""
+
+    def step(self, *_: object, **__: object) -> None:
+        """Ignore."""
+
+    def line(self, *_: object, **__: object) -> None:
+        """Ignore."""
+
+
+def managed_host_test_connection(*, host_id: int, progress: Any = None) -> ContactResult:
+    """Test the connection and record what it found; ``progress`` (a job's log) is told each step and line."""
+    result = _test_connection(host_id, progress)
+    report = progress or _Quiet()
+    name = ManagedHost.objects.filter(pk=host_id).values_list("name", flat=True).first() or str(host_id)
+    if result.error:
+        report.line(f"failed: {result.error}", host=name)
+    elif result.offered_fingerprint and not result.facts:
+        report.line(f"the host offers the key {result.offered_fingerprint}: confirm it to log in", host=name)
+    else:
+        report.line(f"facts: {result.facts}", host=name)
+    report.step(name, state="failed" if result.error else "succeeded", done=3, total=3,
+                message=result.error or ("key offered" if not result.facts else "facts gathered"))  # fmt: skip
+    return result
+
+
+def _test_connection(host_id: int, progress: Any) -> ContactResult:
     """Test the connection to a registered host and record what it found (synchronous; run it in a worker).
 
     * key not pinned: read the offered key (no credential sent) and keep it for the operator to confirm;
@@ -102,6 +135,11 @@ def managed_host_test_connection(*, host_id: int) -> ContactResult:
     from executors.lab.lifecycle import run_coroutine
 
     host = ManagedHost.objects.select_related("credential").get(pk=host_id)
+    report = progress or _Quiet()
+    report.step(host.name, state="running", done=0, total=3, message="connecting")
+    report.line(
+        f"{host.name}: {host.management_address}:{host.ssh_port}, host key {host.host_key_state}", host=host.name
+    )
     if host.host_key_state == HostKeyState.CHANGED:
         return ContactResult(
             host_key_state=host.host_key_state,
@@ -109,6 +147,7 @@ def managed_host_test_connection(*, host_id: int) -> ContactResult:
             error=host.last_contact_error or "the host key changed: re-pin it before connecting",
         )
     if host.host_key_state != HostKeyState.PINNED:
+        report.line("the key is not pinned: reading the key the host offers (no credential is sent)", host=host.name)
         try:
             offered = run_coroutine(lambda: _scan(host))
         except SshError as exc:
@@ -121,7 +160,8 @@ def managed_host_test_connection(*, host_id: int) -> ContactResult:
         managed_host_contact_failed(host=host, error=error)
         return ContactResult(host_key_state=host.host_key_state, error=error)
     try:
-        facts = run_coroutine(lambda: _login_and_gather(host))
+        report.line("the key is pinned: logging in and gathering facts", host=host.name)
+        facts = run_coroutine(lambda: _login_and_gather(host, progress))
     except HostKeyChangedError as exc:  # the key store recorded the offered key and stopped the host
         host.refresh_from_db()
         return ContactResult(

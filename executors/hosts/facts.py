@@ -7,6 +7,7 @@ script answers on FreeBSD (``freebsd-version``, ``ifconfig -l``) and on the lab'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -51,7 +52,20 @@ def parse_facts(output: str) -> dict[str, Any]:
     }
 
 
-async def gather_facts(session: SshSession, *, timeout: float = 20.0) -> dict[str, Any]:
-    """Run ``facts.sh`` on the host of ``session`` and parse what it printed."""
-    result = await session.run(["sh", "-s"], input=facts_script(), timeout=timeout, check=True)
-    return parse_facts(result.stdout)
+async def gather_facts(
+    session: SshSession, *, timeout: float = 20.0, on_line: Callable[[str, str], None] | None = None
+) -> dict[str, Any]:
+    """Run ``facts.sh`` on the host of ``session`` and parse what it printed; ``on_line(stream, line)`` is told
+    each line as it arrives (a job's log)."""
+    if on_line is None:
+        result = await session.run(["sh", "-s"], input=facts_script(), timeout=timeout, check=True)
+        return parse_facts(result.stdout)
+    lines: list[str] = []
+    command = session.stream(["sh", "-s"], input=facts_script(), timeout=timeout)
+    async for stream, line in command:
+        on_line(stream, line)
+        if stream == "stdout":
+            lines.append(line)
+    if command.exit_status != 0:
+        raise ValueError(f"the facts script exited {command.exit_status}")
+    return parse_facts("\n".join(lines) + "\n")

@@ -37,5 +37,5 @@ def job_summary(job: Any) -> dict[str, Any]:
 def publish_job_state(job: Any) -> None:
     """Tell the job's followers and the job lists that ``job`` changed state, once the change commits."""
     event = {"type": "job.state", "job": job_summary(job)}
-    publish_on_commit(job_group(job.pk), event)
+    publish_on_commit(job_group(job.pk), event, store=False)  # a follower reads the state with the output
     publish_on_commit(JOBS_GROUP, event)

@@ -28,6 +28,8 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.secret_scrub import scrub, scrub_value
+
 from ..models import Job, JobOutput, JobStep, OutputStream
 from .events import job_group
 
@@ -78,6 +80,7 @@ class JobLog:
         self._space = threading.Condition()
         self._next_seq = first_seq
         self._steps: dict[str, _Step] = {}
+        self._remote: list[dict[str, Any]] = []
         self._thread = threading.Thread(target=self._run, name=f"job-{job_id}-log", daemon=True)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._failure: BaseException | None = None
@@ -118,6 +121,11 @@ class JobLog:
             values["finished_at"] = now
         self._queue.put(("step", name, {k: v for k, v in values.items() if v is not None}))
 
+    def remote_started(self, host: str, session: int) -> None:
+        """Record that the job started session ``session`` on ``host`` (stored at once, not with the next batch):
+        if the worker dies, the reaper has it stopped."""
+        self._queue.put(("remote", host, session))
+
     def check_cancelled(self) -> None:
         """Raise :class:`JobCancelled` if someone cancelled the job."""
         if self.cancelled.is_set():
@@ -157,6 +165,7 @@ class JobLog:
     def _collect(self) -> None:
         chunks: list[_Chunk] = []
         steps: dict[str, dict[str, Any]] = {}
+        remote: list[dict[str, Any]] = []
         size = 0
         deadline: float | None = None
         last_flush = time.monotonic()
@@ -184,6 +193,9 @@ class JobLog:
                     last.size += len(data)
                     size += len(data)
                     deadline = deadline or time.monotonic() + FLUSH_INTERVAL
+                elif item[0] == "remote":
+                    remote.append({"host": item[1], "session": item[2]})
+                    deadline = time.monotonic()  # stored now: the worker may die any moment
                 else:
                     _, name, values = item
                     steps.setdefault(name, {}).update(values)
@@ -203,10 +215,11 @@ class JobLog:
                 or (deadline is not None and now >= deadline)
                 or (now - last_flush >= HEARTBEAT_INTERVAL)
             ):
-                self._flush(chunks, steps)
-                chunks, steps, size, deadline, last_flush = [], {}, 0, None, time.monotonic()
+                self._flush(chunks, steps, remote)
+                chunks, steps, remote, size, deadline = [], {}, [], 0, None
+                last_flush = time.monotonic()
 
-    def _flush(self, chunks: list[_Chunk], steps: dict[str, dict[str, Any]]) -> None:
+    def _flush(self, chunks: list[_Chunk], steps: dict[str, dict[str, Any]], remote: list[dict[str, Any]]) -> None:
         close_old_connections()
         rows = []
         for chunk in chunks:
@@ -216,7 +229,7 @@ class JobLog:
                     seq=self._next_seq,
                     host=chunk.host,
                     stream=chunk.stream,
-                    data="".join(chunk.parts),
+                    data=scrub("".join(chunk.parts)),  # a known secret is stored and sent as [secret]
                     produced_at=chunk.produced_at,
                 )
             )
@@ -229,12 +242,15 @@ class JobLog:
                 step = self._steps.get(name)
                 if step is None:
                     step = self._steps[name] = _Step(position=len(self._steps))
-                step.values.update(values)
+                step.values.update(scrub_value(values))
                 step_row, _ = JobStep.objects.update_or_create(
                     job_id=self.job_id, name=name, defaults={"position": step.position, **step.values}
                 )
                 step_rows.append(step_row)
             update: dict[str, Any] = {"heartbeat_at": timezone.now()}
+            if remote:
+                self._remote.extend(remote)
+                update["remote_sessions"] = list(self._remote)
             if rows:
                 update["last_seq"] = rows[-1].seq
                 update["output_bytes"] = F("output_bytes") + sum(len(r.data) for r in rows)
@@ -272,15 +288,20 @@ class JobLog:
             log.warning("job %s: could not publish output batch", self.job_id, exc_info=True)
 
 
+def encode_chunk(chunk: dict[str, Any]) -> str:
+    """A chunk (``seq``, ``host``, ``stream``, ``data``, ``t``) as the JSON text of one element of a frame."""
+    return json.dumps(chunk, separators=(",", ":"))
+
+
 def output_message(job_id: int, chunks: list[dict[str, Any]], steps: list[dict[str, Any]]) -> dict[str, Any]:
-    """The group message of a stored batch: the frame clients get, encoded once here (not once per client), and
-    the sequence numbers it holds, so that a socket that is not exactly at ``first - 1`` can tell what to do."""
-    frame = {"type": "job.output", "job": job_id, "chunks": chunks, "steps": steps}
+    """The group message of a stored batch: its chunks encoded once here (not once per client: the web process
+    joins them into frames, see ``executors.jobs.stream``), the sequence numbers it holds, and its steps."""
     return {
         "job": job_id,
         "first": chunks[0]["seq"] if chunks else None,
         "last": chunks[-1]["seq"] if chunks else None,
-        "text": json.dumps(frame, separators=(",", ":")),
+        "chunks": [[chunk["seq"], encode_chunk(chunk)] for chunk in chunks],
+        "steps": steps,
     }
 
 

@@ -7,6 +7,7 @@ Every state change is written with its audit entry in one transaction and told t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import socket
@@ -18,10 +19,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.audit import current_change_context, record_operation, serialize_for_audit
+from core.secret_scrub import scrub, scrub_value
 from topology.models import Design
 
 from ..models import Job, JobKind, JobState
-from ..models.jobs import ACTIVE_JOB_STATES
+from ..models.jobs import ACTIVE_JOB_STATES, CONCURRENT_KINDS
 from .events import publish_job_state
 
 log = logging.getLogger(__name__)
@@ -61,30 +63,38 @@ def _record(job: Job, before: dict[str, Any] | None) -> None:
 def job_create(
     *,
     kind: str,
-    design: Design,
+    design: Design | None,
     content_hash: str = "",
     options: dict[str, Any] | None = None,
     remote_addr: str | None = None,
     enqueue: bool = True,
+    change_request: Any = None,
+    title: str = "",
 ) -> Job:
     """Create a queued job on ``design`` for whoever acts (the change context) and enqueue it when this commits.
 
     Raises :class:`JobConflict` when another job on the design is queued or running (a job whose worker is
-    gone is marked interrupted first). ``enqueue=False``: the caller runs it itself (``manage.py lab``).
+    gone is marked interrupted first); diagnostics (``CONCURRENT_KINDS``) are neither refused nor counted.
+    ``enqueue=False``: the caller runs it itself (``manage.py lab``). ``design=None``: a job on no design (a
+    registered host's test connection; ``title`` names what it is on), which holds no design's lock: its caller
+    serialises it.
     """
     if kind not in JobKind.values:
         raise ValueError(f"unknown job kind {kind!r}")
-    Design.objects.select_for_update().filter(pk=design.pk).first()  # serialises job creation per design
-    jobs_reap(design=design)
-    holder = Job.objects.filter(design=design, state__in=ACTIVE_JOB_STATES).first()
-    if holder is not None:
-        raise JobConflict(holder)
+    if design is not None:
+        Design.objects.select_for_update().filter(pk=design.pk).first()  # serialises job creation per design
+        jobs_reap(design=design)
+        if kind not in CONCURRENT_KINDS:  # diagnostics neither wait for nor hold the design (models.jobs)
+            active = Job.objects.filter(design=design, state__in=ACTIVE_JOB_STATES).exclude(kind__in=CONCURRENT_KINDS)
+            if (holder := active.first()) is not None:
+                raise JobConflict(holder)
     ctx = current_change_context()
     user = ctx.acting_user()
     job = Job(
         kind=kind,
         design=design,
-        design_name=design.name,
+        design_name=design.name if design is not None else title,
+        change_request=change_request,
         content_hash=content_hash,
         options=options or {},
         requested_by=user,
@@ -96,7 +106,11 @@ def job_create(
         with transaction.atomic():
             job.save()
     except IntegrityError as exc:  # a racing creation on another database connection won
-        holder = Job.objects.filter(design=design, state__in=ACTIVE_JOB_STATES).first()
+        holder = (
+            Job.objects.filter(design=design, state__in=ACTIVE_JOB_STATES).exclude(kind__in=CONCURRENT_KINDS).first()
+            if design is not None
+            else None
+        )
         if holder is None:
             raise
         raise JobConflict(holder) from exc
@@ -165,8 +179,8 @@ def job_finish(*, job_id: int, state: str, message: str = "", result: dict[str, 
     before = serialize_for_audit(job)
     if job.state != JobState.RUNNING:  # reaped meanwhile (a worker that stalled for long): that stands
         return job
-    job.state, job.message, job.finished_at = state, message[:10_000], timezone.now()
-    job.result = result or {}
+    job.state, job.message, job.finished_at = state, scrub(message)[:10_000], timezone.now()
+    job.result = scrub_value(result or {})
     job.save(update_fields=["state", "message", "finished_at", "result"])
     _record(job, before)
     publish_job_state(job)
@@ -213,5 +227,39 @@ def jobs_reap(*, design: Design | None = None, now: dt.datetime | None = None) -
         job.save(update_fields=["state", "finished_at", "message"])
         _record(job, before)
         publish_job_state(job)
+        if job.remote_sessions:
+            transaction.on_commit(functools.partial(_enqueue_leftovers, job.pk))
         reaped.append(job)
     return reaped
+
+
+def _enqueue_leftovers(job_id: int) -> None:
+    """Have a worker of the host-work queue stop what the interrupted job left running on hosts."""
+    from ..tasks import job_stop_leftovers_task
+
+    try:
+        job_stop_leftovers_task.apply_async(args=[job_id], queue=hosts_queue())
+    except Exception:  # the broker is away: the next reaper round cannot see the job again, so say so
+        log.warning("job %s: could not queue the stop of its sessions on hosts", job_id, exc_info=True)
+
+
+def job_stop_leftovers(*, job_id: int) -> Job | None:
+    """Stop the sessions the interrupted job ``job_id`` started on hosts (its worker died with them running), and
+    record what was done in its result; None when it has none. Runs in a worker of the host-work queue."""
+    from .operations import stop_remote_sessions
+
+    job = Job.objects.filter(pk=job_id, state=JobState.INTERRUPTED).first()
+    if job is None or not job.remote_sessions:
+        return None
+    done = stop_remote_sessions(job)
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        before = serialize_for_audit(job)
+        job.result = {**job.result, "leftovers": done}
+        job.remote_sessions = []
+        stopped = ", ".join(f"{d['host']} ({d['outcome']})" for d in done)
+        job.message = f"{job.message}; what it left running was stopped: {stopped}"[:10_000]
+        job.save(update_fields=["result", "remote_sessions", "message"])
+        _record(job, before)
+        publish_job_state(job)
+    return job

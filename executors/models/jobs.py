@@ -21,6 +21,10 @@ class JobKind(models.TextChoices):
     LAB_CHECK = "lab_check", "Lab check"
     LAB_DOWN = "lab_down", "Lab down"
     LAB_EXEC = "lab_exec", "Command on a lab host"
+    DEPLOY = "deploy", "Deploy"
+    HOST_TEST = "host_test", "Test connection"
+    DIAGNOSTIC = "diagnostic", "Diagnostic"
+    DRIFT_CHECK = "drift_check", "Drift check"
 
 
 class JobState(models.TextChoices):
@@ -35,6 +39,11 @@ class JobState(models.TextChoices):
 
 
 ACTIVE_JOB_STATES = (JobState.QUEUED, JobState.RUNNING)
+
+# Kinds that run alongside any other job of their design and never hold it: diagnostics only read a host (the
+# few that change one, an ARP or forwarding-table flush, are refused while an exclusive job runs but never
+# block one). A capture left running must not make a deploy answer 409.
+CONCURRENT_KINDS = (JobKind.DIAGNOSTIC, JobKind.DRIFT_CHECK)
 
 
 class JobStepState(models.TextChoices):
@@ -57,7 +66,8 @@ class OutputStream(models.TextChoices):
 
 class Job(models.Model):
     """One operation on hosts: what it runs on (the design and the frozen artefact), who asked and from where,
-    where it is, and how it ended. At most one job per design is queued or running at a time."""
+    where it is, and how it ended. At most one job per design is queued or running at a time, diagnostics
+    (:data:`CONCURRENT_KINDS`) aside."""
 
     kind = models.CharField(max_length=16, choices=JobKind.choices)
     design = models.ForeignKey(
@@ -90,6 +100,11 @@ class Job(models.Model):
     result = models.JSONField(default=dict, blank=True, help_text="The operation's summary (counts, times)")
     last_seq = models.PositiveBigIntegerField(default=0, help_text="Sequence number of its last stored output chunk")
     output_bytes = models.PositiveBigIntegerField(default=0)
+    remote_sessions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Sessions it started on hosts ([{host, session}]): stopped by the reaper when its worker dies",
+    )
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -97,7 +112,9 @@ class Job(models.Model):
         constraints = [
             # Two operations on one design's hosts at once would undo each other; the service answers 409.
             models.UniqueConstraint(
-                fields=["design"], condition=Q(state__in=["queued", "running"]), name="one_active_job_per_design"
+                fields=["design"],
+                condition=Q(state__in=["queued", "running"]) & ~Q(kind__in=["diagnostic", "drift_check"]),
+                name="one_active_job_per_design",
             )
         ]
 

@@ -19,15 +19,17 @@ import asyncio
 import contextlib
 import logging
 import posixpath
+import re
 import secrets
 import shlex
 import socket
-import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncssh
+
+from core.secret_scrub import remember_secret, scrub
 
 from .hostkeys import HostKeyStore
 
@@ -39,7 +41,10 @@ DEFAULT_COMMAND_TIMEOUT = 120.0
 
 
 class SshError(Exception):
-    """Any failure of the transport, with a message fit for an operator."""
+    """Any failure of the transport, with a message fit for an operator (known secrets masked in it)."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(scrub(a) if isinstance(a, str) else a for a in args))
 
 
 class HostKeyChangedError(SshError):
@@ -52,6 +57,31 @@ class HostKeyNotConfirmedError(SshError):
 
 class SshTimeout(SshError):
     """A connection or command did not finish in time."""
+
+
+class UnsafeCommand(SshError):
+    """An argv element the login shell on the host could read otherwise than as one word (see
+    :func:`command_line`); nothing was sent."""
+
+
+# A newline ends a csh command even inside quotes, and csh's history expansion ('!') works inside single quotes:
+# refused in every element, so that the quoted line means the same argv to sh, csh and the lab's Linux shells.
+_UNSAFE_IN_ARGV = re.compile(r"[\x00-\x1f\x7f!]")
+
+
+def command_line(argv: Sequence[str]) -> str:
+    """The command line an exec request carries for ``argv``: each element one single-quoted word.
+
+    sshd hands the line to the user's login shell (root's is csh before FreeBSD 14): elements holding a control
+    character or '!' are refused with :class:`UnsafeCommand` (what ``executors.diagnostics.params.remote_command``
+    refuses for a diagnostic's parameters, here for every command the transport runs).
+    """
+    if not argv:
+        raise UnsafeCommand("refusing to run an empty command")
+    for element in argv:
+        if not isinstance(element, str) or _UNSAFE_IN_ARGV.search(element):
+            raise UnsafeCommand(f"refusing to run a command with the argument {element!r}: control character or '!'")
+    return shlex.join(argv)
 
 
 class CommandFailed(SshError):
@@ -80,6 +110,11 @@ class SshTarget:
     password: str | None = field(default=None, repr=False)
     target_id: str | None = None
     sock_factory: Callable[[], socket.socket] | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        # What a host prints or an error quotes is masked wherever this process writes it (core.secret_scrub).
+        remember_secret(self.private_key)
+        remember_secret(self.password)
 
     @property
     def key_id(self) -> str:
@@ -211,10 +246,14 @@ class SshTransport:
                 raise SshError(f"the pinned host key of {target.key_id} cannot be read: {exc}") from exc
         else:
             known_hosts = None  # first contact: accept and record below (trust on first use)
+        try:
+            client_keys = [asyncssh.import_private_key(target.private_key)] if target.private_key else None
+        except (asyncssh.KeyImportError, ValueError) as exc:  # the message is asyncssh's, never the key's text
+            raise SshError(f"the private key for {target.key_id} cannot be read: {exc}") from None
         options: dict[str, Any] = {
             "username": target.username,
             "known_hosts": known_hosts,
-            "client_keys": [asyncssh.import_private_key(target.private_key)] if target.private_key else None,
+            "client_keys": client_keys,
             "password": target.password,
             "agent_path": None,
             "config": None,
@@ -389,23 +428,27 @@ class CommandStream:
                 yield item
 
     async def _lines(self) -> AsyncIterator[tuple[str, str]]:
-        deadline = time.monotonic() + self.timeout
-        command = shlex.join(self.argv)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        command = command_line(self.argv)
         try:
             process = await asyncio.wait_for(self.conn.create_process(command), self.timeout)
         except TimeoutError as exc:
             raise SshTimeout(f"starting {command} took more than {self.timeout:g}s") from exc
         except asyncssh.Error as exc:
             raise SshError(f"cannot run {command}: {exc}") from exc
-        queue: asyncio.Queue[tuple[str, str] | None] = asyncio.Queue()
+        # One timer for the whole command (not a wait_for, i.e. a task, per line): when it fires, the queue
+        # receives _EXPIRED and the iteration raises.
+        queue: asyncio.Queue[tuple[str, str] | object | None] = asyncio.Queue()
+        timer = loop.call_at(deadline, queue.put_nowait, _EXPIRED)
 
         async def pump(name: str, reader: Any) -> None:
             try:
                 async for line in reader:
                     if line:  # the reader ends with an empty string at EOF; a blank line is "\n"
-                        await queue.put((name, line.rstrip("\n")))
+                        queue.put_nowait((name, scrub(line.rstrip("\n"))))
             finally:
-                await queue.put(None)
+                queue.put_nowait(None)
 
         if self.input is not None:
             process.stdin.write(self.input)
@@ -417,19 +460,25 @@ class CommandStream:
         try:
             finished = 0
             while finished < len(pumps):
-                item = await asyncio.wait_for(queue.get(), max(0.0, deadline - time.monotonic()))
+                item = await queue.get()
+                if item is _EXPIRED:
+                    raise TimeoutError
                 if item is None:
                     finished += 1
                 else:
-                    yield item
-            completed = await asyncio.wait_for(process.wait(), max(0.0, deadline - time.monotonic()))
+                    yield item  # type: ignore[misc]
+            completed = await asyncio.wait_for(process.wait(), max(0.0, deadline - loop.time()))
             self.exit_status = completed.exit_status if completed.exit_status is not None else 255
         except TimeoutError as exc:
             raise SshTimeout(f"{command} took more than {self.timeout:g}s") from exc
         finally:
+            timer.cancel()
             for task in pumps:
                 task.cancel()
             process.close()
+
+
+_EXPIRED = object()  # a command's deadline passed (see CommandStream._lines)
 
 
 __all__ = [
@@ -443,6 +492,8 @@ __all__ = [
     "SshTarget",
     "SshTimeout",
     "SshTransport",
+    "UnsafeCommand",
     "UploadResult",
+    "command_line",
     "target_for_managed_host",
 ]

@@ -135,6 +135,9 @@ def test_host_filter_leaves_out_other_designs_and_checks_its_input(viewer_client
     part = viewer_client.get(f"/api/designs/{s10.pk}/graph/", {"host": foreign.pk}).json()["objects"]
     assert all(objects == [] for objects in part.values())
     assert viewer_client.get(f"/api/designs/{s10.pk}/graph/", {"host": "x"}).status_code == 400
+    # an id no database key can hold, and digits that are not ASCII, are refused, not a 500
+    for hostile in ("297536586743613554688", str(2**63), "\u00b2", "\u0663"):
+        assert viewer_client.get(f"/api/designs/{s10.pk}/graph/", {"host": hostile}).status_code == 400, hostile
     assert viewer_client.get(f"/api/designs/{s10.pk}/graph/", {"scope": "bogus"}).status_code == 400
 
 

@@ -78,12 +78,24 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/deployments/"): "read",
     ("GET", "/api/deployments/{id}/"): "read",
     ("POST", "/api/deployments/"): "deploy",
+    ("POST", "/api/deployments/{id}/retry/"): "deploy",
+    ("GET", "/api/designs/{id}/host-mapping/"): "read",
+    ("PUT", "/api/designs/{id}/host-mapping/"): "edit_inventory",
     ("GET", "/api/jobs/"): "read",
     ("GET", "/api/jobs/{id}/"): "read",
     ("GET", "/api/jobs/{id}/output/"): "read",
     ("GET", "/api/jobs/{id}/log/"): "read",
     ("GET", "/api/jobs/availability/"): "read",
     ("POST", "/api/jobs/{id}/cancel/"): "deploy",
+    # Reading diagnostics need read access; the service refuses mutating ones to non-operators (403), and only
+    # whoever started a run or an operator may stop it (tests/executors/diagnostics/test_api.py).
+    ("GET", "/api/diagnostic-runs/"): "read",
+    ("POST", "/api/diagnostic-runs/"): "read",
+    ("GET", "/api/diagnostic-runs/{id}/"): "read",
+    ("GET", "/api/diagnostic-runs/{id}/pcap/"): "read",
+    ("POST", "/api/diagnostic-runs/{id}/stop/"): "read",
+    ("GET", "/api/diagnostic-runs/catalogue/"): "read",
+    ("POST", "/api/diagnostic-runs/drift/"): "read",
     ("POST", "/api/designs/import-preview/"): "edit_design",
     ("POST", "/api/designs/{id}/clone/"): "edit_design",
     ("GET", "/api/me/"): LOGGED_IN,
@@ -100,6 +112,7 @@ OUTSIDE_EFFECTS = {
     ("POST", "/api/managed-hosts/{id}/pin-key/"),
     ("POST", "/api/managed-hosts/{id}/test-connection/"),
     ("POST", "/api/deployments/"),  # SSH to the design's hosts
+    ("POST", "/api/deployments/{id}/retry/"),
 }
 CALLERS = (*ROLES, "no-role", "anonymous")
 

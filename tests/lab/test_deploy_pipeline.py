@@ -176,6 +176,19 @@ def test_a_bundle_that_fails_its_checks_is_not_applied(lab: Lab):
     assert result.changes == [] and _hashes([nft_path]) == before
 
 
+def test_a_staging_that_fails_is_reported_as_failed_and_nothing_is_applied(lab: Lab):
+    """Staging and the agent's apply share one command: a staging that stops (here: its directory cannot be
+    created) must not be mistaken for one of the agent's exit statuses, and the agent must not run."""
+    plan = next(h for h in lab.plan.hosts if h.name == "jailhost-a")
+    paths = [f.path for f in plan.files]
+    before = _hashes(paths)
+    deploy = _deploy(lab, "jailhost-a", _with_file(lab_bundle(plan), "nftables.nft", lambda text: text + "\n"))
+    unwritable = dataclasses.replace(deploy, root="/proc/jailnet-cannot-exist")
+    result = _run_all(lab, [unwritable])["jailhost-a"]
+    assert result.outcome == Outcome.FAILED and "staging exited" in result.reason, result
+    assert result.changes == [] and "apply" not in result.timings and _hashes(paths) == before
+
+
 def test_a_failing_apply_is_rolled_back_at_once(lab: Lab):
     deploy = _deploy(lab, "jailhost-a")
     ns = lab.network.host_netns["jailhost-a"]

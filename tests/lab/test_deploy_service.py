@@ -13,7 +13,7 @@ from core.models.audit import AuditEntry
 from executors.deploy.models import Deployment, DeploymentHost
 from executors.lab.lifecycle import lab_down, lab_up, leftovers
 from executors.lab.services import lab_state_dir
-from tests.executors.conftest import celery_worker, redis_url  # noqa: F401 - fixtures used below
+from tests.executors.conftest import celery_worker, jobs_on_worker, live_events, redis_url  # noqa: F401 - fixtures
 from topology.changes.services import change_request_create, change_request_review, change_request_submit
 from topology.models import ChangeRequest, Revision
 from topology.selectors import design_snapshot
@@ -72,7 +72,7 @@ def _deploy(people, cr: ChangeRequest) -> dict:  # type: ignore[no-untyped-def]
 def test_a_deploy_runs_in_the_worker_and_the_request_follows_then_a_redeploy_is_unchanged(
     design_with_lab,
     people,
-    celery_worker,  # noqa: F811
+    jobs_on_worker,  # noqa: F811
 ):
     cr = _approved(design_with_lab, people, "first")
     body = _deploy(people, cr)

@@ -106,6 +106,18 @@ class ClientResult:
             self.latencies.append(now - float(line.split(" ", 1)[0]))
 
 
+def procfile_web_options() -> list[str]:
+    """The uvicorn options of the Procfile's web process after host and port (what `make run` serves with)."""
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.startswith("web:"):
+            words = line.split()
+            return words[words.index("--port") + 2 :]
+    return []
+
+
+WEB_OPTIONS = procfile_web_options()
+
+
 @dataclass
 class AsgiServer:
     process: subprocess.Popen[bytes]
@@ -127,7 +139,7 @@ def web_server(jobs_on_worker, tmp_path: Path) -> Iterator[AsgiServer]:
         "JAILNET_LOG_LEVEL": "WARNING",
     }
     command = [sys.executable, "-m", "uvicorn", "project.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-               "--log-level", "warning"]  # fmt: skip
+               "--log-level", "warning", *WEB_OPTIONS]  # fmt: skip
     with open(tmp_path / "uvicorn.log", "wb") as log:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
@@ -144,6 +156,28 @@ def web_server(jobs_on_worker, tmp_path: Path) -> Iterator[AsgiServer]:
         yield server
     finally:
         stop_process(process, 10)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def profiled(pids: dict[str, int]) -> list[subprocess.Popen[bytes]]:
+    """With ``BENCH_STREAM_PROFILE=<dir>`` (and py-spy on the PATH or in ``PY_SPY``), sample each process for the
+    run's length into ``<dir>/<label>.txt`` (collapsed stacks): where the web process and the clients spend time."""
+    directory = os.environ.get("BENCH_STREAM_PROFILE")
+    if not directory:
+        return []
+    spy = os.environ.get("PY_SPY", "py-spy")
+    spies = []
+    for label, pid in pids.items():
+        output = str(Path(directory) / f"{label}.txt")
+        command = [spy, "record", "--pid", str(pid), "--duration", str(SECONDS), "--rate", "100", "--format", "raw",
+                   "--nonblocking", "-o", output]  # fmt: skip
+        spies.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return spies
 
 
 def rss_mib(pid: int) -> float:
@@ -288,9 +322,16 @@ def test_bench_stream(web_server, bench_design, make_user, clients: int, slow: b
     client.force_login(make_user(f"bench-{clients}-{slow}", "viewer"))
     cookie = f"sessionid={client.cookies['sessionid'].value}"
     job = start_producer(bench_design)
+    label = f"{clients} {'slow ' if slow else ''}client{'s' if clients > 1 else ''}"
+    web_cpu, client_cpu = cpu_seconds(web_server.process.pid), cpu_seconds(os.getpid())
+    spies = profiled({f"web-{clients}{'-slow' if slow else ''}": web_server.process.pid,
+                      f"clients-{clients}{'-slow' if slow else ''}": os.getpid()})  # fmt: skip
     with MemorySampler(web_server.process.pid) as memory:
         results = run_clients(web_server.url, cookie, job.pk, clients, slow=slow)
+    web_cpu, client_cpu = cpu_seconds(web_server.process.pid) - web_cpu, cpu_seconds(os.getpid()) - client_cpu
+    for spy in spies:
+        spy.wait()
     job = wait_done(job)
     assert job.state == "succeeded", job.message
-    label = f"{clients} {'slow ' if slow else ''}client{'s' if clients > 1 else ''}"
+    print(f"\n{label}: CPU seconds while following: web process {web_cpu:.1f}, clients {client_cpu:.1f}")
     report(label, results, produced_lines(job.pk), memory)

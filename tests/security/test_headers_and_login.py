@@ -17,6 +17,7 @@ from django.test import Client
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 LIMIT = 5  # settings.AXES_FAILURE_LIMIT
+COOL_OFF_SECONDS = 15 * 60  # settings.AXES_COOLOFF_TIME
 
 
 @pytest.fixture
@@ -40,17 +41,31 @@ def test_session_login_is_locked_after_repeated_failures_even_with_the_right_pas
     right = _session_login(client, "pw-victim")
     assert right.status_code == 429, right.content
     assert "too many failed logins" in right.json()["detail"]
+    assert right["Retry-After"] == str(COOL_OFF_SECONDS)
     assert Client().get("/api/me/").status_code == 403
 
 
 @pytest.mark.django_db
-def test_basic_auth_is_locked_after_repeated_failures(victim):
+def test_basic_auth_is_locked_after_repeated_failures(victim, make_user):
     client = Client()
-    for i in range(LIMIT):
-        assert client.get("/api/me/", HTTP_AUTHORIZATION=_basic(f"guess-{i}")).status_code in (401, 403)
-    response = client.get("/api/me/", HTTP_AUTHORIZATION=_basic("pw-victim"))
-    assert response.status_code in (401, 403, 429), response.content
-    assert b"victim" not in response.content
+    codes = [client.get("/api/me/", HTTP_AUTHORIZATION=_basic(f"guess-{i}")).status_code for i in range(LIMIT)]
+    assert set(codes[: LIMIT - 1]) <= {401, 403}, codes  # 403: the session authenticator comes first (DRF)
+    assert codes[-1] == 429, codes  # the failure that reaches the limit is answered as a lockout already
+    # The right password while locked out: 429 with Retry-After, the same answer as the session login's.
+    for path in ("/api/me/", "/api/designs/"):
+        response = client.get(path, HTTP_AUTHORIZATION=_basic("pw-victim"))
+        assert response.status_code == 429, response.content
+        assert response["Retry-After"] == str(COOL_OFF_SECONDS)
+        assert response.json() == _session_login(Client(), "pw-victim").json()
+        assert b"victim" not in response.content
+    # Another user from the same address is not locked out; nor is the victim after the cool-off (reset here).
+    other = make_user("other", "viewer")
+    assert client.get("/api/me/", HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"other:pw-other").decode()
+                      ).json()["username"] == other.username  # fmt: skip
+    from axes.utils import reset
+
+    reset(username="victim")
+    assert client.get("/api/me/", HTTP_AUTHORIZATION=_basic("pw-victim")).status_code == 200
 
 
 @pytest.mark.django_db
@@ -63,6 +78,7 @@ def test_admin_login_is_locked_after_repeated_failures(make_user):
         client.post("/admin/login/", {"username": "victim", "password": f"guess-{i}", "next": "/admin/"})
     response = client.post("/admin/login/", {"username": "victim", "password": "pw-victim", "next": "/admin/"})
     assert response.status_code == 429
+    assert response["Retry-After"] == str(COOL_OFF_SECONDS)
     assert client.get("/admin/").status_code == 302  # still not logged in
 
 

@@ -170,15 +170,19 @@ def design_hosts_objects(*, request: Request, design: Design, host_ids: list[int
     return out
 
 
+MAX_ID = 2**63 - 1  # the largest primary key PostgreSQL's bigint and SQLite's INTEGER hold
+
+
 def parse_host_ids(values: list[str]) -> list[int] | None:
-    """``?host=1&host=2,3`` -> ``[1, 2, 3]``; None when one of them is not a number."""
+    """``?host=1&host=2,3`` -> ``[1, 2, 3]``; None when one of them is not an id (not ASCII digits, or beyond
+    what a database key holds)."""
     ids: list[int] = []
     for value in values:
         for part in value.split(","):
             part = part.strip()
             if not part:
                 continue
-            if not part.isdigit():
+            if not (part.isascii() and part.isdigit()) or int(part) > MAX_ID:
                 return None
             ids.append(int(part))
     return ids

@@ -44,7 +44,6 @@ from topology.models import (
     VxlanSegment,
 )
 from topology.render.freebsd import UnsafeValueError, render_design, render_host
-from topology.selectors import design_snapshot
 from topology.services.designs import (
     design_clone,
     design_create,
@@ -52,8 +51,8 @@ from topology.services.designs import (
     design_import_with_layout,
     split_layout,
 )
-from topology.snapshot import DesignSnapshot
-from topology.validation import RULES, validate
+from topology.services.live_design import design_live_snapshot, design_live_validation
+from topology.validation import RULES
 
 from . import filtersets
 from . import serializers as s
@@ -226,10 +225,6 @@ class FirewallRuleViewSet(JailnetModelViewSet):
 # --- designs and their actions ------------------------------------------------------------------------------
 
 
-def _snapshot(design: Design) -> DesignSnapshot:
-    return design_snapshot(design=design)
-
-
 RENDER_HOST_PARAMETER = OpenApiParameter(
     "host", str, OpenApiParameter.QUERY, required=False, description="Render only the host of this name"
 )
@@ -274,8 +269,11 @@ class DesignViewSet(JailnetModelViewSet):
     )
     @action(detail=True, methods=["get"])
     def validation(self, request: Request, pk: str | None = None) -> Response:
-        """Check the design against every validation rule; the findings say what is wrong and where."""
-        return Response(validate(_snapshot(self.get_object())).as_dict())
+        """Check the design against every validation rule; the findings say what is wrong and where.
+
+        Incremental: after an edit, only what the edit can affect is read and checked again
+        (``topology.services.live_design``); the report is the one a full validation gives."""
+        return Response(design_live_validation(design=self.get_object()).as_dict())
 
     @extend_schema(
         summary="Render a design per host",
@@ -290,7 +288,7 @@ class DesignViewSet(JailnetModelViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def render(self, request: Request, pk: str | None = None) -> Response:
         """The FreeBSD configuration of every host (or of ``?host=``): operator script and managed files."""
-        snapshot = _snapshot(self.get_object())
+        snapshot = design_live_snapshot(design=self.get_object())
         host_name = request.query_params.get("host")
         if host_name and snapshot.host(host_name) is None:
             raise exceptions.NotFound(f"The design has no host named '{host_name}'.")

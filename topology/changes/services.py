@@ -316,6 +316,28 @@ def deployment_start(*, change_request: ChangeRequest, user: Any) -> ChangeReque
 
 
 @transaction.atomic
+def deployment_restart(*, change_request: ChangeRequest, user: Any) -> ChangeRequest:
+    """Move a request whose deployment ended ``failed``, ``partly_deployed`` or ``rolled_back`` back to
+    ``deploying`` (an operator retries its failed hosts); refuse when the design moved on since it was frozen."""
+    cr = _locked(change_request)
+    _require(user, "deploy", "operator")
+    if cr.state not in (State.FAILED, State.PARTLY_DEPLOYED, State.ROLLED_BACK):
+        raise ChangeRequestConflict(
+            f"only a failed, partly deployed or rolled back request can be retried; this one is "
+            f"{cr.get_state_display().lower()}"
+        )
+    if content_hash(design_snapshot(design=cr.design)) != cr.content_hash:
+        raise ChangeRequestConflict("the design no longer matches the approved snapshot: make a new request")
+    latest = latest_revision(cr.design)
+    if (latest.pk if latest else None) != cr.base_revision_id:
+        raise ChangeRequestConflict("another change was deployed since this request was frozen: make a new request")
+    before = _snapshot(cr)
+    _transition(cr, State.DEPLOYING, user, "retry of the failed hosts")
+    _audit(cr, before)
+    return cr
+
+
+@transaction.atomic
 def deployment_finish(*, change_request: ChangeRequest, user: Any, outcome: str, reason: str = "") -> ChangeRequest:
     """Record how a deployment ended: ``deployed`` (a new revision), ``partly_deployed`` (some hosts have it, no
     revision: the design is not deployed as a whole), ``failed`` or ``rolled_back``."""

@@ -13,6 +13,7 @@ from .changes import (
     RevisionHost,
 )
 from .design import Design
+from .events import LiveEvent
 from .firewall import FirewallPolicy, FirewallRule
 from .host import Host, Interface, StaticRoute
 from .jail import Jail, JailAddress, JailNic
@@ -39,6 +40,7 @@ __all__ = [
     "Jail",
     "JailAddress",
     "JailNic",
+    "LiveEvent",
     "OutboundNat",
     "PortRedirect",
     "ReviewDecision",

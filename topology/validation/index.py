@@ -8,6 +8,7 @@ VXLAN members per host, broadcast domains, address uses). Expensive parts are co
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Set
 from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
@@ -226,22 +227,34 @@ def _unique_networks(networks: list[tuple[Network, str]]) -> list[tuple[Network,
 
 
 class DesignIndex:
-    """The snapshot, indexed for the rules."""
+    """The snapshot, indexed for the rules.
 
-    def __init__(self, snapshot: s.DesignSnapshot):
+    ``design_networks``, when given, is what :attr:`design_networks` answers: the networks of a larger
+    design this snapshot is a part of (incremental validation runs the rules on parts of a design, see
+    ``topology.validation.incremental``); by default they are the snapshot's own.
+    """
+
+    def __init__(self, snapshot: s.DesignSnapshot, *, design_networks: tuple[Set[Network], list[int]] | None = None):
         self.snapshot = snapshot
         members_by_host: dict[str, list[Member]] = defaultdict(list)
         for segment in snapshot.vxlan_segments:
             for member in segment.members:
                 members_by_host[member.host].append((segment, member))
         self.members_by_host = members_by_host
-        self.hosts: dict[str, HostIndex] = {}
-        for host in snapshot.hosts:
-            if host.name not in self.hosts:
-                self.hosts[host.name] = HostIndex(host, members_by_host.get(host.name, []))
         self.segments: dict[str, s.VxlanSegment] = {}
         for segment in snapshot.vxlan_segments:
             self.segments.setdefault(segment.name, segment)
+        if design_networks is not None:
+            self.__dict__["design_networks"] = design_networks
+
+    @cached_property
+    def hosts(self) -> dict[str, HostIndex]:
+        """One index per distinct host name (built on first use: design-wide rules may not need them)."""
+        hosts: dict[str, HostIndex] = {}
+        for host in self.snapshot.hosts:
+            if host.name not in hosts:
+                hosts[host.name] = HostIndex(host, self.members_by_host.get(host.name, []))
+        return hosts
 
     def host_indexes(self) -> list[HostIndex]:
         """One index per distinct host name, in document order."""
@@ -428,6 +441,25 @@ class DesignIndex:
                             )
                         )
         return uses
+
+    @cached_property
+    def networks(self) -> set[Network]:
+        """Every network of the snapshot: of each address (its subnet and the address as a /32) and each
+        VXLAN segment's subnet."""
+        networks: set[Network] = set()
+        for use in self.address_uses:
+            networks.add(use.cidr.network)
+            networks.add(Network(use.cidr.ip, 32))
+        for segment in self.snapshot.vxlan_segments:
+            subnet = parse_cidr(segment.subnet)
+            if subnet is not None:
+                networks.add(subnet.network)
+        return networks
+
+    @cached_property
+    def design_networks(self) -> tuple[Set[Network], list[int]]:
+        """The networks of the whole design and their start addresses in order (for range lookups)."""
+        return self.networks, sorted(n.start for n in self.networks)
 
     @cached_property
     def addresses_by_domain(self) -> dict[DomainKey, list[AddressUse]]:

@@ -6,10 +6,16 @@
 #   agent.sh commit ROOT ID           (over a NEW connection) disarm, record the bundle as current, unlock
 #   agent.sh rollback ROOT ID         restore the backup, undo what the apply did, unlock
 #   agent.sh status ROOT ID           the deploy's state on this host
+#   agent.sh plan ROOT ID [ADDRESS]   what the apply would do here, as "@@plan WHAT" lines; changes nothing
+#                                     (with ADDRESS: "@@address ADDRESS INTERFACE", where the host has it)
 #   agent.sh timer ROOT ID SECONDS    (internal) the detached timer: rolls back unless disarmed in time
 #
 # ROOT is jailnet's directory on the host (/var/db/jailnet on FreeBSD); the deploy lives in ROOT/deploys/ID:
-# apply.sh, manifest ("N MODE OWNER PATH" a line), files/N, checks.sh, digest. Progress is printed as
+# apply.sh, manifest ("N MODE OWNER PATH" a line), files/N, checks.sh, digest. What the app manages on the host
+# is in ROOT/managed: "files" (the paths the current deploy installed) and "objects" (the ledger of objects the
+# app created: interfaces, addresses, members, routes, started jails ...), both replaced by a commit; ROOT/
+# originals keeps each path's content from before the app first wrote it ("N PATH" in its index; N or N.absent),
+# so a file a new bundle drops is put back as it was, or removed when it did not exist. Progress is printed as
 # "@@step NAME" lines, actions as "@@changed WHAT". Exit status: 0 done, 2 check failed (nothing applied),
 # 3 apply failed and rolled back, 4 rollback failed, 5 not armed any more (already rolled back), 75 another
 # deploy holds the host. POSIX sh (FreeBSD sh, dash); checked with shellcheck -s sh and dash -n.
@@ -69,6 +75,36 @@ check() {
     fi
 }
 
+# removed_files OUT: "N PATH" of the files the current deploy installed that this bundle no longer has.
+removed_files() {
+    : >"$1"
+    [ -s "$root/managed/files" ] || return 0
+    awk 'FILENAME == ARGV[1] { have[$4] = 1; next } !($0 in have) { print "r" ++n, $0 }' \
+        "$dir/manifest" "$root/managed/files" >"$1"
+}
+
+# keep_originals: before the app first writes a path, keep what was there (or that nothing was).
+keep_originals() {
+    mkdir -p "$root/originals"
+    touch "$root/originals/index"
+    next=$(wc -l <"$root/originals/index")
+    while read -r _n _mode _owner path; do
+        grep -qxF -- "$path" "$root/originals/paths" 2>/dev/null && continue
+        next=$((next + 1))
+        if [ -e "$path" ]; then
+            cp -p "$path" "$root/originals/$next" || return 1
+        else
+            : >"$root/originals/$next.absent"
+        fi
+        printf '%s %s\n' "$next" "$path" >>"$root/originals/index"
+        printf '%s\n' "$path" >>"$root/originals/paths"
+    done <"$dir/manifest"
+}
+
+original_of() {
+    awk -v path="$1" '{ n = $1; sub(/^[^ ]* /, "") } $0 == path { print n; exit }' "$root/originals/index" 2>/dev/null
+}
+
 backup() {
     step backup
     mkdir -p "$dir/backup"
@@ -79,6 +115,15 @@ backup() {
             : >"$dir/backup/$n.absent"
         fi
     done <"$dir/manifest"
+    removed_files "$dir/removed"
+    while read -r n path; do
+        if [ -e "$path" ]; then
+            cp -p "$path" "$dir/backup/$n" || return 1
+        else
+            : >"$dir/backup/$n.absent"
+        fi
+    done <"$dir/removed"
+    keep_originals
 }
 
 arm() {
@@ -108,11 +153,76 @@ install_files() {
         printf '%s\n' "$path" >>"$dir/changed-files"
         printf '@@changed file %s\n' "$path"
     done <"$dir/manifest"
+    remove_files
+}
+
+# remove_files: the files of the previous deploy this bundle dropped go back to what the host had before the
+# app wrote them: restored from the original, or removed when there was none.
+remove_files() {
+    while read -r _n path; do
+        n=$(original_of "$path")
+        if [ -n "$n" ] && [ -e "$root/originals/$n" ]; then
+            cmp -s "$root/originals/$n" "$path" && continue
+            tmp="$(dirname "$path")/.$(basename "$path").jailnet-restore"
+            { cp -p "$root/originals/$n" "$tmp" && mv -f "$tmp" "$path"; } || return 1
+            printf '@@changed file %s restored as it was before jailnet\n' "$path"
+        elif [ -e "$path" ]; then
+            rm -f "$path" || return 1
+            printf '@@changed file %s removed\n' "$path"
+        fi
+        printf '%s\n' "$path" >>"$dir/changed-files"
+    done <"$dir/removed"
 }
 
 converge() {
     : >"$dir/undo.journal"
-    JAILNET_UNDO="$dir/undo.journal" JAILNET_CHANGED="$dir/changed-files" JAILNET_DIR="$dir" sh "$dir/apply.sh"
+    : >"$dir/objects.wanted"
+    : >"$dir/objects.created"
+    JAILNET_UNDO="$dir/undo.journal" JAILNET_CHANGED="$dir/changed-files" JAILNET_DIR="$dir" \
+        JAILNET_WANTED="$dir/objects.wanted" JAILNET_CREATED="$dir/objects.created" \
+        JAILNET_PREVIOUS="$root/managed/objects" JAILNET_LEDGER="$dir/objects" sh "$dir/apply.sh"
+}
+
+# plan: the apply's steps against the live state with every change skipped; what they would do, as @@plan.
+plan() {
+    work="$dir/plan"
+    rm -rf "$work"
+    mkdir -p "$work"
+    : >"$work/changed-files"
+    while read -r n _mode _owner path; do
+        if [ -f "$path" ] && cmp -s "$dir/files/$n" "$path"; then
+            continue
+        fi
+        printf '%s\n' "$path" >>"$work/changed-files"
+        printf '@@plan file %s\n' "$path"
+    done <"$dir/manifest"
+    removed_files "$work/removed"
+    while read -r _n path; do
+        n=$(original_of "$path")
+        if [ -n "$n" ] && [ -e "$root/originals/$n" ]; then
+            cmp -s "$root/originals/$n" "$path" || printf '@@plan file %s restored as it was before jailnet\n' "$path"
+        elif [ -e "$path" ]; then
+            printf '@@plan file %s removed\n' "$path"
+        fi
+        printf '%s\n' "$path" >>"$work/changed-files"
+    done <"$work/removed"
+    JAILNET_DRYRUN=1 JAILNET_UNDO=/dev/null JAILNET_CHANGED="$work/changed-files" JAILNET_DIR="$work" \
+        JAILNET_WANTED="$work/objects.wanted" JAILNET_CREATED=/dev/null \
+        JAILNET_PREVIOUS="$root/managed/objects" sh "$dir/apply.sh" >"$work/out" 2>"$work/err"
+    status=$?
+    sed -n 's/^@@changed /@@plan /p' "$work/out"
+    cat "$work/err" >&2
+    return "$status"
+}
+
+# address_interface ADDRESS: the interface that holds ADDRESS (ip on Linux, ifconfig on FreeBSD).
+address_interface() {
+    if command -v ip >/dev/null 2>&1; then
+        ip -o -4 addr show 2>/dev/null | awk -v a="$1" '{ split($4, p, "/") } p[1] == a { print $2; exit }'
+    else
+        ifconfig -a 2>/dev/null | awk -v a="$1" '/^[^ \t]/ { sub(/:.*/, "", $1); name = $1 }
+            $1 == "inet" && $2 == a { print name; exit }'
+    fi
 }
 
 # Restore every backed-up file, then run the undo journal backwards (with the apply program's library).
@@ -127,10 +237,19 @@ rollback_now() {
             { cp -p "$dir/backup/$n" "$tmp" && mv -f "$tmp" "$path"; } || failed=1
         fi
     done <"$dir/manifest"
+    while read -r n path; do
+        if [ -e "$dir/backup/$n.absent" ]; then
+            rm -f "$path" || failed=1
+        elif [ -e "$dir/backup/$n" ]; then
+            tmp="$(dirname "$path")/.$(basename "$path").jailnet-restore"
+            { cp -p "$dir/backup/$n" "$tmp" && mv -f "$tmp" "$path"; } || failed=1
+        fi
+    done <"$dir/removed"
     if [ -s "$dir/undo.journal" ]; then
         awk '{ line[NR] = $0 } END { for (i = NR; i > 0; i--) print line[i] }' "$dir/undo.journal" >"$dir/undo.reversed"
         (
             export JAILNET_MODE=library JAILNET_UNDO=/dev/null JAILNET_CHANGED="$dir/changed-files" JAILNET_DIR="$dir"
+            export JAILNET_WANTED=/dev/null JAILNET_CREATED=/dev/null JAILNET_PREVIOUS=/dev/null
             # shellcheck disable=SC1091 # the deploy's own apply program, staged at run time
             . "$dir/apply.sh"
             while read -r undo_line; do
@@ -208,6 +327,12 @@ commit)
         exit 5
     fi
     disarm_timer
+    # what the app manages from now on, replaced with the commit: this bundle's files and its ledger
+    mkdir -p "$root/managed"
+    awk '{ sub(/^[^ ]* [^ ]* [^ ]* /, ""); print }' "$dir/manifest" >"$root/managed/files.tmp"
+    cp "$dir/objects" "$root/managed/objects.tmp" 2>/dev/null || : >"$root/managed/objects.tmp"
+    mv -f "$root/managed/files.tmp" "$root/managed/files"
+    mv -f "$root/managed/objects.tmp" "$root/managed/objects"
     cp "$dir/digest" "$root/current.tmp" && mv -f "$root/current.tmp" "$root/current"
     set_status committed
     unlock
@@ -229,6 +354,16 @@ timer)
     ;;
 status)
     status_of "$dir"
+    ;;
+plan)
+    [ -d "$dir" ] || {
+        echo "deploy $id is not staged on this host"
+        exit 2
+    }
+    if [ -n "${4:-}" ]; then
+        printf '@@address %s %s\n' "$4" "$(address_interface "$4")"
+    fi
+    plan || exit 3
     ;;
 *)
     echo "unknown command $command"

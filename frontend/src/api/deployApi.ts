@@ -1,4 +1,5 @@
-/** The deployments endpoint (`/api/deployments/`): deploy an approved change request, follow its hosts. */
+/** The deployments endpoint (`/api/deployments/`): deploy an approved change request (a job: follow `job` with
+ * JobView, cancel it there), follow its hosts, retry the failed ones. */
 import { listAll, request } from './client';
 import type { Schemas } from './types';
 
@@ -16,4 +17,6 @@ export const deploymentsApi = {
       target,
       confirm_seconds: confirmSeconds,
     }),
+  /** Deploy again, in a new job, only the hosts that failed, were rolled back, unreachable, cancelled or interrupted. */
+  retry: (id: number) => request<Deployment>('POST', `/api/deployments/${id}/retry/`),
 };

@@ -18,6 +18,10 @@ export const KIND_LABELS: Record<JobKind, string> = {
   lab_check: 'Lab check',
   lab_down: 'Lab down',
   lab_exec: 'Command on a lab host',
+  deploy: 'Deploy',
+  host_test: 'Test connection',
+  diagnostic: 'Diagnostic',
+  drift_check: 'Drift check',
 };
 
 interface Page<T> {

@@ -241,7 +241,7 @@ export interface paths {
         /** @description Deployments of change requests. */
         get: operations["deployments_list"];
         put?: never;
-        /** @description Deployments of change requests. */
+        /** @description Deploy an approved change request: a deploy job on the host-work queue (one operation per design). */
         post: operations["deployments_create"];
         delete?: never;
         options?: never;
@@ -260,6 +260,26 @@ export interface paths {
         get: operations["deployments_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/retry/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Deploy again, in a new job, only the hosts that ended failed, unreachable, rolled back, cancelled or
+         *     interrupted (the others keep their outcome); the change request goes back to deploying.
+         */
+        post: operations["deployments_retry_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -354,6 +374,24 @@ export interface paths {
         /** @description The design and its objects, keyed like the list endpoints (``hosts``, ``jail-nics``, …). */
         get: operations["designs_graph_retrieve"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/designs/{id}/host-mapping/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The design's hosts and their registered hosts. */
+        get: operations["designs_host_mapping_list"];
+        /** @description Map hosts of the design (by name) to registered hosts (by id; null: unmapped). All or nothing. */
+        put: operations["designs_host_mapping_update"];
         post?: never;
         delete?: never;
         options?: never;
@@ -515,6 +553,109 @@ export interface paths {
         head?: never;
         /** @description DHCP reservations of DHCP services. */
         patch: operations["dhcp_static_leases_partial_update"];
+        trace?: never;
+    };
+    "/api/diagnostic-runs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Diagnostic runs: a troubleshooting command on a host, or a drift check of a design, as a job. */
+        get: operations["diagnostic_runs_list"];
+        put?: never;
+        /** @description Start a diagnostic on a host of a design. */
+        post: operations["diagnostic_runs_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/diagnostic-runs/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Diagnostic runs: a troubleshooting command on a host, or a drift check of a design, as a job. */
+        get: operations["diagnostic_runs_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/diagnostic-runs/{id}/pcap/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The capture as a pcap file for Wireshark (``tcpdump -r``). */
+        get: operations["diagnostic_runs_pcap_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/diagnostic-runs/{id}/stop/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Stop the run: its command (its whole session on the host) is ended; what it read so far is kept. */
+        post: operations["diagnostic_runs_stop_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/diagnostic-runs/catalogue/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The catalogue: each diagnostic's commands (FreeBSD and lab), parameters with bounds and defaults. */
+        get: operations["diagnostic_runs_catalogue_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/diagnostic-runs/drift/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Start "Check drift" on every host of a design; the run's ``findings`` say what differs. */
+        post: operations["diagnostic_runs_drift_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/firewall-policies/": {
@@ -1064,7 +1205,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Test the connection and record what was found on the host. */
+        /** @description Queue the test connection; follow the job for its log, then read the facts on the host. */
         post: operations["managed_hosts_test_connection_create"];
         delete?: never;
         options?: never;
@@ -1612,6 +1753,45 @@ export interface components {
             readonly display: string;
             readonly name: string;
         };
+        /** @description The catalogue. */
+        Catalogue: {
+            diagnostics: components["schemas"]["CatalogueEntry"][];
+        };
+        /** @description A diagnostic of the catalogue: its commands (None: none on that target), parameters, who may run it. */
+        CatalogueEntry: {
+            id: string;
+            title: string;
+            description: string;
+            freebsd: string | null;
+            lab: string | null;
+            parameters: components["schemas"]["CatalogueParameter"][];
+            mutates: boolean;
+            role: components["schemas"]["CatalogueEntryRoleEnum"];
+            confirmation: string | null;
+            streams: boolean;
+            in_jail: boolean;
+            requires_tool: string | null;
+            parsers: {
+                [key: string]: string | null;
+            };
+        };
+        /**
+         * @description * `viewer` - viewer
+         *     * `operator` - operator
+         * @enum {string}
+         */
+        CatalogueEntryRoleEnum: "viewer" | "operator";
+        /** @description A parameter of a diagnostic: its kind (which widget), whether required, and a number's bounds. */
+        CatalogueParameter: {
+            name: string;
+            kind: string;
+            help: string;
+            default?: number;
+            minimum?: number;
+            maximum?: number;
+            unit?: string;
+            required: boolean;
+        };
         /** @description A change request; the detail view adds hosts, approvals, timeline and comments. */
         ChangeRequest: {
             readonly id: number;
@@ -1736,17 +1916,6 @@ export interface components {
             last_updated?: string | null;
             in_use_by?: components["schemas"]["InUseBy"][];
         };
-        /** @description What a test connection found. ``offered_fingerprint``: a key waits for confirmation (or changed). */
-        ContactResult: {
-            /** @description Logged in and facts gathered */
-            ok: boolean;
-            host_key_state: string;
-            offered_fingerprint: string;
-            facts: {
-                [key: string]: unknown;
-            };
-            error: string;
-        };
         /** @description An SSH password or private key. The secret is accepted on create/update and never returned. */
         Credential: {
             readonly id: number;
@@ -1804,6 +1973,8 @@ export interface components {
             readonly message: string;
             /** @description The verification after the deploy (lab check) */
             readonly verify: unknown;
+            /** @description The job running it now (a retry of failed hosts runs in a new job) */
+            readonly job: number | null;
             readonly requested_by_name: string;
             /** Format: date-time */
             readonly created: string;
@@ -2007,6 +2178,96 @@ export interface components {
             address: string;
             hostname?: string;
         };
+        /** @description A run as lists show it: what ran where, its job's state, counts (records, pcap). */
+        DiagnosticRun: {
+            readonly id: number;
+            readonly design: number | null;
+            readonly design_name: string;
+            /** @description Catalogue id of the diagnostic; 'drift' for a check */
+            readonly diagnostic: string;
+            readonly title: string;
+            /** @description The design's host it ran on (empty: every host) */
+            readonly host: string;
+            /** @description The jail it ran inside, if any */
+            readonly jail: string;
+            /** @description lab (the design's lab) or freebsd (a registered host) */
+            readonly target: string;
+            /** @description The parameters as checked */
+            readonly parameters: unknown;
+            /** @description The command run, one element per argument */
+            readonly argv: unknown;
+            readonly command: string;
+            readonly parser: string;
+            readonly state: components["schemas"]["JobStateEnum"];
+            readonly message: string;
+            readonly requested_by_name: string;
+            /** Format: date-time */
+            readonly created: string;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            readonly exit_status: number | null;
+            readonly records_total: number;
+            readonly pcap_bytes: number;
+            readonly pcap_packets: number;
+            /** @description The file reached the capture's byte limit */
+            readonly pcap_truncated: boolean;
+        };
+        /** @description One run with what it read: parsed records, unparsed lines ``[number, text]``, drift findings. */
+        DiagnosticRunDetail: {
+            readonly id: number;
+            readonly design: number | null;
+            readonly design_name: string;
+            /** @description Catalogue id of the diagnostic; 'drift' for a check */
+            readonly diagnostic: string;
+            readonly title: string;
+            /** @description The design's host it ran on (empty: every host) */
+            readonly host: string;
+            /** @description The jail it ran inside, if any */
+            readonly jail: string;
+            /** @description lab (the design's lab) or freebsd (a registered host) */
+            readonly target: string;
+            /** @description The parameters as checked */
+            readonly parameters: unknown;
+            /** @description The command run, one element per argument */
+            readonly argv: unknown;
+            readonly command: string;
+            readonly parser: string;
+            readonly state: components["schemas"]["JobStateEnum"];
+            readonly message: string;
+            readonly requested_by_name: string;
+            /** Format: date-time */
+            readonly created: string;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            readonly exit_status: number | null;
+            readonly records_total: number;
+            readonly pcap_bytes: number;
+            readonly pcap_packets: number;
+            /** @description The file reached the capture's byte limit */
+            readonly pcap_truncated: boolean;
+            /** @description Parsed records (capped, see records_total) */
+            readonly records: unknown;
+            /** @description Lines no parser understood: [number, text] */
+            readonly unparsed: unknown;
+            /** @description Drift findings, each linked to a design object */
+            readonly findings: unknown;
+        };
+        /** @description What to run: a catalogue id on a host of a design, with its parameters (checked by the service). */
+        DiagnosticStartRequest: {
+            design: number;
+            host: string;
+            diagnostic: string;
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /** @default  */
+            jail: string;
+            /**
+             * @description Required for mutating actions
+             * @default false
+             */
+            confirm: boolean;
+        };
         /**
          * @description * `any` - any
          *     * `in` - in
@@ -2014,6 +2275,10 @@ export interface components {
          * @enum {string}
          */
         DirectionEnum: "any" | "in" | "out";
+        /** @description Which design to check. */
+        DriftStartRequest: {
+            design: number;
+        };
         /** @description One validation finding: which rule, how severe, about which objects. */
         Finding: {
             code: string;
@@ -2145,7 +2410,7 @@ export interface components {
             position_y?: number | null;
             design: components["schemas"]["BriefObject"];
             name: string;
-            role?: components["schemas"]["RoleEnum"];
+            role?: components["schemas"]["HostRoleEnum"];
             /** @description Blank: the design's default release */
             release?: string;
             /** @description sysutils/iocage is installed */
@@ -2199,6 +2464,23 @@ export interface components {
          * @enum {string}
          */
         HostKeyStateEnum: "unknown" | "offered" | "pinned" | "changed";
+        /** @description A host of the design and the registered host it is deployed to (none: the design's lab only). */
+        HostMappingEntry: {
+            host: string;
+            host_id: number;
+            managed_host: number | null;
+            managed_host_name: string;
+            /** @description The registered host's key state */
+            host_key_state: string;
+            /** @description Deployable: the registered host's key is pinned */
+            pinned: boolean;
+        };
+        /** @description ``{"mapping": {"<design host name>": <registered host id or null>}}``; hosts not named keep theirs. */
+        HostMappingUpdateRequest: {
+            mapping: {
+                [key: string]: number | null;
+            };
+        };
         /** @description A FreeBSD machine of a design, with the tools it has installed. */
         HostRequest: {
             /** @description Incremented by every change. Send the version you read with PUT/PATCH; a stale one is refused with 409. Ignored on create. */
@@ -2209,7 +2491,7 @@ export interface components {
             position_y?: number | null;
             design: number;
             name: string;
-            role?: components["schemas"]["RoleEnum"];
+            role?: components["schemas"]["HostRoleEnum"];
             /** @description Blank: the design's default release */
             release?: string;
             /** @description sysutils/iocage is installed */
@@ -2227,6 +2509,12 @@ export interface components {
             vm_dir?: string;
             managed_host?: number | null;
         };
+        /**
+         * @description * `jailhost` - Jailhost
+         *     * `gateway` - Gateway
+         * @enum {string}
+         */
+        HostRoleEnum: "jailhost" | "gateway";
         HostSummary: {
             host_name: string;
             changed?: boolean;
@@ -2476,9 +2764,13 @@ export interface components {
          *     * `lab_check` - Lab check
          *     * `lab_down` - Lab down
          *     * `lab_exec` - Command on a lab host
+         *     * `deploy` - Deploy
+         *     * `host_test` - Test connection
+         *     * `diagnostic` - Diagnostic
+         *     * `drift_check` - Drift check
          * @enum {string}
          */
-        JobKindEnum: "lab_up" | "lab_check" | "lab_down" | "lab_exec";
+        JobKindEnum: "lab_up" | "lab_check" | "lab_down" | "lab_exec" | "deploy" | "host_test" | "diagnostic" | "drift_check";
         /** @description A numbered chunk of a job's output (``t``: Unix time its first line was produced). */
         JobOutputChunk: {
             seq: number;
@@ -2797,9 +3089,11 @@ export interface components {
          *     * `failed` - Failed (nothing applied)
          *     * `rolled_back` - Rolled back
          *     * `unreachable` - Unreachable
+         *     * `cancelled` - Cancelled (nothing applied)
+         *     * `interrupted` - Interrupted (old or new configuration: its dead-man timer decides)
          * @enum {string}
          */
-        OutcomeEnum: "pending" | "running" | "deployed" | "unchanged" | "failed" | "rolled_back" | "unreachable";
+        OutcomeEnum: "pending" | "running" | "deployed" | "unchanged" | "failed" | "rolled_back" | "unreachable" | "cancelled" | "interrupted";
         PaginatedAuditEntryList: {
             /** @example 123 */
             count: number;
@@ -2919,6 +3213,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["DhcpStaticLease"][];
+        };
+        PaginatedDiagnosticRunList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["DiagnosticRun"][];
         };
         PaginatedFirewallPolicyList: {
             /** @example 123 */
@@ -3305,7 +3614,7 @@ export interface components {
             position_y?: number | null;
             design?: number;
             name?: string;
-            role?: components["schemas"]["RoleEnum"];
+            role?: components["schemas"]["HostRoleEnum"];
             /** @description Blank: the design's default release */
             release?: string;
             /** @description sysutils/iocage is installed */
@@ -3614,12 +3923,6 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
-        /**
-         * @description * `jailhost` - Jailhost
-         *     * `gateway` - Gateway
-         * @enum {string}
-         */
-        RoleEnum: "jailhost" | "gateway";
         Session: {
             csrf_token: string;
             me: components["schemas"]["Me"] | null;
@@ -5178,6 +5481,15 @@ export interface operations {
                     "application/json": components["schemas"]["Detail"];
                 };
             };
+            /** @description Cannot start */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
         };
     };
     deployments_retrieve: {
@@ -5227,6 +5539,66 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    deployments_retry_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this deployment. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deployment"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Cannot retry */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
                 };
             };
         };
@@ -5731,6 +6103,119 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    designs_host_mapping_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostMappingEntry"][];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    designs_host_mapping_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HostMappingUpdateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["HostMappingUpdateRequest"];
+                "multipart/form-data": components["schemas"]["HostMappingUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostMappingEntry"][];
+                };
+            };
+            /** @description Unknown host, or a registered host mapped twice */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Stale version, the object is still in use, or a state that forbids this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
                 };
             };
         };
@@ -6599,6 +7084,369 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    diagnostic_runs_list: {
+        parameters: {
+            query?: {
+                design_id?: number;
+                diagnostic?: string;
+                host?: string;
+                id?: number;
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /**
+                 * @description * `queued` - Queued
+                 *     * `running` - Running
+                 *     * `succeeded` - Succeeded
+                 *     * `failed` - Failed
+                 *     * `cancelled` - Cancelled
+                 *     * `interrupted` - Interrupted
+                 */
+                state?: ("cancelled" | "failed" | "interrupted" | "queued" | "running" | "succeeded")[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedDiagnosticRunList"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    diagnostic_runs_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiagnosticStartRequest"];
+            };
+        };
+        responses: {
+            /** @description Queued; follow its job's output */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiagnosticRun"];
+                };
+            };
+            /** @description A parameter was refused (which and why) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description A mutating action needs the operator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Host not reachable, or the design busy */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    diagnostic_runs_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique value identifying this diagnostic run. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiagnosticRunDetail"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    diagnostic_runs_pcap_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique value identifying this diagnostic run. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description pcap file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.tcpdump.pcap": string;
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Not a capture, or no file was written */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    diagnostic_runs_stop_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique value identifying this diagnostic run. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiagnosticRun"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Neither who asked for it nor an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description It has ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    diagnostic_runs_catalogue_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Catalogue"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    diagnostic_runs_drift_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DriftStartRequest"];
+            };
+        };
+        responses: {
+            /** @description Queued; follow its job's output */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiagnosticRun"];
+                };
+            };
+            /** @description A parameter was refused (which and why) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description A mutating action needs the operator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Host not reachable, or the design busy */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
         };
@@ -9019,8 +9867,12 @@ export interface operations {
                  *     * `lab_check` - Lab check
                  *     * `lab_down` - Lab down
                  *     * `lab_exec` - Command on a lab host
+                 *     * `deploy` - Deploy
+                 *     * `host_test` - Test connection
+                 *     * `diagnostic` - Diagnostic
+                 *     * `drift_check` - Drift check
                  */
-                kind?: ("lab_check" | "lab_down" | "lab_exec" | "lab_up")[];
+                kind?: ("deploy" | "diagnostic" | "drift_check" | "host_test" | "lab_check" | "lab_down" | "lab_exec" | "lab_up")[];
                 /** @description Number of results to return per page. */
                 limit?: number;
                 /** @description The initial index from which to return the results. */
@@ -10072,12 +10924,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ContactResult"];
+                    "application/json": components["schemas"]["Job"];
                 };
             };
             /** @description Invalid input: field name to list of messages (or detail) */
@@ -10109,13 +10961,13 @@ export interface operations {
                     "application/json": components["schemas"]["Detail"];
                 };
             };
-            /** @description Stale version, the object is still in use, or a state that forbids this */
+            /** @description A test connection of this host is running */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Conflict"];
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
         };

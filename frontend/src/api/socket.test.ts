@@ -54,10 +54,33 @@ describe('LiveSocket', () => {
     vi.advanceTimersByTime(1000);
     expect(sockets).toHaveLength(2);
     sockets[1].frame({ type: 'hello', user: 'u' });
-    expect(sockets[1].sent).toEqual([{ action: 'follow', job: 3, since: 2 }]);
+    expect(sockets[1].sent).toEqual([{ action: 'follow', job: 3, since: 2 }, { action: 'resume', since: 0, floor: 0 }]);
     // A chunk the server sends again is not passed on twice.
     sockets[1].frame({ type: 'job.output', job: 3, chunks: [{ seq: 2, host: '', stream: 'step', data: 'b\n', t: 0 }, { seq: 3, host: '', stream: 'step', data: 'c\n', t: 0 }] });
     expect(seen).toEqual([1, 2, 3]);
+    vi.useRealTimers();
+  });
+
+  it('after a drop, resumes events from the last number it saw and passes each event on once', () => {
+    vi.useFakeTimers();
+    const { live, sockets } = harness();
+    const seen: number[] = [];
+    live.listen((frame) => {
+      if (frame.type === 'design.changed') seen.push((frame as unknown as { seq: number }).seq);
+    });
+    live.watchDesign(7);
+    sockets[0].frame({ type: 'hello', user: 'u', events: 40 });
+    expect(sockets[0].sent).toEqual([{ action: 'watch', design: 7 }]); // the first socket starts from now
+    sockets[0].frame({ type: 'design.changed', design: 7, seq: 41 });
+    sockets[0].onclose?.({ code: 1006 });
+    vi.advanceTimersByTime(1000);
+    sockets[1].frame({ type: 'hello', user: 'u', events: 45 });
+    expect(sockets[1].sent).toEqual([{ action: 'watch', design: 7 }, { action: 'resume', since: 41, floor: 40 }]);
+    // What the server reads back may overlap what arrived live: each event once.
+    sockets[1].frame({ type: 'design.changed', design: 7, seq: 41 });
+    sockets[1].frame({ type: 'design.changed', design: 7, seq: 43 });
+    sockets[1].frame({ type: 'design.changed', design: 7, seq: 43 });
+    expect(seen).toEqual([41, 43]);
     vi.useRealTimers();
   });
 

@@ -5,7 +5,10 @@
  * It holds: it reconnects after any drop (backoff up to 30 s, for as long as anyone subscribes), and after a
  * reconnect it subscribes again, asking each followed job for what follows the last chunk it received
  * (`since`), so nothing stored is missed and nothing is received twice. The server sends a heartbeat every
- * 25 s; a socket silent for much longer is taken for dead and replaced. A close for a logout or a lost role
+ * 25 s; a socket silent for much longer is taken for dead and replaced. Events of the tab's groups (notifications,
+ * watched designs, the jobs list) are numbered (`seq`) and stored by the server: after a reconnect the tab asks for
+ * those after the last number it saw (`resume`), so an event published while it was away (or while Redis was
+ * down) still arrives, and one that arrives twice is shown once. A close for a logout or a lost role
  * (4401) or a refusal (4403) is final: the app goes back to its login page.
  */
 
@@ -20,7 +23,8 @@ export type OutputChunk = Schemas['JobOutputChunk'];
 
 /** Frames the server sends (see executors/consumers.py). */
 export type ServerFrame =
-  | { type: 'hello'; user: string }
+  | { type: 'hello'; user: string; events?: number }
+  | { type: 'resumed'; since: number; count: number }
   | { type: 'heartbeat' | 'pong' | 'watched_jobs' }
   | { type: 'error'; detail: string; job?: number }
   | { type: 'session.closed'; detail: string }
@@ -47,6 +51,7 @@ export interface SocketLike {
 const OPEN = 1;
 const MAX_DELAY_MS = 30_000;
 const SILENCE_LIMIT_MS = 70_000; // the server's heartbeat comes every 25 s
+const SEEN_EVENTS = 2000; // numbers of events received remembered, so that none is shown twice
 export const FINAL_CLOSE_CODES = new Set([4401, 4403]);
 
 function defaultFactory(): SocketLike | null {
@@ -67,6 +72,11 @@ export class LiveSocket {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private watchdog: ReturnType<typeof setInterval> | undefined;
   private lastFrameAt = 0;
+  /** The highest event number received (or announced by the first socket's hello); -1: none yet. */
+  private eventSince = -1;
+  /** The last event number when the tab's first socket opened: nothing before it is asked for again. */
+  private eventFloor = 0;
+  private seenEvents = new Set<number>();
   /** Set after a final close (logged out, refused): no more reconnects. */
   ended = false;
   /** How many sockets this tab has opened (one, plus one per reconnect). */
@@ -189,6 +199,13 @@ export class LiveSocket {
     } catch {
       return;
     }
+    const seq = (frame as { seq?: unknown }).seq;
+    if (typeof seq === 'number' && frame.type !== 'job.output') {
+      if (this.seenEvents.has(seq)) return; // sent live and read back after a reconnect: shown once
+      this.seenEvents.add(seq);
+      if (this.seenEvents.size > SEEN_EVENTS) this.seenEvents.delete(this.seenEvents.values().next().value as number);
+      this.eventSince = Math.max(this.eventSince, seq);
+    }
     if (frame.type === 'hello') {
       this.ready = true;
       this.retries = 0;
@@ -196,6 +213,9 @@ export class LiveSocket {
       for (const designId of this.designs.keys()) this.send({ action: 'watch', design: designId });
       for (const [jobId, entry] of this.jobs) this.send({ action: 'follow', job: jobId, since: entry.since });
       if (this.jobWatchers > 0) this.send({ action: 'watch_jobs' });
+      // Then what the tab missed while it had no socket (the first socket starts from now).
+      if (this.eventSince >= 0) this.send({ action: 'resume', since: this.eventSince, floor: this.eventFloor });
+      else this.eventSince = this.eventFloor = frame.events ?? 0;
     } else if (frame.type === 'job.output') {
       const entry = this.jobs.get(frame.job);
       const chunks = frame.chunks ?? [];

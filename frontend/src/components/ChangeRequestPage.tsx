@@ -216,7 +216,7 @@ export function ChangeRequestPage({ requestId }: { requestId: number }) {
           {isAuthor && isApprover && request.state === 'submitted' && (
             <p className="muted" data-testid="author-note">You wrote this request: someone else reviews it.</p>
           )}
-          <DeploymentPanel requestId={request.id} canDeploy={canDeploy(me, request)} onChanged={load} />
+          <DeploymentPanel requestId={request.id} designId={request.design} canDeploy={canDeploy(me, request)} onChanged={load} />
           {actionError && <div className="form-error" role="alert" data-testid="action-error">{actionError}</div>}
         </div>
 

@@ -36,6 +36,9 @@ import { Header } from './Header';
 import { Palette, PALETTE_MIME } from './Palette';
 import { askDelete, PropertyPanel } from './PropertyPanel';
 import { ValidationPanel } from './ValidationPanel';
+import { DiagnosticsPanel } from '../diagnostics/DiagnosticsPanel';
+import { useDiagnosticsStore } from '../diagnostics/diagnosticsStore';
+import { designTarget, driftAsFindings, targetOfNode } from '../diagnostics/targets';
 import { SubmitForReview } from './SubmitForReview';
 
 const POSITIONED: ReadonlySet<string> = new Set(['host', 'switch', 'jail', 'vm', 'vxlanSegment']);
@@ -112,7 +115,10 @@ function Canvas({ designId }: { designId: number }) {
     [designId, username],
   );
 
-  const badges = useMemo(() => badgesByNode(objects, findings), [objects, findings]);
+  const drift = useDiagnosticsStore((s) => s.drift);
+  const openDiagnostics = useDiagnosticsStore((s) => s.open);
+  // Drift findings badge the diagram like validation findings (both point at design objects).
+  const badges = useMemo(() => badgesByNode(objects, [...findings, ...driftAsFindings(drift)]), [objects, findings, drift]);
   const selectedId = selection ? canvasIdOf(selection) : null;
   const graph = useMemo(
     () => buildGraph(objects, { collapsed, badges, selectedId, canEdit, loadedHosts, hostCounts }),
@@ -372,6 +378,7 @@ function Canvas({ designId }: { designId: number }) {
         <a href={`/api/designs/${designId}/export/`} download>Export YAML</a>
         <a href={`#/designs/${designId}/history`}>History</a>
         <a href={`#/designs/${designId}/lab`} data-testid="design-lab-link">Lab</a>
+        <button onClick={() => openDiagnostics((selectedId && targetOfNode(objects, selectedId)) || designTarget(objects))} title="Diagnostics of the selected host, switch or segment (else of every host)" data-testid="open-diagnostics">Diagnostics</button>
         {canEdit && store.design && <SubmitForReview design={store.design} errorCount={errorCount} />}
       </Header>
       {store.conflict && (
@@ -417,6 +424,12 @@ function Canvas({ designId }: { designId: number }) {
               setTab('properties');
             }}
             onPaneClick={() => actions.select(null)}
+            onNodeContextMenu={(event, node) => {
+              const target = targetOfNode(objects, node.id);
+              if (!target) return;
+              event.preventDefault();
+              openDiagnostics(target);
+            }}
             onNodeDragStop={onNodeDragStop}
             nodesDraggable={canEdit}
             nodesConnectable={canEdit}
@@ -448,6 +461,7 @@ function Canvas({ designId }: { designId: number }) {
         </aside>
       </div>
       <ConfirmDialog request={confirm.request} onClose={confirm.close} />
+      <DiagnosticsPanel designId={designId} />
     </div>
   );
 }

@@ -8,7 +8,9 @@ import {
   type HostInput,
   type ManagedHost,
 } from '../api/inventoryApi';
+import type { JobSummary } from '../api/socket';
 import { Header } from '../components/Header';
+import { JobView } from '../jobs/JobView';
 import { factLines, keyView, normaliseFingerprint } from '../inventory/hostKey';
 import { allows } from '../model/roles';
 import { useSessionStore } from '../store/sessionStore';
@@ -176,6 +178,7 @@ function HostDetail({ hostId, canEdit }: { hostId: number; canEdit: boolean }) {
   const [error, setError] = useState<string | null>(null);
   const [editing, setEditing] = useState(false);
   const [testing, setTesting] = useState(false);
+  const [jobId, setJobId] = useState<number | null>(null);
   const [result, setResult] = useState<ContactResult | null>(null);
   const load = useCallback(() => inventoryApi.host(hostId).then(setHost, (e: unknown) => setError(messageOf(e))), [hostId]);
   useEffect(() => {
@@ -186,14 +189,21 @@ function HostDetail({ hostId, canEdit }: { hostId: number; canEdit: boolean }) {
   const view = keyView(host.host_key_state, host.host_key_fingerprint, host.offered_fingerprint);
   const test = async () => {
     setTesting(true);
+    setResult(null);
     try {
-      setResult(await inventoryApi.testConnection(host.id));
-      await load();
+      setJobId((await inventoryApi.testConnection(host.id)).id);
     } catch (e) {
       setError(messageOf(e));
-    } finally {
       setTesting(false);
     }
+  };
+  // The test runs as a job on the host-work queue: its log streams below; once it ends, the host is read again.
+  const ended = (job: JobSummary) => {
+    setTesting(false);
+    const found = job.result as Partial<ContactResult> | undefined;
+    setResult({ ok: Boolean(found?.ok), host_key_state: found?.host_key_state ?? '', offered_fingerprint: found?.offered_fingerprint ?? '',
+      facts: found?.facts ?? {}, error: found?.error ?? (job.state === 'succeeded' ? '' : job.message) });
+    void load();
   };
   return (
     <section className="inventory-page">
@@ -219,6 +229,7 @@ function HostDetail({ hostId, canEdit }: { hostId: number; canEdit: boolean }) {
           <button onClick={() => setEditing(!editing)}>{editing ? 'Close' : 'Edit'}</button>
         </div>
       )}
+      {jobId !== null && <JobView key={jobId} jobId={jobId} onEnded={ended} compact />}
       {result && (
         <p className={result.ok ? 'ok' : result.error ? 'error' : ''} data-testid="contact-result">
           {result.ok ? 'Logged in; facts gathered.' : result.error || `The host offers ${result.offered_fingerprint}. Check it and confirm below.`}

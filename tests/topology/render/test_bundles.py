@@ -53,6 +53,7 @@ def test_s10_jailhost_bundle_converges_interfaces_members_routes_guests_and_jail
         "static_route_ensure 239.0.0.222/32 -interface igb0\n"
         "vm_ensure guest-a yes\n"
         "jail_ensure iocage vnetjail-a yes\n"
+        "reconcile\n"
     )
     assert {f.path for f in bundle.files} == {
         "/etc/rc.conf.local",
@@ -72,7 +73,11 @@ def test_s11_gateway_renames_kernel_picked_clones_and_adds_members_only_when_mis
         "member_ensure switch111 vx111a",
         "member_ensure switch111 vx111b",
     ]
-    assert steps[-2:] == ["service_ensure ipfw /etc/rc.conf.local", "service_ensure natd /etc/rc.conf.local"]
+    assert steps[-3:] == [
+        "service_ensure ipfw /etc/rc.conf.local",
+        "service_ensure natd /etc/rc.conf.local",
+        "reconcile",
+    ]
 
 
 def test_a_pf_host_reloads_pf_from_its_checked_pf_conf():

@@ -22,6 +22,7 @@ from .files import RC_CONF_LOCAL, render_files
 from .plan import HostPlan, rc_name
 from .render import build_plan
 
+CONVERGE_COMMON = files("topology.render").joinpath("converge-common.sh").read_text(encoding="utf-8")
 CONVERGE_LIBRARY = files(__package__).joinpath("programs", "converge-freebsd.sh").read_text(encoding="utf-8")
 OWNER = "root:wheel"
 PF_CONF = "/etc/pf.conf"
@@ -127,11 +128,13 @@ def apply_program(plan: HostPlan, host: Host) -> str:
     lines = [
         "#!/bin/sh",
         f"# jailnet apply program of {plan.host} (design {plan.design}): converges; a second run changes nothing.",
+        CONVERGE_COMMON.rstrip("\n"),
         CONVERGE_LIBRARY.rstrip("\n"),
         "",
         '[ "${JAILNET_MODE:-apply}" = library ] && return 0',
         "set -e",
         *(shlex.join(step) for step in converge_steps(plan, host)),
+        "reconcile",
         "",
     ]
     return "\n".join(lines)

@@ -15,6 +15,7 @@ from importlib.resources import files
 from ..bundle import Bundle, BundleCheck, BundleError, BundleFile
 from .plan import NFT_TABLE, HostPlan, LabCommand
 
+CONVERGE_COMMON = files("topology.render").joinpath("converge-common.sh").read_text(encoding="utf-8")
 CONVERGE_LIBRARY = files(__package__).joinpath("programs", "converge-lab.sh").read_text(encoding="utf-8")
 OWNER = "root:root"
 _LINK_PROPERTIES = {"mtu": "link_mtu", "master": "link_master", "address": "link_address"}
@@ -89,11 +90,15 @@ def apply_program(plan: HostPlan) -> str:
     lines = [
         "#!/bin/sh",
         f"# jailnet apply program of lab host {plan.name}: converges; a second run changes nothing.",
+        CONVERGE_COMMON.rstrip("\n"),
         CONVERGE_LIBRARY.rstrip("\n"),
         "",
         '[ "${JAILNET_MODE:-apply}" = library ] && return 0',
         "set -e",
+        # A lab host is built by jailnet itself: everything its bundle names is the app's own.
+        ': "${JAILNET_ADOPT:=1}"',
         *(shlex.join(step) for step in converge_steps(plan)),
+        "reconcile",
         "",
     ]
     return "\n".join(lines)

@@ -120,6 +120,7 @@ def _rule_fields(rules: tuple, owner_path: str, owner: str) -> Iterator[tuple[st
     "VXLAN and subnet fields take an address with a prefix length (``10.0.111.10/24``); routers, "
     "gateways, groups, DHCP ranges and leases a plain address; plain jail aliases, routes, NAT sources "
     "and firewall rules either. Written in decimal without leading zeros.",
+    scope="host",
 )
 def invalid_addresses(index: DesignIndex) -> Iterator[Issue]:
     for value, form, what, ref in _address_fields(index):
@@ -177,6 +178,7 @@ def _host_stack_uses(index: DesignIndex) -> dict[str, list[AddressUse]]:
     "Address on two interfaces of a host",
     "The same address is configured on two interfaces of one host that are not bridged together "
     "(e.g. on lo1 and on em0). The host would answer for it on both and route it to neither reliably.",
+    scope="host",
 )
 def duplicate_addresses_on_host(index: DesignIndex) -> Iterator[Issue]:
     for host, uses in _host_stack_uses(index).items():
@@ -198,6 +200,7 @@ def duplicate_addresses_on_host(index: DesignIndex) -> Iterator[Issue]:
     "Plain jails share an address",
     "Two plain jails of a host use the same alias address. jail(8) allows it, but both jails then "
     "compete for the same ports and a redirect cannot tell them apart.",
+    scope="host",
 )
 def shared_plain_jail_addresses(index: DesignIndex) -> Iterator[Issue]:
     for host, uses in _host_stack_uses(index).items():
@@ -221,6 +224,7 @@ def shared_plain_jail_addresses(index: DesignIndex) -> Iterator[Issue]:
     "Two interfaces of one host have subnets that overlap (e.g. 10.0.1.1/24 on em1 and 10.0.1.5/16 on "
     "switch0). The kernel installs one route for the prefix, so one of them is unreachable. Host "
     "addresses (/32), as the article puts on VXLAN-backed switches, do not count.",
+    scope="host",
 )
 def overlapping_subnets_on_host(index: DesignIndex) -> Iterator[Issue]:
     for host, uses in _host_stack_uses(index).items():
@@ -246,6 +250,7 @@ def overlapping_subnets_on_host(index: DesignIndex) -> Iterator[Issue]:
     "A VNET jail NIC or VM NIC has a static address outside the subnet of the switch it joins — the "
     "switch's own address, or the subnet of the VXLAN segment bridged onto it — so nothing on the switch "
     "can reach it.",
+    scope="host",
 )
 def guest_address_outside_switch(index: DesignIndex) -> Iterator[Issue]:
     for use in index.address_uses:
@@ -269,6 +274,7 @@ def guest_address_outside_switch(index: DesignIndex) -> Iterator[Issue]:
     "Prefix length differs from the subnet's",
     "An address lies inside its switch's or segment's subnet but with another prefix length "
     "(10.0.111.13/16 on a /24): the guest believes more addresses are on its link than are.",
+    scope="host",
 )
 def prefix_differs_from_subnet(index: DesignIndex) -> Iterator[Issue]:
     for use in index.address_uses:
@@ -327,6 +333,7 @@ def _is_loopback(hi: HostIndex, name: str) -> bool:
     "A plain jail's alias is outside the subnet of the interface it is added to (for a VXLAN interface: "
     "its own subnet or the segment's). /32 aliases inside the subnet are the normal case; any address "
     "is fine on a loopback interface.",
+    scope="host",
 )
 def alias_outside_interface(index: DesignIndex) -> Iterator[Issue]:
     for hi, use in _alias_uses(index):
@@ -360,6 +367,7 @@ def _interface_address(hi: HostIndex, name: str) -> tuple[str | None, ObjectRef 
     "A plain jail may use the address of the interface it is aliased on, but then with exactly the "
     "interface's prefix (``em0.101|10.1.1.1/24`` on 10.1.1.1/24); iocage would otherwise replace the "
     "interface's netmask when the jail starts and remove the address when it stops.",
+    scope="host",
 )
 def alias_reuses_interface_address(index: DesignIndex) -> Iterator[Issue]:
     for hi, use in _alias_uses(index):
@@ -379,6 +387,7 @@ def alias_reuses_interface_address(index: DesignIndex) -> Iterator[Issue]:
     "An alias added for a plain jail on an interface that already has an address in that subnet should "
     "be a host address (/32), as iocage and the article do; a second address with the subnet's prefix "
     "adds nothing and confuses source address selection.",
+    scope="host",
 )
 def alias_not_host_address(index: DesignIndex) -> Iterator[Issue]:
     for hi, use in _alias_uses(index):
@@ -399,6 +408,7 @@ def alias_not_host_address(index: DesignIndex) -> Iterator[Issue]:
     "Network or broadcast address assigned",
     "An interface, NIC or alias is given the network address (10.0.111.0/24) or the broadcast address "
     "(10.0.111.255/24) of its own subnet. Applies to prefixes up to /30.",
+    scope="host",
 )
 def network_or_broadcast_address(index: DesignIndex) -> Iterator[Issue]:
     for use in index.address_uses:
@@ -430,6 +440,7 @@ def _router_problem(router: str, networks: list[Network], owner: str, what: str)
     "The default router of a host, a VNET jail or a VM must be on a subnet one of its interfaces is "
     "on, or ``route add default`` fails with 'Network is unreachable'. Not checked when an interface "
     "gets its address by DHCP.",
+    scope="host",
 )
 def default_router_not_attached(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -462,6 +473,7 @@ def default_router_not_attached(index: DesignIndex) -> Iterator[Issue]:
     "Static route cannot be installed",
     "A static route needs exactly one of a gateway or an interface (``-interface em1``), and its "
     "gateway must be on a subnet attached to the host.",
+    scope="host",
 )
 def static_route_problems(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -494,6 +506,7 @@ def static_route_problems(index: DesignIndex) -> Iterator[Issue]:
     "Network written with host bits",
     "A subnet or route destination has bits set after its prefix (10.0.111.5/24); it means "
     "10.0.111.0/24, which is what should be written.",
+    scope="host",
 )
 def network_with_host_bits(index: DesignIndex) -> Iterator[Issue]:
     for segment in index.snapshot.vxlan_segments:
@@ -526,6 +539,7 @@ def _major(release: str) -> int | None:
     "``net.link.bridge.member_ifaddrs=1``, a sysctl FreeBSD 16 removes). For hosts on 15 and later the "
     "renderer puts such an address on the bridge (as an alias when the bridge has one already): check "
     "that this is what you want, or give the address to the switch in the design.",
+    scope="host",
 )
 def address_on_bridge_member(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():

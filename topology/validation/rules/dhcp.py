@@ -41,6 +41,7 @@ def _dhcp_subnet(switch: s.Switch) -> Network | None:
     Severity.ERROR,
     "DHCP range starts after it ends",
     "A dnsmasq ``dhcp-range`` runs from its start address up to its end address.",
+    scope="host",
 )
 def dhcp_range_reversed(index: DesignIndex) -> Iterator[Issue]:
     for hi, service, _, start, end in _dhcp_services(index):
@@ -59,6 +60,7 @@ def dhcp_range_reversed(index: DesignIndex) -> Iterator[Issue]:
     "dnsmasq hands out a range only on an interface that has an address in the range's subnet: the "
     "switch needs an address with a real prefix (not /32), and the range must lie inside that subnet, "
     "without its network and broadcast addresses.",
+    scope="host",
 )
 def dhcp_range_outside_subnet(index: DesignIndex) -> Iterator[Issue]:
     for hi, service, switch, start, end in _dhcp_services(index):
@@ -107,6 +109,7 @@ def dhcp_range_contains_static(index: DesignIndex) -> Iterator[Issue]:
     Severity.ERROR,
     "DHCP reservation outside the subnet",
     "A static lease (``dhcp-host=MAC,address``) must be inside the switch's subnet.",
+    scope="host",
 )
 def lease_outside_subnet(index: DesignIndex) -> Iterator[Issue]:
     for hi, service, switch, _, _ in _dhcp_services(index):
@@ -129,6 +132,7 @@ def lease_outside_subnet(index: DesignIndex) -> Iterator[Issue]:
     "DHCP reservation inside the dynamic range",
     "A reserved address inside the dynamic range may already be leased to another client when its "
     "owner asks; keep reservations outside the range, as the article does.",
+    scope="host",
 )
 def lease_inside_range(index: DesignIndex) -> Iterator[Issue]:
     for hi, service, _, start, end in _dhcp_services(index):
@@ -147,6 +151,7 @@ def lease_inside_range(index: DesignIndex) -> Iterator[Issue]:
     Severity.ERROR,
     "Duplicate DHCP reservation",
     "Two static leases of one DHCP service have the same MAC or the same address.",
+    scope="host",
 )
 def duplicate_leases(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -194,6 +199,7 @@ def lease_takes_static_address(index: DesignIndex) -> Iterator[Issue]:
     Severity.ERROR,
     "Two DHCP services on one switch",
     "A host runs at most one DHCP service per switch.",
+    scope="host",
 )
 def duplicate_dhcp_service(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -290,6 +296,7 @@ def _macs(index: DesignIndex) -> Iterator[tuple[str, str, s.ObjectRef, tuple[str
     Severity.ERROR,
     "Invalid MAC address",
     "A MAC address is written as six pairs of hex digits separated by colons (``58:9c:fc:10:ff:fe``).",
+    scope="host",
 )
 def invalid_macs(index: DesignIndex) -> Iterator[Issue]:
     for mac, label, ref, _ in _macs(index):
@@ -303,6 +310,7 @@ def invalid_macs(index: DesignIndex) -> Iterator[Issue]:
     "Multicast MAC address",
     "The lowest bit of the first octet marks a group (multicast) address, which no NIC may have: "
     "``11:22:33:44:55:66`` is one. Use a locally administered unicast address such as ``02:...`` or ``58:9c:fc:...``.",
+    scope="host",
 )
 def multicast_macs(index: DesignIndex) -> Iterator[Issue]:
     for mac, label, ref, _ in _macs(index):

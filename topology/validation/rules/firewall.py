@@ -30,6 +30,7 @@ def policies(host: s.Host) -> Iterator[tuple[str, s.FirewallPolicy]]:
     Severity.ERROR,
     "Firewall rule with a port but no TCP/UDP protocol",
     "pf only matches ports for ``proto tcp`` or ``proto udp``; a rule with a port must name one of them.",
+    scope="host",
 )
 def port_without_protocol(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -59,6 +60,7 @@ def _allows_ssh(policy: s.FirewallPolicy) -> bool:
     "Host firewall may lock out its administrators",
     "The host's pf blocks by default and no rule passes SSH (tcp port 22) in, or ipfw is 'closed'. "
     "As the article warns, enabling such a firewall over SSH locks you out.",
+    scope="host",
 )
 def firewall_lockout(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:

@@ -21,6 +21,7 @@ DEVFS_RULESET_JAIL = 4  # /etc/defaults/devfs.rules devfsrules_jail: hides /dev/
     "VNET-only setting on a plain jail",
     "A plain jail shares the host's network stack, so it cannot have NICs, its own default router, "
     "DHCP or a firewall of its own; these need a VNET jail (``vnet=on``).",
+    scope="host",
 )
 def vnet_setting_on_plain_jail(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -46,6 +47,7 @@ def vnet_setting_on_plain_jail(index: DesignIndex) -> Iterator[Issue]:
     Severity.WARNING,
     "VNET jail without NICs",
     "A VNET jail without NICs has only its own lo0: nothing can reach it and it reaches nothing.",
+    scope="host",
 )
 def vnet_jail_without_nics(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -59,6 +61,7 @@ def vnet_jail_without_nics(index: DesignIndex) -> Iterator[Issue]:
     Severity.ERROR,
     "Plain-jail addressing on a VNET jail",
     "A VNET jail gets its addresses on its NICs; host interface aliases and ``ip4=inherit`` are for plain jails.",
+    scope="host",
 )
 def plain_setting_on_vnet_jail(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -84,6 +87,7 @@ def plain_setting_on_vnet_jail(index: DesignIndex) -> Iterator[Issue]:
     Severity.ERROR,
     "Plain jail both inherits and has addresses",
     "``ip4=inherit`` gives the jail every host address; it cannot also have its own aliases.",
+    scope="host",
 )
 def inherit_with_addresses(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -102,6 +106,7 @@ def inherit_with_addresses(index: DesignIndex) -> Iterator[Issue]:
     "Plain jail without network",
     "A plain jail with neither ``inherit`` nor addresses has no network access (iocage ``ip4=new`` "
     "without ``ip4_addr``). Fine for a build jail; otherwise add an address.",
+    scope="host",
 )
 def plain_jail_without_network(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -117,6 +122,7 @@ def plain_jail_without_network(index: DesignIndex) -> Iterator[Issue]:
     Severity.ERROR,
     "NIC with both a static address and DHCP",
     "A jail or VM NIC either has a static address or asks DHCP for one, not both.",
+    scope="host",
 )
 def nic_static_and_dhcp(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -142,6 +148,7 @@ def nic_static_and_dhcp(index: DesignIndex) -> Iterator[Issue]:
     "NIC without an address",
     "A VNET jail NIC or VM NIC has neither a static address nor DHCP (and, for a VM, no DHCP reservation "
     "for its MAC on the host), so the guest has no address on that switch.",
+    scope="host",
 )
 def nic_without_address(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -171,6 +178,7 @@ def nic_without_address(index: DesignIndex) -> Iterator[Issue]:
     "pf inside a jail needs /dev/pf (and /dev/pflog), which the default jail ruleset (4, "
     "devfsrules_jail) hides. Give the jail a ruleset that unhides them, such as the article's "
     "``[vnet_jail_pf=501]``.",
+    scope="host",
 )
 def jail_pf_without_devfs(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -192,6 +200,7 @@ def jail_pf_without_devfs(index: DesignIndex) -> Iterator[Issue]:
     "NIC not supported by iocage",
     f"iocage supports up to {IOCAGE_MAX_NICS} VNET interfaces per jail, named vnet0 to vnet3 "
     '(``interfaces="vnet0:switch222"``).',
+    scope="host",
 )
 def iocage_nic_limits(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -218,6 +227,7 @@ def iocage_nic_limits(index: DesignIndex) -> Iterator[Issue]:
     "pot VNET jail not on pot's bridge",
     "pot attaches a VNET pot (network type public-bridge) with one epair to its own bridge; it cannot "
     "join other switches or have several NICs.",
+    scope="host",
 )
 def pot_vnet_jail(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -249,6 +259,7 @@ def pot_vnet_jail(index: DesignIndex) -> Iterator[Issue]:
     "or network, destroy it (``pot destroy -p NAME``) before running the script, or the pot keeps its old "
     "network. iocage jails are updated in place (``iocage set``) and need a restart to use the new values; "
     "jail.conf jails read their configuration at the next ``service jail restart NAME``.",
+    scope="host",
 )
 def pot_rerun(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -268,6 +279,7 @@ def pot_rerun(index: DesignIndex) -> Iterator[Issue]:
     "pot's public bridge is created by ``pot vnet-start`` with a name the kernel picks (bridgeN), so an iocage "
     "or jail.conf jail, or a VM, cannot name it. Put them on a switch of kind bridge (with its own subnet) "
     "and route between the two, or make the jail a pot.",
+    scope="host",
 )
 def non_pot_on_pot_bridge(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():

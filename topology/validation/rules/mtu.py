@@ -42,6 +42,7 @@ def vxlan_mtu_above_underlay(index: DesignIndex) -> Iterator[Issue]:
     "if_bridge(4) takes the MTU of its first member and refuses members with another MTU "
     "('BRDGADD: Invalid argument', dmesg 'invalid MTU'). The VXLAN interfaces and ports of a switch, "
     "and the switch's own mtu when set, must agree (e.g. a 1450 VXLAN member and a 1500 em1 port do not).",
+    scope="host",
 )
 def switch_members_mtu_mismatch(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -71,6 +72,7 @@ def switch_members_mtu_mismatch(index: DesignIndex) -> Iterator[Issue]:
     "smallest MTU of its members (1450 with a VXLAN member). FreeBSD lowers the host side of the epair "
     "or tap to the bridge's MTU, but the guest side keeps 1500 unless told, and its large frames are "
     "dropped. A NIC without mtu counts as 1500.",
+    scope="host",
 )
 def guest_mtu_mismatch(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -105,6 +107,7 @@ def guest_mtu_mismatch(index: DesignIndex) -> Iterator[Issue]:
     Severity.ERROR,
     "VLAN MTU above its parent's",
     "A vlan(4) interface cannot carry larger frames than its parent interface.",
+    scope="host",
 )
 def vlan_mtu_above_parent(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():

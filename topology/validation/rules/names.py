@@ -55,6 +55,7 @@ def rc_conf_name(interface: str) -> str:
     "Two hosts of a design have the same name. Hosts are referred to by name (VXLAN members, the "
     "operator script per host), so each name may appear once.",
     identity=True,
+    scope="design",
 )
 def duplicate_host_names(index: DesignIndex) -> Iterator[Issue]:
     for group in duplicates(index.snapshot.hosts, lambda h: h.name):
@@ -70,6 +71,7 @@ def duplicate_host_names(index: DesignIndex) -> Iterator[Issue]:
     "Duplicate interface on a host",
     "A host lists the same interface (em0, em0.101, lo1) twice. FreeBSD has one interface per name.",
     identity=True,
+    scope="host",
 )
 def duplicate_interfaces(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -86,6 +88,7 @@ def duplicate_interfaces(index: DesignIndex) -> Iterator[Issue]:
     "Duplicate switch on a host",
     "Two switches of one host have the same name; NICs, VXLAN members and DHCP services refer to switches by name.",
     identity=True,
+    scope="host",
 )
 def duplicate_switches(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -102,6 +105,7 @@ def duplicate_switches(index: DesignIndex) -> Iterator[Issue]:
     "Duplicate jail on a host",
     "Two jails of one host have the same name; iocage, pot and jail(8) know a jail by its name.",
     identity=True,
+    scope="host",
 )
 def duplicate_jails(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -118,6 +122,7 @@ def duplicate_jails(index: DesignIndex) -> Iterator[Issue]:
     "Duplicate VM on a host",
     "Two bhyve VMs of one host have the same name; vm-bhyve keeps one directory per VM name.",
     identity=True,
+    scope="host",
 )
 def duplicate_vms(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -154,6 +159,7 @@ def duplicate_vxlan_interfaces(index: DesignIndex) -> Iterator[Issue]:
     "Duplicate VXLAN segment name",
     "Two VXLAN segments of a design have the same name.",
     identity=True,
+    scope="design",
 )
 def duplicate_segments(index: DesignIndex) -> Iterator[Issue]:
     for group in duplicates(index.snapshot.vxlan_segments, lambda seg: seg.name):
@@ -168,6 +174,7 @@ def duplicate_segments(index: DesignIndex) -> Iterator[Issue]:
     "Duplicate static route name on a host",
     "Two static routes of one host have the same name; rc.conf keeps one ``route_<name>`` variable per name.",
     identity=True,
+    scope="host",
 )
 def duplicate_static_routes(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -184,6 +191,7 @@ def duplicate_static_routes(index: DesignIndex) -> Iterator[Issue]:
     "Duplicate NIC name in a jail",
     "A VNET jail has two NICs with the same name (vnet0 twice); iocage keys its interfaces by that name.",
     identity=True,
+    scope="host",
 )
 def duplicate_jail_nics(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -201,6 +209,7 @@ def duplicate_jail_nics(index: DesignIndex) -> Iterator[Issue]:
     "Interface added to a switch twice",
     "A switch lists the same port interface twice; a bridge has each member once.",
     identity=True,
+    scope="host",
 )
 def duplicate_switch_ports(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -222,6 +231,7 @@ def duplicate_switch_ports(index: DesignIndex) -> Iterator[Issue]:
     "A switch, a VXLAN member and a host interface are all FreeBSD interfaces of the host; two of "
     "them cannot have the same name (e.g. a switch called em0, or a bridge and a vxlan interface both "
     "called vxlan111).",
+    scope="host",
 )
 def interface_name_clash(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -258,6 +268,7 @@ def _interface_name_problem(name: str) -> str | None:
     "switch), VXLAN interfaces and jail NICs — must fit FreeBSD's 15-character limit (IFNAMSIZ) and "
     "use only letters, digits, '.', '_' and '-', starting with a letter, so they also work in rc.conf "
     "variable names.",
+    scope="host",
 )
 def invalid_interface_names(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -295,6 +306,7 @@ def invalid_interface_names(index: DesignIndex) -> Iterator[Issue]:
     "rc.conf spells interface names with '.', '-', '/' and '+' replaced by '_' (``ifconfig_em0_101`` "
     "for em0.101), so two names differing only there (em0.101 and em0_101) would share their rc.conf "
     "variables.",
+    scope="host",
 )
 def rc_conf_name_collisions(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -318,6 +330,7 @@ def rc_conf_name_collisions(index: DesignIndex) -> Iterator[Issue]:
     "Invalid vm-bhyve switch name",
     "vm-bhyve accepts switch names of letters, digits and dashes (not at either end) and at most 12 "
     "characters, because it creates the bridge as ``vm-<name>``.",
+    scope="host",
 )
 def invalid_vm_switch_names(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -338,6 +351,7 @@ def invalid_vm_switch_names(index: DesignIndex) -> Iterator[Issue]:
     "Invalid jail or VM name",
     "Jail names may contain letters, digits, '_' and '-' (a '.' makes jail(8) read a child jail of "
     "another jail); VM names letters, digits, '.', '_' and '-', starting and ending with a letter or digit.",
+    scope="host",
 )
 def invalid_guest_names(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -358,6 +372,7 @@ def invalid_guest_names(index: DesignIndex) -> Iterator[Issue]:
     "Host name is not a valid hostname",
     "A host's name is used as its hostname and in file names; it should be a valid DNS name "
     "(letters, digits and inner dashes per label).",
+    scope="host",
 )
 def invalid_host_names(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -400,6 +415,7 @@ _KINDS = {
     "semicolon, newline or other control character where the value does not need one. The API and the "
     "importer refuse such values; this rule reports them in designs stored before the lists existed, and "
     "``design render`` refuses to render them.",
+    scope="host",
 )
 def values_outside_allow_list(index: DesignIndex) -> Iterator[Issue]:
     from ...allowlists import snapshot_value_errors

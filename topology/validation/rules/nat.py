@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 
 from ... import snapshot as s
 from .. import refs
@@ -18,19 +18,7 @@ from .names import listed as _listed
 # --- NAT and redirects ------------------------------------------------------------------------------------
 
 
-def _design_networks(index: DesignIndex) -> tuple[set[Network], list[int]]:
-    networks: set[Network] = set()
-    for use in index.address_uses:
-        networks.add(use.cidr.network)
-        networks.add(Network(use.cidr.ip, 32))
-    for segment in index.snapshot.vxlan_segments:
-        subnet = parse_cidr(segment.subnet)
-        if subnet is not None:
-            networks.add(subnet.network)
-    return networks, sorted(n.start for n in networks)
-
-
-def _covered(source: Network, networks: set[Network], starts: list[int]) -> bool:
+def _covered(source: Network, networks: Set[Network], starts: list[int]) -> bool:
     """Whether ``source`` overlaps a design network: one contains it, or one starts inside it."""
     for prefixlen in range(source.prefixlen, -1, -1):
         if Network(source.start & ((0xFFFFFFFF << (32 - prefixlen)) & 0xFFFFFFFF), prefixlen) in networks:
@@ -45,9 +33,10 @@ def _covered(source: Network, networks: set[Network], starts: list[int]) -> bool
     "NAT source matches nothing in the design",
     "An outbound NAT rule translates a source network that no host interface, switch, VXLAN segment, "
     "jail or VM of the design is on, so it never applies.",
+    scope="design",
 )
 def nat_source_not_covered(index: DesignIndex) -> Iterator[Issue]:
-    networks, starts = _design_networks(index)
+    networks, starts = index.design_networks
     for host in index.snapshot.hosts:
         for position, nat in enumerate(host.nat):
             cidr = parse_cidr(nat.source, 32)
@@ -65,6 +54,7 @@ def nat_source_not_covered(index: DesignIndex) -> Iterator[Issue]:
     "NAT engine does not match the host firewall",
     "pf ``nat`` and pot's NAT need pf; natd is used with ipfw (``firewall_type`` + ``natd_enable``). A "
     "NAT rule for the other firewall than the host's means loading both.",
+    scope="host",
 )
 def nat_engine_mismatch(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -85,6 +75,7 @@ def nat_engine_mismatch(index: DesignIndex) -> Iterator[Issue]:
     Severity.ERROR,
     "More than one natd NAT on a host",
     "rc.conf runs one natd, on one ``natd_interface``; a host can have one natd NAT rule.",
+    scope="host",
 )
 def several_natd(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -112,6 +103,7 @@ def _host_addresses(hi: HostIndex) -> set[int]:
     'to forward packets between interfaces, which FreeBSD only does with ``gateway_enable="YES"`` '
     "(net.inet.ip.forwarding=1); otherwise they reach the host and nothing beyond (NAT included). "
     "pot enables forwarding itself for its bridge.",
+    scope="host",
 )
 def forwarding_disabled(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -150,6 +142,7 @@ def forwarding_disabled(index: DesignIndex) -> Iterator[Issue]:
     "Gateway host does not forward",
     "A host in the gateway role routes for the others (the article's gateway NATs the VXLAN networks "
     'to its uplink), which needs ``gateway_enable="YES"``.',
+    scope="host",
 )
 def gateway_without_forwarding(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -163,6 +156,7 @@ def gateway_without_forwarding(index: DesignIndex) -> Iterator[Issue]:
     "NAT or redirect on an interface without an address",
     "pf translates to and redirects from the interface's address (``em0:0``); an interface with neither "
     "a static address nor DHCP in the design leaves pf without one when the rules load.",
+    scope="host",
 )
 def nat_interface_without_address(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -199,6 +193,7 @@ def _target_address(hi: HostIndex, redirect: s.PortRedirect) -> str | None:
     "Port redirect target missing or ambiguous",
     "A redirect needs exactly one target: a jail, a VM (both on the same host) or an address. The "
     "target jail or VM must exist and have a static address (a VM may have a DHCP reservation for its MAC).",
+    scope="host",
 )
 def redirect_target(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -223,6 +218,7 @@ def redirect_target(index: DesignIndex) -> Iterator[Issue]:
     Severity.ERROR,
     "Port redirected twice",
     "Two redirects take the same protocol and external port on the same interface; pf uses the first.",
+    scope="host",
 )
 def duplicate_redirects(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -241,6 +237,7 @@ def duplicate_redirects(index: DesignIndex) -> Iterator[Issue]:
     Severity.ERROR,
     "Port out of range",
     "Ports of redirects and firewall rules are 1 to 65535.",
+    scope="host",
 )
 def ports_out_of_range(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:

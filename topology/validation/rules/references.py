@@ -24,6 +24,7 @@ _DOTTED_VLAN = re.compile(r"(.+)\.(\d+)")
     "Objects managed by a package need that package in the host's ``tools``: iocage or pot for jails "
     "they manage, vm-bhyve for VMs and vm-bhyve switches, pot for pot's bridge and pot NAT, dnsmasq "
     "for DHCP services.",
+    scope="host",
 )
 def undeclared_tools(index: DesignIndex) -> Iterator[Issue]:
     for host in index.snapshot.hosts:
@@ -56,6 +57,7 @@ def undeclared_tools(index: DesignIndex) -> Iterator[Issue]:
     Severity.ERROR,
     "NIC on a switch the host does not have",
     "A VNET jail NIC or VM NIC names a switch that does not exist on the jail's or VM's host.",
+    scope="host",
 )
 def nic_on_unknown_switch(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -111,6 +113,7 @@ def member_references(index: DesignIndex) -> Iterator[Issue]:
     "Plain jail address on an interface the host does not have",
     "A plain jail's alias names an interface of its host: a physical, VLAN or loopback interface, a "
     "VXLAN interface or a switch.",
+    scope="host",
 )
 def alias_on_unknown_interface(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -131,6 +134,7 @@ def alias_on_unknown_interface(index: DesignIndex) -> Iterator[Issue]:
     "Invalid switch port",
     "A switch port must be a physical or VLAN interface of the host (not a loopback), and an interface "
     "can be a member of only one bridge.",
+    scope="host",
 )
 def switch_port_problems(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -163,6 +167,7 @@ def switch_port_problems(index: DesignIndex) -> Iterator[Issue]:
     Severity.ERROR,
     "VLAN interface without parent or tag",
     f"A VLAN interface needs a parent interface of the host (``vlans_em0``) and a tag from 1 to {VLAN_TAG_MAX}.",
+    scope="host",
 )
 def vlan_definition(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -198,6 +203,7 @@ def vlan_definition(index: DesignIndex) -> Iterator[Issue]:
     'rc.conf creates ``vlans_em0="101"`` as em0.101: a VLAN interface named ``<parent>.<tag>`` must '
     "have exactly that parent and tag. (Other names, such as vlan101, are created by name with "
     "``create_args``.)",
+    scope="host",
 )
 def vlan_name_consistency(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -220,6 +226,7 @@ def vlan_name_consistency(index: DesignIndex) -> Iterator[Issue]:
     Severity.ERROR,
     "VLAN tag used twice on one parent",
     "Two VLAN interfaces on the same parent have the same tag; vlan(4) refuses the second.",
+    scope="host",
 )
 def duplicate_vlan_tags(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -237,6 +244,7 @@ def duplicate_vlan_tags(index: DesignIndex) -> Iterator[Issue]:
     Severity.WARNING,
     "Parent or tag on a non-VLAN interface",
     "A parent interface and a VLAN tag only mean something for a VLAN interface; they are ignored here.",
+    scope="host",
 )
 def vlan_fields_on_other_interface(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -253,6 +261,7 @@ def vlan_fields_on_other_interface(index: DesignIndex) -> Iterator[Issue]:
     Severity.ERROR,
     "DHCP service on a switch the host does not have",
     "A DHCP service (dnsmasq ``interface=``) names a switch of its host.",
+    scope="host",
 )
 def dhcp_on_unknown_switch(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -270,6 +279,7 @@ def dhcp_on_unknown_switch(index: DesignIndex) -> Iterator[Issue]:
     "Interface the host does not have",
     "Outbound NAT, port redirects, host firewall rules and static routes (``-interface``) name an "
     "interface of their host: physical, VLAN, loopback, VXLAN or switch.",
+    scope="host",
 )
 def service_on_unknown_interface(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -312,6 +322,7 @@ def service_on_unknown_interface(index: DesignIndex) -> Iterator[Issue]:
     'The renderer brings a parent without an address up (``ifconfig_<parent>="up"``): vlan(4) drops every '
     "frame of a VLAN whose parent is down. A parent the design does not list is brought up too, with a "
     "warning here, because the design then does not say what else runs on that interface.",
+    scope="host",
 )
 def vlan_parent(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():
@@ -332,6 +343,7 @@ def vlan_parent(index: DesignIndex) -> Iterator[Issue]:
     Severity.WARNING,
     "VLAN parent not in the design",
     "See JN720: the parent is brought up by the renderer, but the design does not describe it.",
+    scope="host",
 )
 def vlan_parent_missing(index: DesignIndex) -> Iterator[Issue]:
     for hi in index.host_indexes():

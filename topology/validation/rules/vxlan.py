@@ -37,6 +37,7 @@ def vni_out_of_range(index: DesignIndex) -> Iterator[Issue]:
     "VNI used by two segments",
     "Two VXLAN segments of a design have the same VNI. The VNI is what tells segments apart on the "
     "wire; hosts in both would join them into one layer 2 network (or refuse the second interface).",
+    scope="design",
 )
 def duplicate_vni(index: DesignIndex) -> Iterator[Issue]:
     for group in duplicates(index.snapshot.vxlan_segments, lambda seg: seg.vni):
@@ -79,6 +80,7 @@ def invalid_multicast_group(index: DesignIndex) -> Iterator[Issue]:
     "Multicast group shared by segments",
     "Two segments use the same multicast group. vxlan(4) keeps them apart by VNI, so it works, but "
     "every host of either segment receives the other segment's broadcasts and unknown-unicast floods.",
+    scope="design",
 )
 def shared_multicast_group(index: DesignIndex) -> Iterator[Issue]:
     segments = [seg for seg in index.snapshot.vxlan_segments if seg.mode == "multicast" and seg.multicast_group]
