@@ -93,6 +93,20 @@ class Heap {
  * `targetSide`) around `obstacles`, ends included; null when there is none (or too many boxes around).
  */
 export function routeEdge(source: Point, sourceSide: Side, target: Point, targetSide: Side, obstacles: Rect[]): Point[] | null {
+  // The graph is built again on every selection and edit; most routes are the same as before.
+  const key = `${source.x},${source.y},${sourceSide},${target.x},${target.y},${targetSide}|${obstacles.map((r) => `${r.x},${r.y},${r.width},${r.height}`).join(';')}`;
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  const route = computeRoute(source, sourceSide, target, targetSide, obstacles);
+  if (cache.size >= CACHE_SIZE) cache.clear();
+  cache.set(key, route);
+  return route;
+}
+
+const CACHE_SIZE = 20_000;
+const cache = new Map<string, Point[] | null>();
+
+function computeRoute(source: Point, sourceSide: Side, target: Point, targetSide: Side, obstacles: Rect[]): Point[] | null {
   // Boxes close together (a guest right under its switch): less clearance rather than no route.
   for (const margin of [MARGIN, 5, 1]) {
     const route = routeWith(source, sourceSide, target, targetSide, obstacles, margin);
@@ -116,6 +130,18 @@ function routeWith(source: Point, sourceSide: Side, target: Point, targetSide: S
   if (boxes.length > MAX_OBSTACLES) return null;
   if (boxes.some((r) => inside(r, s1.x, s1.y) || inside(r, t1.x, t1.y))) return undefined;
 
+  // The common case first: straight, or one step sideways halfway (what a step edge draws), when free.
+  const midY = (s1.y + t1.y) / 2;
+  // Only when that leaves the source the way it faces and enters the target the way it faces.
+  const downwards = t1.y >= s1.y;
+  const upwards = t1.y <= s1.y;
+  const leaves = sourceSide === 'up' ? upwards : downwards;
+  const enters = targetSide === 'up' ? downwards : upwards;
+  if (leaves && enters) {
+    const simple = s1.x === t1.x ? [s1, t1] : [s1, { x: s1.x, y: midY }, { x: t1.x, y: midY }, t1];
+    if (!simple.slice(1).some((b, k) => boxes.some((r) => segmentCrosses(simple[k], b, r)))) return simplify([source, ...simple, target]);
+  }
+
   const xs = uniqueSorted([s1.x, t1.x, (s1.x + t1.x) / 2, ...boxes.flatMap((r) => [r.x, r.x + r.width])]);
   const ys = uniqueSorted([s1.y, t1.y, (s1.y + t1.y) / 2, ...boxes.flatMap((r) => [r.y, r.y + r.height])]);
   const nx = xs.length;
@@ -123,13 +149,13 @@ function routeWith(source: Point, sourceSide: Side, target: Point, targetSide: S
   // Blocked steps: from (i, j) to (i+1, j) and to (i, j+1).
   const blockedRight = new Uint8Array(nx * ny);
   const blockedDown = new Uint8Array(nx * ny);
-  for (let i = 0; i < nx; i++)
-    for (let j = 0; j < ny; j++) {
-      const here = { x: xs[i], y: ys[j] };
-      if (i + 1 < nx && boxes.some((r) => segmentCrosses(here, { x: xs[i + 1], y: ys[j] }, r))) blockedRight[i * ny + j] = 1;
-      if (j + 1 < ny && boxes.some((r) => segmentCrosses(here, { x: xs[i], y: ys[j + 1] }, r))) blockedDown[i * ny + j] = 1;
-    }
   const index = (v: number, list: number[]) => list.indexOf(v);
+  // Each box's sides are grid lines: the steps between them, on the lines strictly inside, are blocked.
+  for (const r of boxes) {
+    const [i0, i1, j0, j1] = [index(r.x, xs), index(r.x + r.width, xs), index(r.y, ys), index(r.y + r.height, ys)];
+    for (let j = j0 + 1; j < j1; j++) for (let i = i0; i < i1; i++) blockedRight[i * ny + j] = 1;
+    for (let i = i0 + 1; i < i1; i++) for (let j = j0; j < j1; j++) blockedDown[i * ny + j] = 1;
+  }
   const [si, sj, ti, tj] = [index(s1.x, xs), index(s1.y, ys), index(t1.x, xs), index(t1.y, ys)];
   // Directions: 0 right, 1 left, 2 down, 3 up. The first step may not turn back into the source's node.
   const DX = [1, -1, 0, 0];
@@ -143,15 +169,18 @@ function routeWith(source: Point, sourceSide: Side, target: Point, targetSide: S
   const startDir = sourceSide === 'up' ? 3 : 2;
   const start = (si * ny + sj) * 4 + startDir;
   cost[start] = 0;
-  heap.push([0, start]);
+  // A*: the Manhattan distance to the target never overestimates what is left.
+  const rest = (i: number, j: number) => Math.abs(xs[i] - t1.x) + Math.abs(ys[j] - t1.y);
+  heap.push([rest(si, sj), start]);
   let end = -1;
   while (heap.size) {
-    const [c, state] = heap.pop();
-    if (c > cost[state]) continue;
+    const [f, state] = heap.pop();
     const dir = state & 3;
     const cell = state >> 2;
     const i = Math.floor(cell / ny);
     const j = cell % ny;
+    const c = cost[state];
+    if (f > c + rest(i, j) + 1e-9) continue;
     if (i === ti && j === tj) {
       // Entering the target against its side costs a bend, like any other turn.
       if (dir === arrive || c === 0) {
@@ -176,7 +205,7 @@ function routeWith(source: Point, sourceSide: Side, target: Point, targetSide: S
       if (c + step < cost[next]) {
         cost[next] = c + step;
         from[next] = state;
-        heap.push([c + step, next]);
+        heap.push([c + step + rest(ni, nj), next]);
       }
     }
   }
