@@ -210,7 +210,8 @@ function Canvas({ designId }: { designId: number }) {
   const canvasRef = useRef<HTMLDivElement>(null);
   const spotBesideContent = useCallback(
     (item: PaletteItemId) => {
-      const top = nodes.filter((n) => !n.parentId);
+      // Design objects only: the networks between hosts are drawn relative to them.
+      const top = nodes.filter((n) => !n.parentId && n.type !== 'underlay');
       if (!top.length) return { x: 0, y: 0 };
       const right = Math.max(...top.map((n) => n.position.x + (n.measured?.width ?? n.width ?? 0)));
       const left = Math.min(...top.map((n) => n.position.x));
@@ -283,7 +284,7 @@ function Canvas({ designId }: { designId: number }) {
           actions.select({ kind: plan.kind, id: created.id });
           setTab('properties');
           // A new host or segment may be outside the view: show everything.
-          if (!flowPosition && TOP_LEVEL_ITEMS.has(item)) setTimeout(() => void flow.fitView({ padding: 0.15, maxZoom: 1 }), 50);
+          if (!flowPosition && TOP_LEVEL_ITEMS.has(item)) setTimeout(() => void flow.fitView({ padding: 0.15, maxZoom: 1, includeHiddenNodes: true }), 50);
         }
       } catch (error) {
         actions.setError(error instanceof ApiError ? Object.values(error.fieldErrors).flat().join(' ') || error.message : String(error));

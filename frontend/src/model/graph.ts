@@ -292,7 +292,7 @@ export function buildGraph(objects: Objects, options: GraphOptions): Graph {
       visible[u.id] = u.id;
       nodes.push({ id: u.id, type: 'underlay', position: { x, y: top - UNDERLAY_GAP }, selectable: false, draggable: false, data: { underlay: u }, ...SIZES.underlay, handles: handles(SIZES.underlay, null, 'source') });
       for (const i of u.interfaces)
-        edge(`underlayEdge:${u.id}:${i}`, u.id, nodeId('interface', i), '', { deletable: false, selectable: false, targetHandle: INTERFACE_UP });
+        edge(`underlayEdge:${u.id}:${i}`, u.id, nodeId('interface', i), '', { deletable: false, selectable: false, focusable: false, interactionWidth: 0, targetHandle: INTERFACE_UP });
     }
   }
 
