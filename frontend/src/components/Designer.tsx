@@ -143,7 +143,10 @@ function Canvas({ designId }: { designId: number }) {
   useEffect(() => {
     if (!nodes.length || store.design?.id !== designId || fittedDesign.current === designId) return;
     fittedDesign.current = designId;
-    requestAnimationFrame(() => void flowRef.current.fitView({ padding: 0.15, maxZoom: 1, includeHiddenNodes: true }));
+    // A design loaded whole counts every node (the networks drawn above it too); a large one, loaded lazily,
+    // opens on what React Flow rendered first rather than on all its hosts at a tiny scale.
+    const whole = useDesignStore.getState().loadedHosts === null;
+    requestAnimationFrame(() => void flowRef.current.fitView({ padding: 0.15, maxZoom: 1, includeHiddenNodes: whole }));
   }, [nodes.length, store.design?.id, designId]);
 
   const onNodesChange = useCallback((changes: NodeChange<DesignerNode>[]) => setNodes((nds) => applyNodeChanges(changes.filter((c) => c.type !== 'remove'), nds)), []);
