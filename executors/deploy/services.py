@@ -60,6 +60,7 @@ MIN_CONFIRM_SECONDS, MAX_CONFIRM_SECONDS = 2, 3600
 PHASES = ("connect", "stage", "check", "backup", "arm", "apply", "confirm", "disarm", "verify")
 # Steps after which a cancel still leaves the host untouched: its apply has not started.
 BEFORE_APPLY = ("", "connect", "stage", "check", "backup")
+STEP_MARK = "@@step "  # the agent's step lines (the pipeline reports them as steps too)
 
 
 class DeploymentConflict(ChangeRequestConflict):
@@ -259,12 +260,16 @@ class JobReporter:
     def step(self, host: str, step: str, detail: str = "") -> None:
         if not step:
             return
+        first = host not in self.last
         self.last[host] = step
         done = PHASES.index(step) + 1 if step in PHASES else None
-        self.log.step(host, state="running", done=done, total=len(PHASES), message=step)
+        # "running" once: it stamps the host's start (its bar's timing covers the whole deploy of the host).
+        self.log.step(host, state="running" if first else None, done=done, total=len(PHASES), message=step)
         self.log.line(f"{step} {detail}".rstrip(), host=host)
 
     def output(self, host: str, stream: str, line: str) -> None:
+        if line.startswith(STEP_MARK):  # told by step() already
+            return
         self.log.write(line.rstrip("\n") + "\n", host=host, stream=stream)
 
     def outcome(self, host: str, outcome: str, reason: str = "") -> None:
