@@ -36,6 +36,7 @@ from topology import snapshot as s
 from topology.models import Design, Host
 from topology.selectors import design_snapshot
 
+from .baseline import LabStaleForDrift, host_baselines
 from .catalogue import BY_ID, NotAvailable, Target, build_argv, build_capture_argv, capture_limits
 from .context import parameter_context
 from .drift import drift_of_host
@@ -195,11 +196,16 @@ def diagnostic_start(
 
 @transaction.atomic
 def drift_check_start(*, design: Design, remote_addr: str | None = None) -> Job:
-    """Queue "Check drift": the drift diagnostics on every host of ``design`` at once, compared with the design."""
+    """Queue "Check drift": the drift diagnostics on every host of ``design`` at once, each compared with the version
+    of the design deployed on it (``baseline``). A lab built from an earlier version of the design is refused (409)."""
     snapshot = design_snapshot(design=design)
     if not snapshot.hosts:
         raise DiagnosticRefused(f"{design.name} has no hosts", field="design")
     target = design_target(design)
+    try:
+        host_baselines(design, snapshot, target)
+    except LabStaleForDrift as exc:
+        raise DiagnosticRefused(str(exc), status=409) from exc
     _check_room(design, mutates=False)
     job = job_create(kind=JobKind.DRIFT_CHECK, design=design, options={"target": str(target)}, remote_addr=remote_addr)
     DiagnosticRun.objects.create(job=job, diagnostic="drift", target=str(target))
@@ -286,13 +292,20 @@ class DiagnosticFailed(Exception):
 
 
 def drift_run(job: Job, log: JobLog) -> dict[str, Any]:
-    """Run "Check drift": every host's drift diagnostics at once, findings kept on the run."""
+    """Run "Check drift": every host's drift diagnostics at once, each host compared with the version deployed on it;
+    findings (each with that version) and the versions compared (``parameters["compared"]``) kept on the run."""
     run = DiagnosticRun.objects.get(job=job)
     design = job.design
     if design is None:
         raise RuntimeError(f"the design {job.design_name} was deleted")
     target = Target(run.target)
     snapshot = design_snapshot(design=design)
+    try:
+        baselines = host_baselines(design, snapshot, target)
+    except LabStaleForDrift as exc:  # the lab was rebuilt from nothing since the check was asked for: no drift to say
+        raise DiagnosticFailed(str(exc), {"findings": 0, "hosts": len(snapshot.hosts), "stale": True}) from exc
+    run.parameters = {"compared": {name: b.as_dict() for name, b in baselines.items()}}
+    run.save(update_fields=["parameters"])
     accesses, contexts, unreachable = [], {}, []
     lab = Lab(snapshot, lab_state_dir(design.name)) if target is Target.LAB else None
     for host in snapshot.hosts:
@@ -312,7 +325,12 @@ def drift_run(job: Job, log: JobLog) -> dict[str, Any]:
             unreachable.append({"host": host_outputs.host, "error": host_outputs.error})
             log.step(host_outputs.host, state="failed", message=host_outputs.error)
             continue
-        found = [f.as_dict() for f in drift_of_host(snapshot, host_outputs.host, target, host_outputs.outputs)]
+        baseline = baselines[host_outputs.host]
+        compared = baseline.as_dict()
+        found = [
+            {**f.as_dict(), "compared": compared}
+            for f in drift_of_host(baseline.snapshot, host_outputs.host, target, host_outputs.outputs)
+        ]
         for finding in found:
             log.line(f"drift: {finding['message']}", host=host_outputs.host)
         findings += found
@@ -325,4 +343,9 @@ def drift_run(job: Job, log: JobLog) -> dict[str, Any]:
     if unreachable and not any(not h.error for h in collected):
         raise DiagnosticFailed("no host of the design could be checked", summary)
     word = "finding" if len(findings) == 1 else "findings"
-    return {"message": f"{len(findings)} drift {word} on {len(snapshot.hosts)} hosts", **summary}
+    versions = sorted({b.label for b in baselines.values()})
+    return {
+        "message": f"{len(findings)} drift {word} on {len(snapshot.hosts)} hosts, compared with {'; '.join(versions)}",
+        **summary,
+        "compared": versions,
+    }

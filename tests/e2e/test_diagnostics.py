@@ -133,3 +133,4 @@ def test_a_capture_started_from_the_diagram_streams_stops_and_downloads_as_a_pca
     # Check drift: the lab is as the design says.
     page.get_by_test_id("drift-check").click()
     page.locator('[data-testid="drift-findings"][data-count="0"]').wait_for(timeout=TIMEOUT_MS)
+    assert "Compared with the design the lab was brought up from" in page.get_by_test_id("drift-compared").inner_text()

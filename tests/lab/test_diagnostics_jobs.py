@@ -21,6 +21,7 @@ from executors.lab.hosts import Lab
 from executors.lab.lifecycle import leftovers, run_coroutine
 from executors.lab.services import lab_state_dir
 from executors.models import Job, JobOutput
+from topology.models import VxlanSegment
 from topology.selectors import design_snapshot
 from topology.services.designs import design_import_document
 
@@ -155,7 +156,9 @@ def test_check_drift_finds_nothing_as_brought_up_then_exactly_the_member_removed
         assert response.status_code == 202, response.content
         job = wait_state(response.json()["id"], FINAL)
         assert job.state == "succeeded", job.message
-        findings = viewer.get(f"/api/diagnostic-runs/{job.pk}/").json()["findings"]
+        detail = viewer.get(f"/api/diagnostic-runs/{job.pk}/").json()
+        assert {v["kind"] for v in detail["parameters"]["compared"].values()} == {"lab"}
+        findings = detail["findings"]
         return [(f["host"], f["code"], f["message"], f["object"]["path"]) for f in findings]
 
     assert check() == []
@@ -173,3 +176,9 @@ def test_check_drift_finds_nothing_as_brought_up_then_exactly_the_member_removed
             "jailhost-b/jails/vnetjail-b/nics/vnet0",
         )
     ]
+    # The design edited after the lab was brought up: the lab is the earlier version, nothing to compare it with.
+    VxlanSegment.objects.filter(design=design, vni=222).update(multicast_group="239.0.0.99")
+    response = viewer.post("/api/diagnostic-runs/drift/", {"design": design.pk}, format="json")
+    assert response.status_code == 409, response.content
+    assert "built from an earlier version of the design" in response.json()["detail"]
+    assert "bring it up again" in response.json()["detail"]

@@ -186,7 +186,8 @@ def parse_ip_maddr_json(text: str) -> Parsed[MulticastMembership]:
         if not isinstance(item, dict) or not isinstance(item.get("ifname"), str):
             _raw(result, index, item)
             continue
-        for entry in item.get("maddr") or []:
+        entries = item.get("maddr")
+        for entry in entries if isinstance(entries, list) else []:
             if not isinstance(entry, dict):
                 continue
             if isinstance(entry.get("link"), str):

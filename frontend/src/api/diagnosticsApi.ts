@@ -21,6 +21,16 @@ export interface DriftFinding {
   message: string;
   host: string;
   object: { kind: string; path: string; id: number | null };
+  /** The version of the design the host was compared with (the one deployed on it). */
+  compared?: DriftVersion;
+}
+
+/** What a drift check compared a host with: a revision, a partly deployed request, the lab's build or the design. */
+export interface DriftVersion {
+  kind: string;
+  label: string;
+  revision: number | null;
+  change_request: number | null;
 }
 
 interface Page<T> {

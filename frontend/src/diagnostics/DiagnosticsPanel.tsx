@@ -5,6 +5,7 @@ import { diagnosticsApi, type CatalogueEntry, type DiagnosticRun, type Diagnosti
 import { JobView } from '../jobs/JobView';
 import { useDiagnosticsStore } from './diagnosticsStore';
 import { RecordsTable } from './RecordsTable';
+import { comparedWith } from './targets';
 import type { RecordRow } from './records';
 import './diagnostics.css';
 
@@ -94,6 +95,7 @@ function DriftView({ designId }: { designId: number }) {
   const { drift, setDrift } = useDiagnosticsStore(useShallow((s) => ({ drift: s.drift, setDrift: s.setDrift })));
   const [run, setRun] = useState<DiagnosticRun | null>(null);
   const [checked, setChecked] = useState(false);
+  const [compared, setCompared] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
   const start = async () => {
     setError(null);
@@ -106,7 +108,9 @@ function DriftView({ designId }: { designId: number }) {
   };
   const ended = async (id: number) => {
     try {
-      setDrift((await diagnosticsApi.get(id)).findings as DriftFinding[]);
+      const detail = await diagnosticsApi.get(id);
+      setDrift(detail.findings as DriftFinding[]);
+      setCompared(comparedWith(detail.parameters));
       setChecked(true);
     } catch (e) {
       setError(message(e));
@@ -121,10 +125,19 @@ function DriftView({ designId }: { designId: number }) {
       {run && <JobView key={run.id} jobId={run.id} compact onEnded={() => void ended(run.id)} />}
       {(checked || drift.length > 0) && (
         <ul className="diag-findings" data-testid="drift-findings" data-count={drift.length}>
-          {drift.length === 0 && <li className="muted">No drift: every host is as the design says.</li>}
+          {compared.length > 0 && (
+            <li className="muted" data-testid="drift-compared">
+              Compared with {compared.join('; ')}
+            </li>
+          )}
+          {drift.length === 0 && <li className="muted">No drift: every host is as deployed.</li>}
           {drift.map((f, i) => (
             <li key={i} className={`finding ${f.severity}`}>
-              <strong>{f.host}</strong> {f.message} <span className="muted">({f.object.path})</span>
+              <strong>{f.host}</strong> {f.message}{' '}
+              <span className="muted">
+                ({f.object.path}
+                {f.compared ? `, ${f.compared.label}` : ''})
+              </span>
             </li>
           ))}
         </ul>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { add, twoHosts } from '../test/fixtures';
 import { badgesByNode } from '../model/findings';
-import { designTarget, driftAsFindings, targetOfNode } from './targets';
+import { comparedWith, designTarget, driftAsFindings, targetOfNode } from './targets';
 
 describe('what a right-click diagnoses', () => {
   it('a host: its catalogue on that host', () => {
@@ -44,5 +44,24 @@ describe('what a right-click diagnoses', () => {
       { code: 'switch-missing', severity: 'error', message: 'x', host: t.hostA.name, object: { kind: 'switch', path: 'p', id: t.services.id } },
     ]);
     expect(badgesByNode(t.objects, findings)[`switch:${t.services.id}`]).toEqual({ errors: 1, warnings: 0 });
+  });
+
+  it('a finding about an object of the deployed version the design no longer has: listed, no badge', () => {
+    const t = twoHosts();
+    const gone = 987654;
+    const findings = driftAsFindings([
+      { code: 'member-missing', severity: 'error', message: 'x', host: t.hostA.name, object: { kind: 'switch', path: 'p', id: gone } },
+    ]);
+    expect(findings).toHaveLength(1);
+    expect(badgesByNode(t.objects, findings)).toEqual({});
+  });
+
+  it('says which version each host was compared with', () => {
+    expect(comparedWith({ compared: { a: { label: 'revision 3' }, b: { label: 'revision 3' }, c: { label: 'the current design (never deployed by the app)' } } })).toEqual([
+      'revision 3 (a, b)',
+      'the current design (never deployed by the app) (c)',
+    ]);
+    expect(comparedWith({})).toEqual([]);
+    expect(comparedWith(null)).toEqual([]);
   });
 });

@@ -64,3 +64,16 @@ export function designTarget(objects: Objects): DiagnosticsTarget {
 export function driftAsFindings(drift: readonly DriftFinding[]): DesignFinding[] {
   return drift.map((f) => normalizeFinding({ code: f.code, severity: f.severity, message: f.message, object: f.object } as unknown as Finding));
 }
+
+/** The versions a drift run compared its hosts with ("revision 3", "the current design (never deployed by the app)"),
+ * one line per version with the hosts compared with it. */
+export function comparedWith(parameters: unknown): string[] {
+  const compared = (parameters as { compared?: Record<string, { label?: unknown }> } | null)?.compared;
+  if (!compared || typeof compared !== 'object') return [];
+  const hosts = new Map<string, string[]>();
+  for (const [host, version] of Object.entries(compared)) {
+    const label = typeof version?.label === 'string' ? version.label : 'an unknown version';
+    hosts.set(label, [...(hosts.get(label) ?? []), host]);
+  }
+  return [...hosts].map(([label, names]) => `${label} (${names.join(', ')})`);
+}
