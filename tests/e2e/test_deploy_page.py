@@ -1,7 +1,8 @@
 """End-to-end: deploying from the change request page, on the ASGI server with a real Celery worker (as root) and
 the design's lab (real sshd in network namespaces). An operator deploys S10 to its lab: the deploy's job shows
 per-host progress and log lines before it ends, then every host deployed; deploying an unchanged design again says
-unchanged for every host."""
+unchanged for every host. A host whose apply fails is rolled back while the others deploy, and Retry failed hosts
+runs that host alone."""
 
 from __future__ import annotations
 
