@@ -119,7 +119,7 @@ bench: venv
 run: venv frontend
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(if $(EXAMPLES),$(PY) manage.py design import $(EXAMPLES),@echo "run: no examples/*.yaml to import")
+	$(if $(EXAMPLES),$(PY) manage.py design import --keep-existing $(EXAMPLES),@echo "run: no examples/*.yaml to import")
 	$(PY) manage.py demo_users --url http://$(HOST):$(PORT)
 	$(if $(LAB),$(PY) manage.py lab up examples/s10-vxlan-multicast.yaml --if-root,)
 	exec $(PY) -m project.run --host $(HOST) --port $(PORT)

@@ -17,34 +17,51 @@ ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 180
 
 
-def python_audit() -> int:
-    """pip-audit over the virtualenv: 1 when a vulnerability is known, 0 otherwise (skipped included)."""
+SERVICES = ("pypi", "osv")  # PyPI's JSON API first, then OSV (api.osv.dev) when PyPI has no data
+
+
+def _pip_audit(service: str) -> tuple[dict | None, str]:
+    """pip-audit's JSON report over the virtualenv with ``service``, or None and why it did not run."""
     pip_audit = Path(sys.executable).parent / "pip-audit"
     try:
         done = subprocess.run(
-            [str(pip_audit), "--format", "json", "--progress-spinner", "off", "--skip-editable"],
+            [str(pip_audit), "--format", "json", "--progress-spinner", "off", "--skip-editable",
+             "--vulnerability-service", service],
             capture_output=True, text=True, timeout=TIMEOUT,
         )  # fmt: skip
     except subprocess.TimeoutExpired:
-        print(f"audit: pip-audit SKIPPED: no answer from PyPI's vulnerability service within {TIMEOUT} s")
-        return 0
+        return None, f"{service}: no answer within {TIMEOUT} s"
     try:
         report = json.loads(done.stdout)
     except json.JSONDecodeError:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        print(f"audit: pip-audit SKIPPED: the vulnerability service could not be reached ({last[:200]})")
+        return None, f"{service}: {last[:200]}"
+    dependencies = report.get("dependencies", [])
+    if dependencies and all("skip_reason" in d for d in dependencies):
+        first = dependencies[0]["skip_reason"][:160]
+        return None, f"{service}: none of the {len(dependencies)} packages audited ({first})"
+    return report, ""
+
+
+def python_audit() -> int:
+    """pip-audit over the virtualenv: 1 when a vulnerability is known, 0 otherwise (skipped included)."""
+    reasons = []
+    for service in SERVICES:
+        report, reason = _pip_audit(service)
+        if report is not None:
+            break
+        reasons.append(reason)
+    else:
+        print(f"audit: pip-audit SKIPPED: no vulnerability data reachable: {'; '.join(reasons)}")
         return 0
     dependencies = report.get("dependencies", [])
     audited = [d for d in dependencies if "skip_reason" not in d]
     vulnerable = [d for d in audited if d.get("vulns")]
-    if dependencies and not audited:
-        print(f"audit: pip-audit SKIPPED: PyPI's vulnerability service knew none of the {len(dependencies)} packages "
-              "(a mirror without advisories, or no network)")  # fmt: skip
-        return 0
     for dep in vulnerable:
         ids = ", ".join(v["id"] for v in dep["vulns"])
         print(f"audit: {dep['name']} {dep['version']}: {ids}")
-    print(f"audit: pip-audit checked {len(audited)} of {len(dependencies)} packages, {len(vulnerable)} vulnerable")
+    print(f"audit: pip-audit ({service}) checked {len(audited)} of {len(dependencies)} packages, "
+          f"{len(vulnerable)} vulnerable")  # fmt: skip
     return 1 if vulnerable else 0
 
 
@@ -68,10 +85,10 @@ def npm_audit() -> int:
         report = {}
     if "error" in report or "metadata" not in report:
         error = report.get("error", {})
-        summary = error.get("summary") if isinstance(error, dict) else None
-        print(
-            f"audit: npm audit SKIPPED: the registry's audit endpoint did not answer ({(summary or 'no report')[:200]})"
-        )
+        summary = report.get("message") or (error.get("summary") if isinstance(error, dict) else None)
+        if not summary:
+            summary = (done.stderr.strip().splitlines() or ["no report"])[0]
+        print(f"audit: npm audit SKIPPED: the registry's audit endpoint did not answer ({summary[:200]})")
         return 0
     counts = report["metadata"].get("vulnerabilities", {})
     high = int(counts.get("high", 0)) + int(counts.get("critical", 0))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from typing import Any
+
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
 
 from core.models.base import BaseModel
 from core.secret_scrub import remember_secret
@@ -35,7 +39,45 @@ class Credential(BaseModel):
         """Decrypt the stored secret (for the SSH transport only; masked from now on in what this process writes)."""
         secret = decrypt_secret(self.encrypted_secret)
         remember_secret(secret)
+        _remember_every_secret()
         return secret
+
+
+_remembered_state: Any = None
+
+
+def _remember_every_secret() -> None:
+    """A process that decrypts one credential masks them all: a host may echo another host's password (a shared
+    script, a hostile login). Reloaded when credentials were added or changed since (one small query)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        _load_every_secret()
+        return
+    # Called from a coroutine (the SSH transport builds its targets there): the query runs in a thread.
+    thread = threading.Thread(target=_load_every_secret_in_thread, name="remember-secrets")
+    thread.start()
+    thread.join()
+
+
+def _load_every_secret_in_thread() -> None:
+    try:
+        _load_every_secret()
+    finally:
+        connection.close()
+
+
+def _load_every_secret() -> None:
+    global _remembered_state
+    state = Credential.objects.aggregate(count=models.Count("pk"), changed=models.Max("last_updated"))
+    if state == _remembered_state:
+        return
+    for token in Credential.objects.values_list("encrypted_secret", flat=True):
+        try:
+            remember_secret(decrypt_secret(token))
+        except Exception:  # a secret that cannot be decrypted cannot be echoed either
+            continue
+    _remembered_state = state
 
 
 class ManagedHost(BaseModel):

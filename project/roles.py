@@ -23,6 +23,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "edit_inventory": frozenset({OPERATOR, ADMIN}),
     "approve": frozenset({APPROVER, ADMIN}),
     "deploy": frozenset({OPERATOR, ADMIN}),
+    # the live plan of a change request: for who decides about it and who will deploy it
+    "plan_deploy": frozenset({APPROVER, OPERATOR, ADMIN}),
     "diagnose": frozenset({OPERATOR, ADMIN}),
 }
 

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import deployments, diagnostics, hosts, jobs, views
+from . import deployments, diagnostics, hosts, jobs, plans, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -11,6 +11,7 @@ router.register("labs", views.LabViewSet, basename="lab")
 router.register("jobs", jobs.JobViewSet, basename="job")
 router.register("deployments", deployments.DeploymentViewSet, basename="deployment")
 router.register("diagnostic-runs", diagnostics.DiagnosticRunViewSet, basename="diagnosticrun")
+router.register("deploy-plans", plans.DeployPlanViewSet, basename="deploy-plan")
 
 urlpatterns = [
     path(

@@ -175,6 +175,29 @@ def diagnostic_operation(job: Job, log: JobLog) -> dict[str, Any]:
         raise OperationFailed(str(exc), exc.result) from exc
 
 
+def deploy_plan_operation(job: Job, log: JobLog) -> dict[str, Any]:
+    """The live plan of a change request (options ``change_request``, ``target``): what a deploy would do."""
+    from ..deploy.planning import PlanRefused, change_request_plan
+
+    try:
+        plans = change_request_plan(
+            change_request_id=int(job.options["change_request"]), target=job.options["target"], progress=log
+        )
+    except PlanRefused as exc:
+        raise OperationFailed(str(exc)) from exc
+    summary = {"change_request": int(job.options["change_request"]), "target": job.options["target"],
+               "hosts": [p.as_dict() for p in plans]}  # fmt: skip
+    failed = [p.host for p in plans if p.error]
+    if failed:
+        raise OperationFailed(f"no plan for {', '.join(failed)}", summary)
+    warned = sum(len(p.warnings) for p in plans)
+    changing = [p.host for p in plans if not p.unchanged]
+    text = f"{len(changing)} of {len(plans)} hosts would change" + (
+        f", {warned} management-path warnings" if warned else ""
+    )
+    return {"message": text, **summary}
+
+
 OPERATIONS: dict[str, Callable[[Job, JobLog], dict[str, Any]]] = {
     JobKind.LAB_UP: lab_up_operation,
     JobKind.LAB_CHECK: lab_check_operation,
@@ -184,4 +207,5 @@ OPERATIONS: dict[str, Callable[[Job, JobLog], dict[str, Any]]] = {
     JobKind.HOST_TEST: host_test_operation,
     JobKind.DIAGNOSTIC: diagnostic_operation,
     JobKind.DRIFT_CHECK: diagnostic_operation,
+    JobKind.DEPLOY_PLAN: deploy_plan_operation,
 }

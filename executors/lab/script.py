@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from topology.render.lab import LabCommand, LabFile
 
@@ -140,3 +140,32 @@ def script_failures(
         else:
             current.append(line)
     return warnings, fatal
+
+
+def script_log_reader(commands: Sequence[LabCommand], files: Sequence[LabFile] = ()) -> Callable[[str], str]:
+    """A function turning a line of :func:`command_script`'s output into the line a person reads in a job's log.
+
+    The markers are for :func:`script_failures`; in the log they say what runs (``$ ip -n ns link set lo up``,
+    ``write /etc/hosts``) and what failed, instead of ``@@jailnet-run 3``. Other lines are kept as they are.
+    """
+    batch_size = {first: end - first for first, end, _key in command_groups(commands)}
+
+    def readable(line: str) -> str:
+        words = line.split()
+        try:
+            if words[:1] == [RUN_MARK] and words[1:2] == ["file"]:
+                return f"write {files[int(words[2])].path}"
+            if words[:1] == [RUN_MARK]:
+                first = int(words[1])
+                more = batch_size.get(first, 1) - 1
+                return f"$ {shlex.join(commands[first].argv)}" + (f" (+{more} more in one batch)" if more else "")
+            if words[:1] == [STEP_MARK]:
+                allowed = " (allowed to fail)" if words[3] == "1" else ""
+                return f"failed: exit status {words[2]}{allowed}"
+            if words[:1] == [FILE_MARK]:
+                return f"writing {files[int(words[1])].path} failed: exit status {words[2]}"
+        except (IndexError, ValueError):
+            pass  # not a marker this script printed: shown as it is
+        return line
+
+    return readable

@@ -32,7 +32,7 @@ from .common import (
 )
 from .down import lab_down
 from .hosts import HOST_KEY, KEY_TYPE, Lab, sshd_config, write_key
-from .script import RUN_MARK, command_groups, command_script, script_failures
+from .script import RUN_MARK, command_groups, command_script, script_failures, script_log_reader
 
 HOST_CONCURRENCY = 8
 LOCAL_CONCURRENCY = 4
@@ -69,9 +69,10 @@ async def _push_host(lab: Lab, host_plan: Any, warnings: list[str], progress: Pr
         command = session.stream(["sh", "-s"], input=script, timeout=120)
         lines: list[str] = []
         done = 0
+        readable = script_log_reader(host_plan.commands, host_plan.files)
         async for _stream, line in command:  # the script sends stderr to stdout (exec 2>&1): one ordered stream
             lines.append(line)
-            progress.write(line + "\n", host=name)
+            progress.write(readable(line) + "\n", host=name)
             if line.startswith(RUN_MARK):
                 done += 1
                 progress.step(name, done=min(done, total), message="configuring")

@@ -25,6 +25,7 @@ class JobKind(models.TextChoices):
     HOST_TEST = "host_test", "Test connection"
     DIAGNOSTIC = "diagnostic", "Diagnostic"
     DRIFT_CHECK = "drift_check", "Drift check"
+    DEPLOY_PLAN = "deploy_plan", "Deploy plan"
 
 
 class JobState(models.TextChoices):

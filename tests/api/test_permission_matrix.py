@@ -81,6 +81,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/api/deployments/{id}/retry/"): "deploy",
     ("GET", "/api/designs/{id}/host-mapping/"): "read",
     ("PUT", "/api/designs/{id}/host-mapping/"): "edit_inventory",
+    ("GET", "/api/deploy-plans/"): "read",
+    ("POST", "/api/deploy-plans/"): "plan_deploy",
     ("GET", "/api/jobs/"): "read",
     ("GET", "/api/jobs/{id}/"): "read",
     ("GET", "/api/jobs/{id}/output/"): "read",
@@ -113,6 +115,7 @@ OUTSIDE_EFFECTS = {
     ("POST", "/api/managed-hosts/{id}/test-connection/"),
     ("POST", "/api/deployments/"),  # SSH to the design's hosts
     ("POST", "/api/deployments/{id}/retry/"),
+    ("POST", "/api/deploy-plans/"),  # SSH to the design's hosts (read-only there, but a connection all the same)
 }
 CALLERS = (*ROLES, "no-role", "anonymous")
 

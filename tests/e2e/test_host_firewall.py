@@ -4,13 +4,14 @@ and found in the rendered configuration."""
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
 
 from topology.models import Design, FirewallRule, Host, Interface, Jail, JailNic, StaticRoute, Switch
 
-from .conftest import in_thread, screenshot
+from .conftest import SCREENSHOTS, in_thread
 from .designer import select, tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -123,7 +124,10 @@ def test_pf_rules_a_redirect_and_a_static_route_edited_in_the_browser_reach_the_
     routes.get_by_role("button", name="Add route").click()
     routes.get_by_test_id("static-route").filter(has_text="lan2: 10.0.2.0/24 via 192.168.0.254").wait_for()
     assert in_thread(lambda: StaticRoute.objects.get().gateway) == "192.168.0.254"
-    screenshot(page, "firewall-panel")
+    # The panel itself, from its title: rules in order, NAT and redirects, static routes.
+    if os.environ.get("JAILNET_SCREENSHOTS") == "1":
+        page.get_by_test_id("firewall-panel").scroll_into_view_if_needed()
+        page.get_by_test_id("firewall-panel").screenshot(path=str(SCREENSHOTS / "firewall-panel.png"))
 
     tab(page, "Configuration")
     page.wait_for_function(

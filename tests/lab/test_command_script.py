@@ -77,3 +77,37 @@ def test_a_file_that_cannot_be_written_stops_the_script_with_its_path(tmp_path):
     assert warnings == []
     assert fatal is not None and fatal.startswith(f"host: writing {tmp_path}/missing-dir/x.conf failed (")
     assert "cannot create" in fatal or "No such file" in fatal  # the shell's own message (dash, bash)
+
+
+def test_the_job_log_reads_what_runs_and_what_failed_not_the_markers(tmp_path):  # type: ignore[no-untyped-def]
+    # What an operator watching a lab job sees: the commands and files, not "@@jailnet-run 3" (smoke test finding).
+    from executors.lab.script import script_log_reader
+
+    files = [LabFile(str(tmp_path / "conf"), "x=1\n", 0o644)]
+    commands = [
+        LabCommand(("echo", "hello")),
+        LabCommand(("false",), may_fail=True),
+        LabCommand(("sh", "-c", "exit 7")),
+    ]
+    done = subprocess.run(["sh", "-s"], input=command_script(commands, files), capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    readable = script_log_reader(commands, files)
+    shown = [readable(line) for line in done.stdout.splitlines()]
+    assert shown == [
+        f"write {tmp_path / 'conf'}",
+        "$ echo hello",
+        "hello",
+        "$ false",
+        "failed: exit status 1 (allowed to fail)",
+        "$ sh -c 'exit 7'",
+        "failed: exit status 7",
+    ]
+    assert readable("@@jailnet-run nonsense") == "@@jailnet-run nonsense"  # not ours: kept as it is
+
+
+def test_a_batch_shows_its_first_command_and_how_many_more_it_holds():
+    from executors.lab.script import script_log_reader
+
+    commands = [LabCommand(("ip", "-n", "ns1", "link", "set", "lo", "up")),
+                LabCommand(("ip", "-n", "ns1", "link", "set", "eth0", "up"))]  # fmt: skip
+    assert script_log_reader(commands)("@@jailnet-run 0") == "$ ip -n ns1 link set lo up (+1 more in one batch)"

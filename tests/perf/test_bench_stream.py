@@ -2,9 +2,12 @@
 for 10 s (over SSH, run by the real Celery worker as a job); websocket clients follow the job on the real ASGI
 server (uvicorn) from the start. Runs: 1 client, 20 clients at once, 1 client that reads slowly.
 
-Prints, per run: lines produced, lines/s delivered per client, p50/p99 latency from the line's timestamp at the
-producer to its arrival at the client, lines lost or repeated, and the web process's peak memory (and, for the slow
-reader, its memory early and late in the run). Asserts only that no line is lost or repeated.
+Each client is a process of its own, connected before the job starts (so the figures are the server's, not those
+of one process decoding every socket's frames). Prints, per run: lines produced, lines/s delivered per client,
+p50/p99 latency from the line's timestamp at the producer to its arrival at the client, lines lost or repeated,
+the sizes of the output frames, the web process's peak memory (and its memory early and late in the run), and the
+CPU seconds of the web process, the worker, the producer and the clients while they follow (what limits the run).
+Asserts only that no line is lost or repeated.
 Goals: >= 20,000 lines/s per client, p99 < 250 ms, 0 lost, memory flat with a slow reader.
 
     flock /tmp/jailnet-lab.lock .venv/bin/python -m pytest tests/perf/test_bench_stream.py -m perf -s
@@ -12,7 +15,6 @@ Goals: >= 20,000 lines/s per client, p99 < 250 ms, 0 lost, memory flat with a sl
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import statistics
@@ -22,18 +24,16 @@ import threading
 import time
 import urllib.request
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import websockets
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
-from websockets.typing import Origin
 
 from core.audit import change_context
 from executors.jobs.services import job_create
@@ -70,40 +70,103 @@ PRODUCER = (
     "    for _ in range(50):\n"
     f"        w('%.6f %09d ' % (t, n) + 'x' * {LINE_BYTES - 29} + '\\n')\n"
     "        n += 1\n"
+    "sys.stdout.flush()\n"
+    "sys.stderr.write('cpu %.3f\\n' % time.process_time())\n"
 )
+
+
+# One websocket client, run as a process of its own (one per client: the clients' decoding must not be what the
+# benchmark measures). It connects, prints "ready", reads the job's id on stdin, follows the job from its start
+# until it ends, then writes what it received to <out>.json and the latencies (seconds, one per 50 lines: the
+# producer stamps 50 lines at a time) to <out>.lat. Cheap parse: one json.loads per frame; per chunk the line
+# count, the numbers of its first and last lines, and the timestamp of every 50th line (lines are 80 bytes, so
+# read by slicing; split when they are not). A slow client sleeps 50 ms after each output frame.
+CLIENT = r"""
+import asyncio, json, sys, time
+from array import array
+import websockets
+from websockets.typing import Origin
+
+url, cookie, slow, out, size = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4], int(sys.argv[5])
+loads = json.loads
+latencies = array("d")
+frame_sizes = array("l")
+result = {"lines": 0, "missing": 0, "repeated": 0}
+
+async def main():
+    partial = ""
+    last = -1
+    async with websockets.connect(url.replace("http://", "ws://") + "/ws/events/", origin=Origin(url),
+                                  additional_headers={"Cookie": cookie}, max_size=None, max_queue=4,
+                                  ping_interval=None) as socket:
+        print("ready", flush=True)
+        job_id = int(await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline))
+        cpu = time.process_time()
+        await socket.send(json.dumps({"action": "follow", "job": job_id, "since": 0}))
+        result["started"] = time.time()
+        while True:
+            raw = await asyncio.wait_for(socket.recv(), 120)
+            now = time.time()
+            frame = loads(raw)
+            if frame["type"] == "job.output":
+                frame_sizes.append(len(raw))
+                for chunk in frame["chunks"]:
+                    if chunk["host"] != "h" or chunk["stream"] != "stdout":
+                        continue
+                    text = partial + chunk["data"]
+                    end = text.rfind("\n") + 1
+                    partial = text[end:]
+                    if not end:
+                        continue
+                    count = text.count("\n", 0, end)
+                    first = int(text[: text.find("\n")].split(" ", 2)[1])
+                    last_line = int(text[text.rfind("\n", 0, end - 1) + 1 : end].split(" ", 2)[1])
+                    if last_line - first + 1 != count:
+                        raise SystemExit(f"lines {first}..{last_line} in a run of {count}")
+                    if first <= last:
+                        result["repeated"] += last - first + 1
+                    result["missing"] += max(0, first - last - 1)
+                    last = last_line
+                    result["lines"] += count
+                    if end == count * size:
+                        stamps = [float(text[i : i + 17]) for i in range(0, end, 50 * size)]
+                    else:
+                        stamps = [float(line.split(" ", 1)[0]) for line in text[:end].split("\n")[:-1:50]]
+                    latencies.extend(now - t for t in stamps)
+                if slow:
+                    await asyncio.sleep(0.05)
+            elif frame["type"] == "job.state" and frame["job"]["state"] in ("succeeded", "failed", "cancelled"):
+                result["finished"] = now
+                result["last_line"] = last
+                result["cpu"] = time.process_time() - cpu
+                result["frames"] = list(frame_sizes)
+                return
+
+asyncio.run(main())
+with open(out + ".lat", "wb") as f:
+    latencies.tofile(f)
+with open(out + ".json", "w") as f:
+    json.dump(result, f)
+"""
 
 
 @dataclass
 class ClientResult:
-    """What one websocket client received."""
+    """What one websocket client received (read back from its files)."""
 
-    lines: int = 0
-    first_seq: int | None = None
-    missing: int = 0
-    repeated: int = 0
+    lines: int
+    missing: int
+    repeated: int
+    started: float
+    finished: float
+    last_line: int
+    cpu: float  # CPU seconds of the client's process while it followed
+    frames: list[int]  # bytes of each job.output frame
     latencies: array = field(default_factory=lambda: array("d"))
-    started: float = 0.0
-    finished: float = 0.0
-    last_line: int = -1
 
-    def take_lines(self, lines: list[str], now: float) -> None:
-        """Consecutive complete lines of the output, received at ``now``.
-
-        Every line is counted; the numbers are checked at both ends of the run (the lines of one chunk are one
-        contiguous piece of the output, so a run whose ends are n and n + len - 1 holds every line between); the
-        latency is read from every 50th line (the producer stamps 50 lines at a time).
-        """
-        if not lines:
-            return
-        first, last = int(lines[0].split(" ", 2)[1]), int(lines[-1].split(" ", 2)[1])
-        if first <= self.last_line:
-            self.repeated += self.last_line - first + 1
-        self.missing += max(0, first - self.last_line - 1)
-        assert last - first + 1 == len(lines), (first, last, len(lines))
-        self.last_line = last
-        self.lines += len(lines)
-        for line in lines[::50]:
-            self.latencies.append(now - float(line.split(" ", 1)[0]))
+    @property
+    def rate(self) -> float:
+        return self.lines / max(1e-9, self.finished - self.started)
 
 
 def procfile_web_options() -> list[str]:
@@ -164,6 +227,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of process ``pid`` and its living descendants (a worker and its pool)."""
+    total = cpu_seconds(pid)
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            total += tree_cpu_seconds(int(child))
+    return total
+
+
 def profiled(pids: dict[str, int]) -> list[subprocess.Popen[bytes]]:
     """With ``BENCH_STREAM_PROFILE=<dir>`` (and py-spy on the PATH or in ``PY_SPY``), sample each process for the
     run's length into ``<dir>/<label>.txt`` (collapsed stacks): where the web process and the clients spend time."""
@@ -215,50 +287,55 @@ class MemorySampler:
         return self.samples[min(len(self.samples) - 1, int(len(self.samples) * fraction))][1]
 
 
-async def follow(url: str, cookie: str, job_id: int, result: ClientResult, *, slow: bool = False) -> None:
-    """Follow the job from its start until it ends; a slow client sleeps 50 ms after each frame."""
-    ws_url = url.replace("http://", "ws://") + "/ws/events/"
-    partial = ""
-    async with websockets.connect(
-        ws_url,
-        origin=Origin(url),
-        additional_headers={"Cookie": cookie},
-        max_size=None,
-        max_queue=4,
-        ping_interval=None,
-    ) as socket:
-        await socket.send(json.dumps({"action": "follow", "job": job_id, "since": 0}))
-        result.started = time.time()
-        while True:
-            frame = json.loads(await asyncio.wait_for(socket.recv(), 120))
-            now = time.time()
-            if frame["type"] == "job.output":
-                for chunk in frame["chunks"]:
-                    if chunk["host"] != "h" or chunk["stream"] != "stdout":
-                        continue
-                    text = partial + chunk["data"]
-                    *lines, partial = text.split("\n")
-                    result.take_lines(lines, now)
-                if slow:
-                    await asyncio.sleep(0.05)
-            elif frame["type"] == "job.state" and frame["job"]["state"] in ("succeeded", "failed", "cancelled"):
-                result.finished = now
-                return
+class ClientProcesses:
+    """``count`` client processes, each connected and waiting for the job's id."""
 
+    def __init__(self, url: str, cookie: str, count: int, directory: Path, *, slow: bool = False) -> None:
+        self.outputs = [directory / f"client-{i}" for i in range(count)]
+        self.processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", CLIENT, url, cookie, "1" if slow else "0", str(out), str(LINE_BYTES)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for out in self.outputs
+        ]
+        for process in self.processes:
+            assert process.stdout is not None and process.stdout.readline().strip() == "ready"
 
-def run_clients(url: str, cookie: str, job_id: int, count: int, *, slow: bool = False) -> list[ClientResult]:
-    results = [ClientResult() for _ in range(count)]
+    def follow(self, job_id: int) -> list[ClientResult]:
+        """Start every client on ``job_id`` at once, wait for them to see it end, read their results."""
+        for process in self.processes:
+            assert process.stdin is not None
+            process.stdin.write(f"{job_id}\n")
+            process.stdin.flush()
+        for process in self.processes:
+            assert process.wait(300) == 0
+        results = []
+        for out in self.outputs:
+            result = ClientResult(**json.loads(out.with_suffix(".json").read_text()))
+            result.latencies.frombytes(out.with_suffix(".lat").read_bytes())
+            results.append(result)
+        return results
 
-    async def main() -> None:
-        await asyncio.gather(*(follow(url, cookie, job_id, r, slow=slow) for r in results))
-
-    asyncio.run(main())
-    return results
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 def produced_lines(job_id: int) -> int:
     text = "".join(JobOutput.objects.filter(job_id=job_id, host="h", stream="stdout").values_list("data", flat=True))
     return text.count("\n")
+
+
+def producer_cpu(job_id: int) -> float:
+    """CPU seconds the producer reported at its end (its last line on stderr: "cpu <seconds>")."""
+    text = "".join(JobOutput.objects.filter(job_id=job_id, host="h", stream="stderr").values_list("data", flat=True))
+    words = text.split()
+    return float(words[words.index("cpu") + 1]) if "cpu" in words else float("nan")
 
 
 def start_producer(design: Any) -> Job:
@@ -267,21 +344,36 @@ def start_producer(design: Any) -> Job:
                           options={"host": "h", "argv": ["python3", "-c", PRODUCER], "timeout": 120})  # fmt: skip
 
 
-def report(label: str, results: list[ClientResult], produced: int, memory: MemorySampler) -> None:
-    rates = [r.lines / max(1e-9, r.finished - r.started) for r in results]
-    latencies = sorted(x for r in results for x in r.latencies)  # every 50th line
-    p50 = latencies[len(latencies) // 2] * 1000 if latencies else float("nan")
-    p99 = latencies[int(len(latencies) * 0.99)] * 1000 if latencies else float("nan")
+def percentile(values: Sequence[float], fraction: float) -> float:
+    return values[min(len(values) - 1, int(len(values) * fraction))] if values else float("nan")
+
+
+def report(
+    label: str, results: list[ClientResult], produced: int, memory: MemorySampler, cpu: dict[str, float]
+) -> None:
+    """Print the run's figures (per client, latency, losses, frames, memory, CPU); assert nothing lost or repeated."""
+    rates = sorted(r.rate for r in results)
+    latencies = sorted(x for r in results for x in r.latencies)  # one per 50 lines
     lost = sum(produced - r.lines for r in results)
     for r in results:
         if r.lines != produced:
-            print(f"client: {r.lines} lines, {r.missing} missing, last line {r.last_line}, first {r.first_seq}")
+            print(f"client: {r.lines} lines, {r.missing} missing, last line {r.last_line}")
     repeated = sum(r.repeated for r in results)
+    frames = sorted(size for r in results for size in r.frames)
+    cpu_text = ", ".join(f"{name} {seconds:.1f}" for name, seconds in cpu.items())
     print(
-        f"\n{label}: {produced} lines produced in {SECONDS} s ({produced / SECONDS:,.0f}/s); per client: median "
-        f"{statistics.median(rates):,.0f} lines/s (min {min(rates):,.0f}); latency p50 {p50:.0f} ms, p99 {p99:.0f} ms; "
-        f"lost {lost}, repeated {repeated}; web peak RSS {memory.peak():.0f} MiB "
-        f"(at 20% of the run {memory.at(0.2):.0f} MiB, at 90% {memory.at(0.9):.0f} MiB)"
+        f"\n{label}: {produced} lines produced in {SECONDS} s ({produced / SECONDS:,.0f}/s); load average "
+        f"{os.getloadavg()[0]:.1f}\n"
+        f"  per client lines/s: median {statistics.median(rates):,.0f} (min {rates[0]:,.0f}, max {rates[-1]:,.0f})\n"
+        f"  latency producer -> client: p50 {percentile(latencies, 0.5) * 1000:,.0f} ms, "
+        f"p99 {percentile(latencies, 0.99) * 1000:,.0f} ms, max {percentile(latencies, 1.0) * 1000:,.0f} ms\n"
+        f"  lost {lost}, repeated {repeated}\n"
+        f"  output frames: {len(frames) / len(results):,.0f} per client, median {percentile(frames, 0.5) / 1024:,.0f} "
+        f"KiB, p99 {percentile(frames, 0.99) / 1024:,.0f} KiB, max {percentile(frames, 1.0) / 1024:,.0f} KiB\n"
+        f"  web peak RSS {memory.peak():.0f} MiB (at 20% of the run {memory.at(0.2):.0f} MiB, at 90% "
+        f"{memory.at(0.9):.0f} MiB)\n"
+        f"  CPU seconds while following: {cpu_text}, clients {sum(r.cpu for r in results):.1f} "
+        f"(per client median {statistics.median(r.cpu for r in results):.2f})"
     )
     assert lost == 0 and repeated == 0
 
@@ -317,21 +409,27 @@ def wait_done(job: Job) -> Job:
 @pytest.mark.parametrize(
     ("clients", "slow"), [(1, False), (20, False), (1, True)], ids=["1-client", "20-clients", "slow"]
 )
-def test_bench_stream(web_server, bench_design, make_user, clients: int, slow: bool) -> None:
+def test_bench_stream(
+    web_server, bench_design, jobs_on_worker, make_user, tmp_path: Path, clients: int, slow: bool
+) -> None:
     client = Client()
     client.force_login(make_user(f"bench-{clients}-{slow}", "viewer"))
     cookie = f"sessionid={client.cookies['sessionid'].value}"
-    job = start_producer(bench_design)
     label = f"{clients} {'slow ' if slow else ''}client{'s' if clients > 1 else ''}"
-    web_cpu, client_cpu = cpu_seconds(web_server.process.pid), cpu_seconds(os.getpid())
-    spies = profiled({f"web-{clients}{'-slow' if slow else ''}": web_server.process.pid,
-                      f"clients-{clients}{'-slow' if slow else ''}": os.getpid()})  # fmt: skip
-    with MemorySampler(web_server.process.pid) as memory:
-        results = run_clients(web_server.url, cookie, job.pk, clients, slow=slow)
-    web_cpu, client_cpu = cpu_seconds(web_server.process.pid) - web_cpu, cpu_seconds(os.getpid()) - client_cpu
+    followers = ClientProcesses(web_server.url, cookie, clients, tmp_path, slow=slow)
+    try:
+        job = start_producer(bench_design)
+        web_cpu, worker_cpu = cpu_seconds(web_server.process.pid), tree_cpu_seconds(jobs_on_worker.process.pid)
+        spies = profiled({f"web-{clients}{'-slow' if slow else ''}": web_server.process.pid})
+        with MemorySampler(web_server.process.pid) as memory:
+            results = followers.follow(job.pk)
+        web_cpu = cpu_seconds(web_server.process.pid) - web_cpu
+        worker_cpu = tree_cpu_seconds(jobs_on_worker.process.pid) - worker_cpu
+    finally:
+        followers.stop()
     for spy in spies:
         spy.wait()
     job = wait_done(job)
     assert job.state == "succeeded", job.message
-    print(f"\n{label}: CPU seconds while following: web process {web_cpu:.1f}, clients {client_cpu:.1f}")
-    report(label, results, produced_lines(job.pk), memory)
+    cpu = {"web": web_cpu, "worker": worker_cpu, "producer (on the host)": producer_cpu(job.pk)}
+    report(label, results, produced_lines(job.pk), memory, cpu)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,12 +30,12 @@ from .test_bench_stream import (
     RATE,
     ROOT,
     SECONDS,
+    ClientProcesses,
     MemorySampler,
     cpu_seconds,
     produced_lines,
     profiled,
     report,
-    run_clients,
     wait_done,
 )
 
@@ -69,13 +70,14 @@ with JobLog(job_id) as log:
             n += 1
         log.write(''.join(lines), host='h', stream='stdout')
 job_finish(job_id=job_id, state='succeeded', message='done')
+print('cpu %.3f' % time.process_time(), flush=True)
 """
 
 
 @pytest.mark.parametrize(
     ("clients", "slow"), [(1, False), (20, False), (1, True)], ids=["1-client", "20-clients", "slow"]
 )
-def test_bench_stream_web(web_server, make_user, clients: int, slow: bool) -> None:
+def test_bench_stream_web(web_server, make_user, tmp_path: Path, clients: int, slow: bool) -> None:
     client = Client()
     client.force_login(make_user(f"bench-web-{clients}-{slow}", "viewer"))
     cookie = f"sessionid={client.cookies['sessionid'].value}"
@@ -91,17 +93,22 @@ def test_bench_stream_web(web_server, make_user, clients: int, slow: bool) -> No
         "JAILNET_CREDENTIAL_KEY": settings.CREDENTIAL_ENCRYPTION_KEY,
     }
     label = f"web only, {clients} {'slow ' if slow else ''}client{'s' if clients > 1 else ''}"
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(job.pk)], cwd=ROOT, env=env)
-    web_cpu, client_cpu = cpu_seconds(web_server.process.pid), cpu_seconds(os.getpid())
-    spies = profiled({f"webonly-web-{clients}{'-slow' if slow else ''}": web_server.process.pid,
-                      f"webonly-clients-{clients}{'-slow' if slow else ''}": os.getpid()})  # fmt: skip
-    with MemorySampler(web_server.process.pid) as memory:
-        results = run_clients(web_server.url, cookie, job.pk, clients, slow=slow)
-    web_cpu, client_cpu = cpu_seconds(web_server.process.pid) - web_cpu, cpu_seconds(os.getpid()) - client_cpu
+    followers = ClientProcesses(web_server.url, cookie, clients, tmp_path, slow=slow)
+    try:
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(job.pk)], cwd=ROOT, env=env,
+                                  stdout=subprocess.PIPE, text=True)  # fmt: skip
+        web_cpu = cpu_seconds(web_server.process.pid)
+        spies = profiled({f"webonly-web-{clients}{'-slow' if slow else ''}": web_server.process.pid})
+        with MemorySampler(web_server.process.pid) as memory:
+            results = followers.follow(job.pk)
+        web_cpu = cpu_seconds(web_server.process.pid) - web_cpu
+    finally:
+        followers.stop()
     for spy in spies:
         spy.wait()
-    assert writer.wait(60) == 0
+    writer_out, _ = writer.communicate(timeout=60)
+    assert writer.returncode == 0
     job = wait_done(job)
     assert job.state == "succeeded", job.message
-    print(f"\n{label}: CPU seconds while following: web process {web_cpu:.1f}, clients {client_cpu:.1f}")
-    report(label, results, produced_lines(job.pk), memory)
+    cpu = {"web": web_cpu, "writer (worker's part)": float(writer_out.split()[-1])}
+    report(label, results, produced_lines(job.pk), memory, cpu)

@@ -14,7 +14,7 @@ exits 3. Then
 and the canaries (the password, each line of the key and its body) are searched in every websocket frame, every
 Redis key (Celery results, channel-layer messages), the rows of deployments, hosts, jobs and their output, the
 audit history, the API's answers, this process's log records and the worker's log: 0 hits. That the canaries
-did come back from the host is checked too (``[secret]`` in the worker's log and in the contact error), so a
+did come back from the host is checked too (``[secret]`` in the jobs' output and the frames replaying it), so a
 host that stopped echoing would fail the test rather than pass it vacuously.
 
 Root only (network namespaces), under the lab lock:
@@ -111,9 +111,11 @@ def netns_worker(
     echoing_sshd: NamespacedSshd,
     redis_url: str,
     tmp_path: Path,
+    settings: Any,
 ) -> Iterator[CeleryWorker]:
     """A real Celery worker (DEBUG log) that opens management connections inside the sshd's namespace."""
     queue = f"jailnet-canary-{uuid.uuid4().hex[:12]}"
+    settings.JAILNET_HOSTS_QUEUE = f"{queue}-hosts"  # jobs (a deployment is one) go to this worker
     previous = _point_app_at(
         celery_app, broker_url=redis_url, result_backend=redis_url, task_default_queue=queue, task_always_eager=False
     )
@@ -183,6 +185,21 @@ def _redis_text(redis: Any, key: bytes) -> str:
     return b" ".join([key, *values]).decode(errors="replace")
 
 
+def _test_connection(api: APIClient, host_id: int) -> dict:
+    """Queue a test connection (a job on the worker), wait for it to end, return its result and the job."""
+    answer = api.post(f"/api/managed-hosts/{host_id}/test-connection/")
+    assert answer.status_code == 202, answer.content
+    job = answer.json()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job = api.get(f"/api/jobs/{job['id']}/").json()
+        if job["state"] not in ("queued", "running"):
+            assert "host_key_state" in job["result"], (job["state"], job["message"])  # a crash leaves no result
+            return {"job": job, **job["result"]}
+        time.sleep(0.2)
+    raise AssertionError(f"the test connection did not end in 60 s: {job}")
+
+
 def _wait_finished(api: APIClient, deployment_id: int) -> dict:
     deadline = time.monotonic() + 120
     body: dict = {}
@@ -230,17 +247,19 @@ def test_canary_credentials_used_by_a_worker_against_an_echoing_host_leak_nowher
     client.force_login(admin)
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
     answers: list[str] = []
+    job_ids: list[int] = []
 
     def scenario() -> dict:
         # First contact: key read and pinned (no credential sent), then a login whose facts script the host
         # answers with the secrets.
         for host_id in hosts.values():
-            scanned = api.post(f"/api/managed-hosts/{host_id}/test-connection/").json()
+            scanned = _test_connection(api, host_id)
             pinned = api.post(f"/api/managed-hosts/{host_id}/pin-key/",
                               {"fingerprint": scanned["offered_fingerprint"]}, format="json")  # fmt: skip
             assert pinned.status_code == 200, pinned.content
-            login = api.post(f"/api/managed-hosts/{host_id}/test-connection/")
-            answers.append(login.content.decode())
+            login = _test_connection(api, host_id)
+            answers.append(str(login))
+            job_ids.extend([scanned["job"]["id"], login["job"]["id"]])
         Host.objects.filter(design=design, name="hkey").update(managed_host_id=hosts["canary-hkey"])
         Host.objects.filter(design=design, name="hpw").update(managed_host_id=hosts["canary-hpw"])
         cr = change_request_create(design=design, user=author, title="canary deploy")
@@ -268,6 +287,11 @@ def test_canary_credentials_used_by_a_worker_against_an_echoing_host_leak_nowher
         body = await sync_to_async(scenario)()
         while not await communicator.receive_nothing(timeout=1.5):
             frames.append(await communicator.receive_from(timeout=5))
+        for job_id in [*job_ids, *([body["job"]] if body.get("job") else [])]:
+            # Each job's stored output (test connections, the deployment), as a follower replays it.
+            await communicator.send_json_to({"action": "follow", "job": job_id, "since": 0})
+            while not await communicator.receive_nothing(timeout=1.5):
+                frames.append(await communicator.receive_from(timeout=5))
         await communicator.disconnect()
         return frames, body
 
@@ -277,10 +301,14 @@ def test_canary_credentials_used_by_a_worker_against_an_echoing_host_leak_nowher
     outcomes = {h["host_name"]: h["outcome"] for h in body["hosts"]}
     assert outcomes == {"hkey": "failed", "hpw": "unreachable"}, body
     key_host = ManagedHost.objects.get(pk=hosts["canary-hkey"])
-    assert MASK in key_host.last_contact_error and "exited 3" in key_host.last_contact_error, key_host.__dict__
+    assert "exited 3" in key_host.last_contact_error, key_host.last_contact_error
+    contact_output = "".join(JobOutput.objects.filter(job_id__in=job_ids).values_list("data", flat=True))
+    assert f"motd: {MASK}" in contact_output, contact_output[-2000:]  # the host's echo, masked in the job log
     worker_log = netns_worker.log()
-    assert f"motd: {MASK}" in worker_log, worker_log[-3000:]
     assert any("change_request." in f for f in frames), frames  # the socket did receive the run's events
+    if body.get("job"):
+        assert any('"job.output"' in f and MASK in f for f in frames), frames  # the host's echo, masked
+        assert MASK in "".join(JobOutput.objects.filter(job_id=body["job"]).values_list("data", flat=True))
 
     leaks: dict[str, list[str]] = {}
 

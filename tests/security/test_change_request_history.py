@@ -130,3 +130,24 @@ def test_change_request_actions_make_no_request_stale_and_count_as_no_contributi
     assert not ChangeRequest.objects.get(pk=first.pk).stale
     approved = change_request_review(change_request=first, user=people["approver"], decision="approve")
     assert approved.state == "approved"
+
+
+@pytest.mark.parametrize("who", ["author", "approver", "operator"])
+def test_deleting_a_user_the_history_names_is_refused_by_the_admin_and_the_request_stays(deployed, people, who, client):
+    """Another way to erase a request: delete its author or approver (the operator's transitions keep the name)."""
+    from django.contrib.auth.models import User
+
+    admin = User.objects.create_superuser("history-admin", password="history-admin-pw")
+    client.force_login(admin)
+    user = people[who]
+    transitions_before = list(deployed.transitions.values_list("pk", "to_state", "user_name"))
+    page = client.post(f"/admin/auth/user/{user.pk}/delete/", {"post": "yes"})
+    if who == "operator":  # named by transitions only (SET_NULL): the user goes, the history keeps the name
+        assert page.status_code == 302
+    else:
+        assert page.status_code == 200 and b"Cannot delete" in page.content, page.status_code
+        assert User.objects.filter(pk=user.pk).exists()
+    cr = ChangeRequest.objects.get(pk=deployed.pk)
+    assert cr.state == "deployed" and cr.approvals.count() == 1
+    assert list(cr.transitions.values_list("pk", "to_state", "user_name")) == transitions_before
+    assert Revision.objects.filter(change_request=cr).exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 from django.db import close_old_connections, connection, transaction
@@ -107,6 +108,41 @@ def _race_edit_and_deploy(cr: ChangeRequest, people, deploy_delay: float) -> lis
     for t in threads:
         t.join(timeout=30)
     return results
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("endpoint", ["interfaces", "switches", "jails"])
+def test_moving_other_objects_to_a_host_of_another_design_through_the_api_voids_both(people, endpoint):
+    """The other routes between designs: an interface, a switch or a jail PATCHed onto another design's host."""
+    from topology.models import Interface, Switch
+
+    a, b = _approved(f"a-{endpoint}", people), _approved(f"b-{endpoint}", people)
+    model: Any = {"interfaces": Interface, "switches": Switch, "jails": Jail}[endpoint]
+    obj = model.objects.filter(host__design=a.design).first()
+    target = Host.objects.get(design=b.design)
+    api = APIClient()
+    api.force_authenticate(people["designer"])
+    moved = api.patch(f"/api/{endpoint}/{obj.pk}/", {"host": target.pk, "name": "moved0"}, format="json")
+    assert moved.status_code == 200, moved.content
+    _assert_voided(a)
+    _assert_voided(b)
+
+
+@pytest.mark.django_db
+def test_a_nic_cannot_reach_into_another_design_and_nothing_is_voided(people):
+    """A jail's NIC on a switch of another design (a reference, not a move) is refused; both approvals stand."""
+    from topology.models import Switch
+
+    a, b = _approved("a-nic-ref", people), _approved("b-nic-ref", people)
+    nic = JailNic.objects.filter(jail__host__design=a.design).first()
+    assert nic is not None
+    api = APIClient()
+    api.force_authenticate(people["designer"])
+    switch = Switch.objects.get(host__design=b.design)
+    refused = api.patch(f"/api/jail-nics/{nic.pk}/", {"switch": switch.pk}, format="json")
+    assert refused.status_code == 400 and "another host" in str(refused.json())
+    for cr in (a, b):
+        assert ChangeRequest.objects.get(pk=cr.pk).state == "approved"
 
 
 @pytest.mark.django_db(transaction=True)

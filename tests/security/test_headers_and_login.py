@@ -174,3 +174,28 @@ def test_user_names_are_unique_regardless_of_case(make_user, admin_client):
     )
     assert renamed.status_code == 200 and b"already exists" in renamed.content
     assert User.objects.filter(username__iexact="dana").count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name",
+    ["Émile", "ÉMILE", "STRASSE", "v\u0131ctim", "\uff56ictim", "victim\u200b"],
+    ids=["accented-upper", "accented-all-upper", "sharp-s-folded", "dotless-i", "fullwidth", "zero-width-space"],
+)
+def test_user_names_beyond_ascii_are_refused_by_the_admin(make_user, admin_client, name):
+    """Case variants the database's LOWER() does not fold (SQLite: ASCII only) and look-alikes of another user."""
+    for existing in ("émile", "victim", "straße"):  # names from before the rule (create_user checks nothing)
+        make_user(existing)
+    before = sorted(User.objects.values_list("username", flat=True))
+    added = admin_client.post(
+        "/admin/auth/user/add/", {"username": name, "password1": "Zq9!long-pass", "password2": "Zq9!long-pass"}
+    )
+    assert added.status_code == 200, added.status_code
+    assert b"errorlist" in added.content
+    other = make_user("frank")
+    renamed = admin_client.post(
+        f"/admin/auth/user/{other.pk}/change/",
+        {"username": name, "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00", "is_active": "on"},
+    )
+    assert renamed.status_code == 200 and b"errorlist" in renamed.content
+    assert sorted(User.objects.values_list("username", flat=True)) == sorted([*before, "frank"])

@@ -14,7 +14,7 @@ import tracemalloc
 
 import pytest
 
-from topology.design_io import MAX_DOCUMENT_CHARS, DocumentError, load_document
+from topology.design_io import MAX_DOCUMENT_CHARS, MAX_NODES, DocumentError, load_document
 from topology.models import Design, Host
 
 TIME_LIMIT_S = 3.0
@@ -61,6 +61,20 @@ HOSTILE_DOCUMENTS = {
     "not a mapping": ("- just\n- a list\n", "mapping"),
     "binary tag": (HEAD + "description: !!binary aGVsbG8=\n", "expected text"),
     "python tag": (HEAD + "description: !!python/object/apply:os.system ['true']\n", "not valid YAML"),
+    # Shapes the first probe did not try.
+    "merge key": (HEAD + "hosts:\n  - <<: {name: a}\n", "merge keys (<<) are not accepted"),
+    "merge key overriding": (HEAD + "hosts:\n  - name: a\n    <<: {role: gateway}\n    role: jailhost\n", "merge keys"),
+    "custom tag": (HEAD + "description: !foo bar\n", "not valid YAML"),
+    "unhashable key": (HEAD + "? [a, b]\n: 1\n", "not valid YAML"),
+    "non-text keys": (HEAD + "1: x\nnull: y\n", "unknown key"),
+    "timestamp": (HEAD + "description: 2001-12-14\n", "expected text"),
+    "NaN": (HEAD + "underlay_mtu: .nan\n", "whole number"),
+    "float beyond range": (HEAD + "underlay_mtu: 1e999\n", "whole number"),
+    "set": (HEAD + "hosts: !!set {a, b}\n", "expected a list"),
+    "two documents": (HEAD + "---\nformat: jailnet-design/1\nname: x\n", "single document"),
+    "tab indentation": (HEAD + "hosts:\n\t- name: a\n", "not valid YAML"),
+    "bidi override in a name": (HEAD.replace("hostile", "host\u202eile"), "is not allowed"),
+    "NEL in a name": (HEAD.replace("hostile", '"host\\u0085ile"'), "U+0085"),
 }
 
 
@@ -99,6 +113,18 @@ def test_hostile_yaml_import_is_refused_with_a_short_400_in_bounded_time_and_mem
     assert elapsed < TIME_LIMIT_S, elapsed
     assert peak < MEMORY_LIMIT_BYTES, peak
     assert not Design.objects.exists()
+
+
+def test_a_document_of_too_many_tiny_values_is_refused_before_building_them(designer):
+    """A megabyte of one-character values: refused at MAX_NODES while screening (bounded: under 10 s here,
+    where the benchmark's 414,712-value design takes about 12 s to load whole)."""
+    document = HEAD + "hosts: [" + "1," * (MAX_NODES + 10) + "]\n"
+    started = time.perf_counter()
+    response = designer.post("/api/designs/import/", {"document": document}, format="json")
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 400 and f"more than {MAX_NODES:,} values" in response.content.decode()
+    assert len(response.content) < ANSWER_LIMIT_BYTES and elapsed < 10, elapsed
+    print(f"\n{MAX_NODES:,} values refused in {elapsed:.2f} s")
 
 
 def test_document_larger_than_the_limit_is_refused_before_parsing():

@@ -210,3 +210,19 @@ def test_a_design_without_positions_exports_no_layout():
 
     design, _ = design_import_document(document_text=S)
     assert "layout" not in document_with_layout(design=design)
+
+
+@pytest.mark.django_db
+def test_keep_existing_leaves_a_changed_example_as_its_users_left_it(capsys):
+    # `make run` imports the examples on every start: a second start once reverted an approved, deployed change
+    # (smoke test finding). With --keep-existing an existing design is left alone; a missing one is imported.
+    s06, s10 = (p for p in EXAMPLES if p.stem.startswith(("s06", "s10")))
+    design, _ = design_import_document(document_text=s06.read_text())
+    m.Design.objects.filter(pk=design.pk).update(description="changed by a user")
+    call_command("design", "import", "--keep-existing", str(s06), str(s10))
+    out = capsys.readouterr().out
+    assert "design 's06-vnet-iocage' exists, kept as it is" in out
+    assert "design 's10-vxlan-multicast' imported" in out
+    assert m.Design.objects.get(pk=design.pk).description == "changed by a user"
+    call_command("design", "import", str(s06))  # without it, the file wins (idempotent design as code)
+    assert m.Design.objects.get(pk=design.pk).description != "changed by a user"

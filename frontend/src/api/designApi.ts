@@ -34,7 +34,7 @@ function routeOf(kind: Kind): GraphRoute {
   return ENDPOINTS[kind].replace(/^\/api\//, '').replace(/\/$/, '') as GraphRoute;
 }
 
-function objectsOf(graph: DesignGraph): Objects {
+export function objectsOf(graph: DesignGraph): Objects {
   const objects = emptyObjects();
   for (const kind of KINDS) {
     const bucket = objects[kind] as Record<number, unknown>;

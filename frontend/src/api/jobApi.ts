@@ -22,6 +22,7 @@ export const KIND_LABELS: Record<JobKind, string> = {
   host_test: 'Test connection',
   diagnostic: 'Diagnostic',
   drift_check: 'Drift check',
+  deploy_plan: 'Deploy plan',
 };
 
 interface Page<T> {

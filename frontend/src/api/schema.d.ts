@@ -231,6 +231,24 @@ export interface paths {
         patch: operations["credentials_partial_update"];
         trace?: never;
     };
+    "/api/deploy-plans/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The latest plan jobs (of one change request with ``?change_request=``), newest first. */
+        get: operations["deploy_plans_list"];
+        put?: never;
+        /** @description Start planning a change request against its lab or its registered hosts. */
+        post: operations["deploy_plans_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/deployments/": {
         parameters: {
             query?: never;
@@ -429,9 +447,6 @@ export interface paths {
         /**
          * Validate a design
          * @description Check the design against every validation rule; the findings say what is wrong and where.
-         *
-         *     Incremental: after an edit, only what the edit can affect is read and checked again
-         *     (``topology.services.live_design``); the report is the one a full validation gives.
          */
         get: operations["designs_validation_retrieve"];
         put?: never;
@@ -1698,10 +1713,11 @@ export interface components {
          *     * `diagnose` - diagnose
          *     * `edit_design` - edit_design
          *     * `edit_inventory` - edit_inventory
+         *     * `plan_deploy` - plan_deploy
          *     * `read` - read
          * @enum {string}
          */
-        ActionsEnum: "approve" | "deploy" | "diagnose" | "edit_design" | "edit_inventory" | "read";
+        ActionsEnum: "approve" | "deploy" | "diagnose" | "edit_design" | "edit_inventory" | "plan_deploy" | "read";
         Approval: {
             readonly user: string;
             decision: components["schemas"]["DecisionEnum"];
@@ -1963,6 +1979,11 @@ export interface components {
          * @enum {string}
          */
         DecisionEnum: "approve" | "request_changes" | "reject";
+        /** @description What to plan: a submitted or approved change request, against its lab or its registered hosts. */
+        DeployPlanRequestRequest: {
+            change_request: number;
+            target: components["schemas"]["TargetEnum"];
+        };
         /** @description A deployment and its hosts. */
         Deployment: {
             readonly id: number;
@@ -2771,9 +2792,10 @@ export interface components {
          *     * `host_test` - Test connection
          *     * `diagnostic` - Diagnostic
          *     * `drift_check` - Drift check
+         *     * `deploy_plan` - Deploy plan
          * @enum {string}
          */
-        JobKindEnum: "lab_up" | "lab_check" | "lab_down" | "lab_exec" | "deploy" | "host_test" | "diagnostic" | "drift_check";
+        JobKindEnum: "lab_up" | "lab_check" | "lab_down" | "lab_exec" | "deploy" | "host_test" | "diagnostic" | "drift_check" | "deploy_plan";
         /** @description A numbered chunk of a job's output (``t``: Unix time its first line was produced). */
         JobOutputChunk: {
             seq: number;
@@ -5389,6 +5411,105 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    deploy_plans_list: {
+        parameters: {
+            query?: {
+                /** @description the change request's plan jobs */
+                change_request?: number;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"][];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    deploy_plans_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeployPlanRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["DeployPlanRequestRequest"];
+                "multipart/form-data": components["schemas"]["DeployPlanRequestRequest"];
+            };
+        };
+        responses: {
+            /** @description The plan job was queued; its result has the plans */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Invalid input: field name to list of messages (or detail) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not logged in, or the user's roles do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+            /** @description Another job on the design is queued or running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
         };
@@ -9878,8 +9999,9 @@ export interface operations {
                  *     * `host_test` - Test connection
                  *     * `diagnostic` - Diagnostic
                  *     * `drift_check` - Drift check
+                 *     * `deploy_plan` - Deploy plan
                  */
-                kind?: ("deploy" | "diagnostic" | "drift_check" | "host_test" | "lab_check" | "lab_down" | "lab_exec" | "lab_up")[];
+                kind?: ("deploy" | "deploy_plan" | "diagnostic" | "drift_check" | "host_test" | "lab_check" | "lab_down" | "lab_exec" | "lab_up")[];
                 /** @description Number of results to return per page. */
                 limit?: number;
                 /** @description The initial index from which to return the results. */

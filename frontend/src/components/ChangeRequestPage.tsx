@@ -9,6 +9,7 @@ import { canEditDesigns, useSessionStore } from '../store/sessionStore';
 import { Header } from './Header';
 import { SideBySideDiff } from './SideBySideDiff';
 import { DeploymentPanel } from './DeploymentPanel';
+import { DeployPlanPanel } from './DeployPlanPanel';
 
 function errorText(error: unknown): string {
   if (error instanceof ApiError) {
@@ -215,6 +216,9 @@ export function ChangeRequestPage({ requestId }: { requestId: number }) {
           )}
           {isAuthor && isApprover && request.state === 'submitted' && (
             <p className="muted" data-testid="author-note">You wrote this request: someone else reviews it.</p>
+          )}
+          {(request.state === 'submitted' || request.state === 'approved') && (
+            <DeployPlanPanel requestId={request.id} canPlan={allows(me, 'plan_deploy')} />
           )}
           <DeploymentPanel requestId={request.id} designId={request.design} canDeploy={canDeploy(me, request)} onChanged={load} />
           {actionError && <div className="form-error" role="alert" data-testid="action-error">{actionError}</div>}

@@ -19,7 +19,7 @@ import {
 import { useShallow } from 'zustand/react/shallow';
 import { ApiError } from '../api/client';
 import { watchDesign } from '../api/events';
-import { nodeTypes, type DesignerNode } from '../nodes';
+import { edgeTypes, nodeTypes, type DesignerNode } from '../nodes';
 import { badgesByNode, nodeIdOf, type DesignFinding } from '../model/findings';
 import { buildGraph, nodeId, parseNodeId, SIZES } from '../model/graph';
 import { type AnyObject, type Kind } from '../model/kinds';
@@ -137,12 +137,16 @@ function Canvas({ designId }: { designId: number }) {
 
   // Fit the design into view once, when its nodes are first there. Every node has an explicit size, so
   // there is no need to wait for measurements — which, with onlyRenderVisibleElements, never come for
-  // the nodes out of view (a large design would never be fitted).
+  // the nodes out of view (a large design would never be fitted); `includeHiddenNodes` makes React Flow
+  // count them by their declared size (otherwise it fits only the nodes it has measured).
   const fittedDesign = useRef<number | null>(null);
   useEffect(() => {
     if (!nodes.length || store.design?.id !== designId || fittedDesign.current === designId) return;
     fittedDesign.current = designId;
-    requestAnimationFrame(() => void flowRef.current.fitView({ padding: 0.15, maxZoom: 1 }));
+    // A design loaded whole counts every node (the networks drawn above it too); a large one, loaded lazily,
+    // opens on what React Flow rendered first rather than on all its hosts at a tiny scale.
+    const whole = useDesignStore.getState().loadedHosts === null;
+    requestAnimationFrame(() => void flowRef.current.fitView({ padding: 0.15, maxZoom: 1, includeHiddenNodes: whole }));
   }, [nodes.length, store.design?.id, designId]);
 
   const onNodesChange = useCallback((changes: NodeChange<DesignerNode>[]) => setNodes((nds) => applyNodeChanges(changes.filter((c) => c.type !== 'remove'), nds)), []);
@@ -209,7 +213,8 @@ function Canvas({ designId }: { designId: number }) {
   const canvasRef = useRef<HTMLDivElement>(null);
   const spotBesideContent = useCallback(
     (item: PaletteItemId) => {
-      const top = nodes.filter((n) => !n.parentId);
+      // Design objects only: the networks between hosts are drawn relative to them.
+      const top = nodes.filter((n) => !n.parentId && n.type !== 'underlay');
       if (!top.length) return { x: 0, y: 0 };
       const right = Math.max(...top.map((n) => n.position.x + (n.measured?.width ?? n.width ?? 0)));
       const left = Math.min(...top.map((n) => n.position.x));
@@ -282,7 +287,7 @@ function Canvas({ designId }: { designId: number }) {
           actions.select({ kind: plan.kind, id: created.id });
           setTab('properties');
           // A new host or segment may be outside the view: show everything.
-          if (!flowPosition && TOP_LEVEL_ITEMS.has(item)) setTimeout(() => void flow.fitView({ padding: 0.15, maxZoom: 1 }), 50);
+          if (!flowPosition && TOP_LEVEL_ITEMS.has(item)) setTimeout(() => void flow.fitView({ padding: 0.15, maxZoom: 1, includeHiddenNodes: true }), 50);
         }
       } catch (error) {
         actions.setError(error instanceof ApiError ? Object.values(error.fieldErrors).flat().join(' ') || error.message : String(error));
@@ -304,7 +309,7 @@ function Canvas({ designId }: { designId: number }) {
   const autoLayout = useCallback(async () => {
     const changes = await layoutDesign(objects, collapsed);
     await actions.savePositions(changes, 'auto-layout');
-    requestAnimationFrame(() => void flow.fitView({ padding: 0.15, duration: 300, maxZoom: 1 }));
+    requestAnimationFrame(() => void flow.fitView({ padding: 0.15, duration: 300, maxZoom: 1, includeHiddenNodes: true }));
   }, [objects, collapsed, actions, flow]);
 
   const deleteSelection = useCallback(() => {
@@ -347,7 +352,7 @@ function Canvas({ designId }: { designId: number }) {
         event.preventDefault();
         deleteSelection();
       } else if (!mod && key === 'f') {
-        void flow.fitView({ padding: 0.15, duration: 300, maxZoom: 1 });
+        void flow.fitView({ padding: 0.15, duration: 300, maxZoom: 1, includeHiddenNodes: true });
       } else if (!mod && key === 'l' && canEdit) {
         void autoLayout();
       } else if (event.key === 'Escape') {
@@ -372,7 +377,7 @@ function Canvas({ designId }: { designId: number }) {
             <button onClick={() => void autoLayout()} title="Auto-layout (L)" data-testid="auto-layout">Auto-layout</button>
           </>
         )}
-        <button onClick={() => void flow.fitView({ padding: 0.15, duration: 300, maxZoom: 1 })} title="Fit view (F)">Fit</button>
+        <button onClick={() => void flow.fitView({ padding: 0.15, duration: 300, maxZoom: 1, includeHiddenNodes: true })} title="Fit view (F)">Fit</button>
         <button onClick={() => actions.setAllCollapsed(!anyCollapsed)}>{anyCollapsed ? 'Expand hosts' : 'Collapse hosts'}</button>
         <a href={`/api/designs/${designId}/export/`} download>Export YAML</a>
         <a href={`#/designs/${designId}/history`}>History</a>
@@ -407,6 +412,7 @@ function Canvas({ designId }: { designId: number }) {
             nodes={nodes}
             edges={edges}
             nodeTypes={nodeTypes}
+            edgeTypes={edgeTypes}
             onNodesChange={onNodesChange}
             onEdgesChange={onEdgesChange}
             onConnect={(c) => void onConnect(c)}

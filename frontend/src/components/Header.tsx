@@ -4,14 +4,22 @@ import { accessOf } from '../model/roles';
 import { useSessionStore } from '../store/sessionStore';
 import { NotificationBell } from './Notifications';
 
+const DESIGN_LAB = /^#\/designs\/\d+\/lab/;
+
 const SECTIONS = [
-  { href: '#/', label: 'Designs', match: (hash: string) => hash === '' || hash === '#/' || hash.startsWith('#/designs') },
+  // A design's lab page is the Lab section's, not the Designs section's: one section is current at a time.
+  { href: '#/', label: 'Designs', match: (hash: string) => hash === '' || hash === '#/' || (hash.startsWith('#/designs') && !DESIGN_LAB.test(hash)) },
   { href: '#/change-requests', label: 'Change requests', match: (hash: string) => hash.startsWith('#/change-requests') },
   { href: '#/audit', label: 'Audit', match: (hash: string) => hash.startsWith('#/audit') },
   { href: '#/inventory', label: 'Hosts', match: (hash: string) => hash.startsWith('#/inventory') },
   { href: '#/lab', label: 'Lab', match: (hash: string) => /^#\/(lab|designs\/\d+\/lab)/.test(hash) },
   { href: '#/jobs', label: 'Jobs', match: (hash: string) => hash.startsWith('#/jobs') },
 ];
+
+/** The labels of the sections the navigation marks current for ``hash``. */
+export function currentSections(hash: string): string[] {
+  return SECTIONS.filter((s) => s.match(hash)).map((s) => s.label);
+}
 
 /** The top bar: product name, the sections, page-specific controls, notifications, the user with their roles, and logout.
  * The roles say what they allow on hover; "read-only" is shown only to whoever may do nothing but read (a viewer):

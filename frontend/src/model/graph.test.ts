@@ -32,8 +32,11 @@ describe('buildGraph', () => {
     expect(nodes.some((n) => n.parentId === `host:${t.hostA.id}`)).toBe(false);
     const host = nodes.find((n) => n.id === `host:${t.hostA.id}`);
     expect(host?.type === 'host' && host.data.counts).toEqual({ switches: 1, jails: 2, vms: 1 });
-    expect(edges).toHaveLength(1);
-    expect(edges[0]).toMatchObject({ source: `vxlanSegment:${t.segment.id}`, target: `host:${t.hostA.id}`, deletable: false });
+    const own = edges.filter((e) => !e.source.startsWith('underlay:'));
+    expect(own).toHaveLength(1);
+    expect(own[0]).toMatchObject({ source: `vxlanSegment:${t.segment.id}`, target: `host:${t.hostA.id}`, deletable: false });
+    // The LAN the hosts share reaches the collapsed host itself.
+    expect(edges.filter((e) => e.source.startsWith('underlay:')).map((e) => e.target).sort()).toEqual([`host:${t.hostA.id}`, `interface:${t.igb0.id}`].sort());
   });
 
   it('shows the counts of the server for a collapsed host whose objects are not loaded', () => {
@@ -84,7 +87,9 @@ describe('edge handles', () => {
     const handleOf = (prefix: string) => edges.find((e) => e.id.startsWith(prefix))?.targetHandle;
     expect(handleOf('jailNic')).toBe('down');
     expect(handleOf('switchPort')).toBe('up');
-    expect(handleOf('vxlanMember')).toBeUndefined(); // to the host itself
+    // A member bridged to no switch ends at the interface it is carried over, from above.
+    expect(handleOf('vxlanMember')).toBe('up');
+    expect(edges.find((e) => e.id.startsWith('vxlanMember'))?.target).toBe(`interface:${t.igb0.id}`);
   });
 });
 

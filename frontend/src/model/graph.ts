@@ -8,6 +8,8 @@ import { Position, type Edge } from '@xyflow/react';
 import type { DesignerNode } from '../nodes';
 import type { Badge } from './findings';
 import { fkId, type Kind, type Objects } from './kinds';
+import { placeLabels, routeEdge, type Point, type Rect, type Side } from './route';
+import { underlayNetworks } from './underlay';
 
 export const SIZES = {
   interface: { width: 120, height: 44 },
@@ -16,6 +18,7 @@ export const SIZES = {
   jail: { width: 140, height: 58 },
   vm: { width: 140, height: 58 },
   vxlan: { width: 180, height: 58 },
+  underlay: { width: 250, height: 50 },
   collapsedHost: { width: 220, height: 72 },
   newHost: { width: 360, height: 320 },
 } as const;
@@ -43,6 +46,8 @@ type HandleSpec = { id: string | null; type: 'source' | 'target'; position: Posi
 /** A switch's handles: interfaces, VXLAN and DHCP come in from above, jails and VMs hang below. */
 export const SWITCH_UP = 'up';
 export const SWITCH_DOWN = 'down';
+/** An interface's handle on top: the network it is plugged into (a LAN between hosts, the uplink). */
+export const INTERFACE_UP = 'up';
 const HANDLE = 6;
 /** Handle geometry given up front, so edges draw before (and regardless of) React Flow measuring the nodes. */
 function handles(size: { width: number; height: number }, top: 'source' | 'target' | null, bottom: 'source' | null, ids: [string, string] | null = null): HandleSpec[] {
@@ -82,6 +87,31 @@ function defaultHostPosition(index: number, count: number, collapsed: boolean): 
   return { x: (index % columns) * dx, y: Math.floor(index / columns) * dy };
 }
 
+/**
+ * Hosts without a stored position on a roughly square grid whose columns and rows are as wide and high as
+ * their largest host (plus room for edges between them), so no two hosts overlap whatever their content.
+ */
+function gridUnplaced(nodes: DesignerNode[], hosts: readonly { id: number; position_x?: number | null; position_y?: number | null }[]): void {
+  const unplaced = hosts.filter((h) => typeof h.position_x !== 'number' || typeof h.position_y !== 'number');
+  if (!unplaced.length) return;
+  const columns = Math.max(1, Math.ceil(Math.sqrt(hosts.length)));
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const widths: number[] = [];
+  const heights: number[] = [];
+  hosts.forEach((h, i) => {
+    const n = byId.get(nodeId('host', h.id))!;
+    widths[i % columns] = Math.max(widths[i % columns] ?? 0, n.width ?? 0);
+    heights[Math.floor(i / columns)] = Math.max(heights[Math.floor(i / columns)] ?? 0, n.height ?? 0);
+  });
+  const gap = (n: number) => Math.max(60, 8 * n);
+  const offset = (sizes: number[], k: number) => sizes.slice(0, k).reduce((a, b) => a + b + gap(hosts.length), 0);
+  hosts.forEach((h, i) => {
+    if (!unplaced.includes(h)) return;
+    const n = byId.get(nodeId('host', h.id))!;
+    n.position = { x: offset(widths, i % columns), y: offset(heights, Math.floor(i / columns)) };
+  });
+}
+
 const byName = <T extends { name: string; id: number }>(a: T, b: T) => a.name.localeCompare(b.name) || a.id - b.id;
 
 export function buildGraph(objects: Objects, options: GraphOptions): Graph {
@@ -113,7 +143,7 @@ export function buildGraph(objects: Objects, options: GraphOptions): Graph {
       let x = HOST_PADDING;
       for (const iface of interfaces) {
         const id = nodeId('interface', iface.id);
-        hostChildren.push({ ...common(id), draggable: false, type: 'interface', position: { x, y: TOP_ROW_Y }, data: { iface, badge: badges[id] }, ...SIZES.interface, handles: handles(SIZES.interface, null, iface.kind === 'loopback' ? null : 'source') });
+        hostChildren.push({ ...common(id), draggable: false, type: 'interface', position: { x, y: TOP_ROW_Y }, data: { iface, badge: badges[id] }, ...SIZES.interface, handles: iface.kind === 'loopback' ? [] : [...handles(SIZES.interface, null, 'source'), ...handles(SIZES.interface, 'target', null, [INTERFACE_UP, ''])] });
         x += SIZES.interface.width + 10;
       }
       const service = (kind: 'dhcpService' | 'nat' | 'redirect', objId: number, title: string, detail: string) => {
@@ -170,6 +200,7 @@ export function buildGraph(objects: Objects, options: GraphOptions): Graph {
       id: hostNodeId,
       type: 'host',
       position: placed(host, defaultHostPosition(index, hosts.length, isCollapsed)),
+      // Hosts without a stored position are put on the grid again below, once every host's size is known.
       selected: hostNodeId === selectedId,
       draggable: canEdit,
       width,
@@ -189,6 +220,8 @@ export function buildGraph(objects: Objects, options: GraphOptions): Graph {
     visible[hostNodeId] = hostNodeId;
     children.push(...hostChildren);
   });
+
+  gridUnplaced(nodes, hosts);
 
   Object.values(objects.vxlanSegment)
     .sort(byName)
@@ -217,8 +250,8 @@ export function buildGraph(objects: Objects, options: GraphOptions): Graph {
       deletable: canEdit && !folded,
       className: `edge-${id.split(':')[0]}`,
       ...extra,
-      // Into a switch through the handle on the side its other end is drawn; other nodes have one handle.
-      targetHandle: target === to && to.startsWith('switch:') ? (extra.targetHandle ?? SWITCH_DOWN) : undefined,
+      // Into a switch or an interface through the handle on the side its other end is drawn; other nodes have one.
+      targetHandle: target === to && (to.startsWith('switch:') || to.startsWith('interface:')) ? extra.targetHandle : undefined,
     });
   };
   for (const nic of Object.values(objects.jailNic))
@@ -228,11 +261,105 @@ export function buildGraph(objects: Objects, options: GraphOptions): Graph {
   for (const port of Object.values(objects.switchPort))
     edge(nodeId('switchPort', port.id), nodeId('interface', port.interface.id), nodeId('switch', port.switch.id), port.private ? 'private' : '', { targetHandle: SWITCH_UP });
   for (const member of Object.values(objects.vxlanMember)) {
-    const to = member.switch ? nodeId('switch', member.switch.id) : nodeId('host', member.host.id);
-    edge(nodeId('vxlanMember', member.id), nodeId('vxlanSegment', member.segment.id), to, member.interface_name, { animated: true, targetHandle: SWITCH_UP });
+    // A member bridged to no switch (the gateway's) ends at the interface it is carried over.
+    const over = fkId(member.underlay_interface);
+    const to = member.switch ? nodeId('switch', member.switch.id) : over !== null ? nodeId('interface', over) : nodeId('host', member.host.id);
+    edge(nodeId('vxlanMember', member.id), nodeId('vxlanSegment', member.segment.id), to, member.interface_name, { animated: true, targetHandle: to.startsWith('interface:') ? INTERFACE_UP : SWITCH_UP });
   }
   for (const dhcp of Object.values(objects.dhcpService))
     edge(`dhcpEdge:${dhcp.id}`, nodeId('dhcpService', dhcp.id), nodeId('switch', dhcp.switch.id), '', { deletable: false, style: { strokeDasharray: '4 3' }, targetHandle: SWITCH_UP });
 
-  return { nodes: [...nodes, ...children], edges };
+  // The networks between hosts: a band above the hosts and segments, each over the interfaces plugged in.
+  const underlays = underlayNetworks(objects).filter((u) => u.interfaces.some((i) => visible[nodeId('interface', i)]));
+  if (underlays.length) {
+    const positionOf = new Map(nodes.map((n) => [n.id, n.position]));
+    const centerX = (id: string) => {
+      const child = children.find((c) => c.id === id);
+      const parent = positionOf.get(child?.parentId ?? id) ?? { x: 0, y: 0 };
+      return child ? parent.x + child.position.x + (child.width ?? 0) / 2 : parent.x + (nodes.find((n) => n.id === id)?.width ?? 0) / 2;
+    };
+    const top = Math.min(...nodes.map((n) => n.position.y));
+    const wanted = underlays
+      .map((u) => {
+        const xs = u.interfaces.map((i) => visible[nodeId('interface', i)]).filter(Boolean).map(centerX);
+        return { u, x: xs.reduce((a, b) => a + b, 0) / xs.length - SIZES.underlay.width / 2 };
+      })
+      .sort((a, b) => a.x - b.x);
+    let right = -Infinity;
+    for (const { u, x: desired } of wanted) {
+      const x = Math.round(Math.max(desired, right + 40));
+      right = x + SIZES.underlay.width;
+      visible[u.id] = u.id;
+      nodes.push({ id: u.id, type: 'underlay', position: { x, y: top - UNDERLAY_GAP }, selectable: false, draggable: false, data: { underlay: u }, ...SIZES.underlay, handles: handles(SIZES.underlay, null, 'source') });
+      for (const i of u.interfaces)
+        edge(`underlayEdge:${u.id}:${i}`, u.id, nodeId('interface', i), '', { deletable: false, selectable: false, focusable: false, interactionWidth: 0, targetHandle: INTERFACE_UP });
+    }
+  }
+
+  const all = [...nodes, ...children];
+  if (nodes.length <= MAX_ROUTED_TOP_LEVEL) routeEdges(all, edges);
+  return { nodes: all, edges };
+}
+
+/** Above this many hosts and segments on the canvas, edges are drawn plain (routing costs grow fast). */
+const MAX_ROUTED_TOP_LEVEL = 150;
+/** How far above the topmost host or segment the networks between hosts are drawn. */
+const UNDERLAY_GAP = 150;
+
+type Placed2 = { node: DesignerNode; box: Rect };
+
+/** The point and direction an edge leaves or enters a node by (as React Flow finds the handle). */
+function endOf(placed: Placed2, handleId: string | null | undefined, role: 'source' | 'target'): { point: Point; side: Side } {
+  const specs = (placed.node.handles ?? []) as HandleSpec[];
+  const handle = handleId
+    ? specs.find((h) => h.id === handleId)
+    : role === 'source'
+      ? specs.find((h) => h.type === 'source')
+      : (specs.find((h) => h.type === 'target') ?? specs.find((h) => h.type === 'source'));
+  const { box } = placed;
+  if (!handle) return { point: { x: box.x + box.width / 2, y: role === 'source' ? box.y + box.height : box.y }, side: role === 'source' ? 'down' : 'up' };
+  const x = box.x + handle.x + handle.width / 2;
+  return handle.position === Position.Top ? { point: { x, y: box.y + handle.y }, side: 'up' } : { point: { x, y: box.y + handle.y + handle.height }, side: 'down' };
+}
+
+/**
+ * Orthogonal routes for the edges, around every box an edge does not belong to: other hosts, segments,
+ * networks, and the nodes inside its own host(s) other than its ends. Labels go where they overlap
+ * neither each other nor a node. Edges without a route keep React Flow's own path.
+ */
+function routeEdges(nodes: DesignerNode[], edges: Edge[]): void {
+  const placed = new Map<string, Placed2>();
+  const top = nodes.filter((n) => !n.parentId);
+  for (const n of top) placed.set(n.id, { node: n, box: { x: n.position.x, y: n.position.y, width: n.width ?? 0, height: n.height ?? 0 } });
+  const inHost = new Map<string, Placed2[]>();
+  for (const n of nodes) {
+    if (!n.parentId) continue;
+    const parent = placed.get(n.parentId);
+    if (!parent) continue;
+    const p = { node: n, box: { x: parent.box.x + n.position.x, y: parent.box.y + n.position.y, width: n.width ?? 0, height: n.height ?? 0 } };
+    placed.set(n.id, p);
+    inHost.set(n.parentId, [...(inHost.get(n.parentId) ?? []), p]);
+  }
+  const topOf = (id: string) => placed.get(id)?.node.parentId ?? id;
+  const routed: { id: string; text: string; points: Point[] }[] = [];
+  for (const e of edges) {
+    const source = placed.get(e.source);
+    const target = placed.get(e.target);
+    if (!source || !target) continue;
+    const ends = new Set([e.source, e.target]);
+    const own = new Set([topOf(e.source), topOf(e.target)]);
+    const obstacles: Rect[] = [];
+    for (const n of top) if (!own.has(n.id)) obstacles.push(placed.get(n.id)!.box);
+    for (const host of own) for (const child of inHost.get(host) ?? []) if (!ends.has(child.node.id)) obstacles.push(child.box);
+    const from = endOf(source, e.sourceHandle, 'source');
+    const to = endOf(target, e.targetHandle, 'target');
+    const points = routeEdge(from.point, from.side, to.point, to.side, obstacles);
+    if (!points) continue;
+    e.type = 'routed';
+    e.data = { ...e.data, points };
+    routed.push({ id: e.id, text: typeof e.label === 'string' ? e.label : '', points });
+  }
+  const boxes = [...placed.values()].filter((p) => p.node.type !== 'host').map((p) => p.box);
+  const labels = placeLabels(routed, boxes);
+  for (const e of edges) if (labels[e.id]) e.data = { ...e.data, labelAt: labels[e.id] };
 }

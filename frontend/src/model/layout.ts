@@ -20,13 +20,14 @@ const LAYOUT_OPTIONS = {
   'elk.direction': 'DOWN',
   'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
   'elk.spacing.nodeNode': '30',
-  'elk.layered.spacing.nodeNodeBetweenLayers': '50',
+  'elk.layered.spacing.nodeNodeBetweenLayers': '80',
   'elk.spacing.componentComponent': '60',
 };
 
 /** New positions for every host, switch, jail, VM and VXLAN segment (children relative to their host). */
 export async function layoutDesign(objects: Objects, collapsed: Record<number, boolean>): Promise<PositionChange[]> {
   const hostOf: Record<string, number> = {};
+  const minWidth = new Map<string, number>();
   const hosts: ElkNode[] = Object.values(objects.host).map((host) => {
     const id = nodeId('host', host.id);
     if (collapsed[host.id]) return { id, ...SIZES.collapsedHost };
@@ -46,11 +47,15 @@ export async function layoutDesign(objects: Objects, collapsed: Record<number, b
         0,
       ) *
         (SIZES.service.width + 10);
+    minWidth.set(id, Math.max(360, topRow + 32));
     return {
       id,
       children,
       layoutOptions: {
-        'elk.padding': `[top=${HOST_HEADER + 40 + SIZES.interface.height},left=16,bottom=16,right=16]`,
+        // Under the title, the row of interfaces and services (the taller), and room for edges below it.
+        'elk.padding': `[top=${HOST_HEADER + 6 + Math.max(SIZES.interface.height, SIZES.service.height) + 44},left=16,bottom=16,right=16]`,
+        'elk.spacing.nodeNode': '30',
+        'elk.layered.spacing.nodeNodeBetweenLayers': '60',
         'elk.nodeSize.minimum': `(${Math.max(360, topRow + 32)},200)`,
         'elk.nodeSize.constraints': 'MINIMUM_SIZE',
       },
@@ -76,6 +81,7 @@ export async function layoutDesign(objects: Objects, collapsed: Record<number, b
   const elk = await loadElk();
   const result = await elk.layout(graph);
 
+  separate(result.children ?? [], minWidth);
   const out: PositionChange[] = [];
   for (const node of result.children ?? []) {
     const [kind, num] = node.id.split(':');
@@ -86,4 +92,26 @@ export async function layoutDesign(objects: Objects, collapsed: Record<number, b
     }
   }
   return out;
+}
+
+/** Room between top-level boxes side by side, for the edges that run between them. */
+const SIDE_GAP = 60;
+
+/**
+ * ELK (with INCLUDE_CHILDREN) applies a host's minimum size after placing its neighbours, so a host wider
+ * than its children can overlap the next one: push such boxes right, in order, until each clears the ones
+ * beside it.
+ */
+export function separate(nodes: ElkNode[], minWidth: ReadonlyMap<string, number> = new Map()): void {
+  const width = (n: ElkNode) => Math.max(n.width ?? 0, minWidth.get(n.id) ?? 0);
+  const sorted = [...nodes].sort((a, b) => (a.x ?? 0) - (b.x ?? 0));
+  const done: ElkNode[] = [];
+  for (const node of sorted) {
+    const [top, bottom] = [node.y ?? 0, (node.y ?? 0) + (node.height ?? 0)];
+    for (const other of done) {
+      const [otherTop, otherBottom] = [other.y ?? 0, (other.y ?? 0) + (other.height ?? 0)];
+      if (otherTop < bottom && top < otherBottom) node.x = Math.max(node.x ?? 0, (other.x ?? 0) + width(other) + SIDE_GAP);
+    }
+    done.push(node);
+  }
 }

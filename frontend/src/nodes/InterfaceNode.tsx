@@ -16,6 +16,7 @@ export const InterfaceNodeView = memo(function InterfaceNodeView({ data, selecte
       <NodeBadge badge={data.badge} />
       <div className="detail">{iface.dhcp ? 'DHCP' : iface.address || iface.kind}</div>
       {iface.kind !== 'loopback' && <Handle type="source" position={Position.Bottom} />}
+      {iface.kind !== 'loopback' && <Handle type="target" id="up" position={Position.Top} isConnectable={false} />}
     </div>
   );
 });

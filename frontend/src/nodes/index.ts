@@ -1,9 +1,11 @@
-import type { NodeTypes } from '@xyflow/react';
+import type { EdgeTypes, NodeTypes } from '@xyflow/react';
 import { HostNodeView, type HostNode } from './HostNode';
 import { InterfaceNodeView, type InterfaceNode } from './InterfaceNode';
 import { JailNodeView, type JailNode } from './JailNode';
 import { ServiceNodeView, type ServiceNode } from './ServiceNode';
+import { RoutedEdgeView } from './RoutedEdge';
 import { SwitchNodeView, type SwitchNode } from './SwitchNode';
+import { UnderlayNodeView, type UnderlayNode } from './UnderlayNode';
 import { VmNodeView, type VmNode } from './VmNode';
 import { VxlanNodeView, type VxlanNode } from './VxlanNode';
 
@@ -15,9 +17,12 @@ export const nodeTypes = {
   vm: VmNodeView,
   vxlan: VxlanNodeView,
   service: ServiceNodeView,
+  underlay: UnderlayNodeView,
 } satisfies NodeTypes;
 
-export type DesignerNode = HostNode | InterfaceNode | SwitchNode | JailNode | VmNode | VxlanNode | ServiceNode;
+export const edgeTypes = { routed: RoutedEdgeView } satisfies EdgeTypes;
 
-export type { HostNode, InterfaceNode, JailNode, ServiceNode, SwitchNode, VmNode, VxlanNode };
+export type DesignerNode = HostNode | InterfaceNode | SwitchNode | JailNode | VmNode | VxlanNode | ServiceNode | UnderlayNode;
+
+export type { HostNode, InterfaceNode, JailNode, ServiceNode, SwitchNode, UnderlayNode, VmNode, VxlanNode };
 

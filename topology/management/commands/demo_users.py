@@ -22,11 +22,15 @@ def demo_password(role: str) -> str:
 
 @transaction.atomic
 def demo_users_ensure() -> list[User]:
-    """Create or reset the demo users: username = role name, password ``demo-<role>``; admin is a superuser."""
+    """Create or reset the demo users: username = role name, password ``demo-<role>``; admin is a superuser.
+
+    A password already right is left alone: setting it anew (a new salt) would log the user out of every browser
+    at each ``make run`` (a session is bound to its user's password hash)."""
     users = []
     for role in ROLES:
         user, _ = User.objects.get_or_create(username=role)
-        user.set_password(demo_password(role))
+        if not user.check_password(demo_password(role)):
+            user.set_password(demo_password(role))
         user.is_staff = user.is_superuser = role == ADMIN
         user.is_active = True
         user.save()

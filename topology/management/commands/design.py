@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.audit import change_context
 from core.models import ChangeSource
-from topology.design_io import dump_document
+from topology.design_io import DocumentError, dump_document, load_document
 from topology.layout import document_with_layout
 from topology.models import Design
 from topology.selectors import design_snapshot
@@ -28,6 +28,11 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         p = sub.add_parser("import", help="Create or update designs from YAML files (idempotent).")
         p.add_argument("files", nargs="+", type=Path)
+        p.add_argument(
+            "--keep-existing",
+            action="store_true",
+            help="Leave a design that already exists as it is (make run: what users changed in the examples stays).",
+        )
         # Also after the action (``design import --user NAME f.yaml``); SUPPRESS keeps a --user given before it.
         p.add_argument("--user", help=user_help, default=argparse.SUPPRESS)
         p = sub.add_parser("export", help="Print a design as YAML.")
@@ -68,11 +73,17 @@ class Command(BaseCommand):
                 f"{d.name}\t{d.hosts.count()} hosts\t{d.description.splitlines()[0] if d.description else ''}"
             )
 
-    def do_import(self, files: list[Path], **_: Any) -> None:
+    def do_import(self, files: list[Path], keep_existing: bool = False, **_: Any) -> None:
         failed = False
         for path in files:
             try:
-                design, changed = design_import_document(document_text=path.read_text(), user=None)
+                text = path.read_text()
+                if keep_existing:
+                    name = _document_name(text)
+                    if name is not None and Design.objects.filter(name=name).exists():
+                        self.stdout.write(f"{path}: design '{name}' exists, kept as it is")
+                        continue
+                design, changed = design_import_document(document_text=text, user=None)
             except OSError as exc:
                 raise CommandError(f"{path}: {exc}") from exc
             except ValidationError as exc:
@@ -144,3 +155,12 @@ class Command(BaseCommand):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(f.content)
             self.stdout.write(f"{host_name}: script.sh and {len(config.files)} file(s) in {base}")
+
+
+def _document_name(text: str) -> str | None:
+    """The design name a document gives, or None when it cannot be read (the import then says why)."""
+    try:
+        name = load_document(text).get("name")
+    except DocumentError:
+        return None
+    return name if isinstance(name, str) else None

@@ -208,8 +208,10 @@ export function FirewallRules({ policy, rules, canEdit, reload }: { policy: Fire
               title={canEdit ? 'Drag to change the order (pf evaluates rules top to bottom); double-click to edit' : undefined}
             >
               {canEdit && <span className="grip" aria-hidden>⋮⋮</span>}
-              <code>{ruleText(rule)}</code>
-              {rule.comment && <span className="muted"> # {rule.comment}</span>}
+              <span className="rule-text">
+                <code>{ruleText(rule)}</code>
+                {rule.comment && <span className="muted rule-comment"># {rule.comment}</span>}
+              </span>
               {canEdit && (
                 <span className="rule-actions">
                   <button type="button" className="link" aria-label={`Edit rule ${position + 1}`} onClick={() => setEditing(rule.id)}>
