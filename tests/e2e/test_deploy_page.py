@@ -1,7 +1,8 @@
 """End-to-end: deploying from the change request page, on the ASGI server with a real Celery worker (as root) and
 the design's lab (real sshd in network namespaces). An operator deploys S10 to its lab: the deploy's job shows
 per-host progress and log lines before it ends, then every host deployed; deploying an unchanged design again says
-unchanged for every host."""
+unchanged for every host. A host whose apply fails is rolled back while the others deploy, and Retry failed hosts
+runs that host alone."""
 
 from __future__ import annotations
 
@@ -111,3 +112,59 @@ def test_operator_deploys_s10_to_its_lab_sees_live_progress_then_deploys_again_u
         row = rows.and_(page.locator(f'[data-host="{host}"][data-outcome="unchanged"]'))
         row.wait_for(timeout=10_000)
         assert "unchanged" in row.inner_text()
+
+
+def test_a_host_whose_apply_fails_is_rolled_back_while_the_others_deploy_then_retry_runs_only_that_host(
+    new_live_page, make_browser_user, asgi_server, s10_lab
+) -> None:
+    """Someone replaced ``switch111`` by hand on jailhost-a with a veth (not a bridge): the apply there fails and
+    that host is rolled back at once, the others deploy. Once the link is removed, Retry failed hosts deploys
+    jailhost-a alone."""
+    from executors.lab import netns
+    from topology.render.lab.network import build_network
+    from topology.selectors import design_snapshot
+
+    author = make_browser_user("dora", "designer")
+    approver = make_browser_user("abe", "approver")
+    make_browser_user("otto", "operator")
+    page = new_live_page("otto")
+    ns = in_thread(lambda: build_network(design_snapshot(design=s10_lab)).host_netns["jailhost-a"])
+    netns.run(["ip", "-n", ns, "link", "delete", "switch111"])
+    netns.run(["ip", "-n", ns, "link", "add", "switch111", "type", "veth", "peer", "name", "jnfake111"])
+
+    cr = _approved(s10_lab, "first deploy", author, approver)
+    page.goto(f"{asgi_server.url}/#/change-requests/{cr.pk}")
+    deployments = page.get_by_test_id("deployments")
+    deployments.wait_for()
+    deployments.get_by_label("rolled back unless confirmed within").fill("10")
+    deployments.get_by_role("button", name="Deploy", exact=True).click()
+    page.get_by_test_id("job-view").and_(page.locator("[data-state]:not([data-state='running'])")).wait_for(
+        timeout=DEPLOY_TIMEOUT_MS
+    )
+    first = deployments.get_by_test_id("deployment").first
+    rows = first.get_by_test_id("deployment-host")
+    rolled = rows.and_(page.locator('[data-host="jailhost-a"][data-outcome="rolled_back"]'))
+    rolled.wait_for(timeout=10_000)
+    assert "ROLLED BACK" in rolled.inner_text()
+    for host in ("gateway", "jailhost-b"):
+        rows.and_(page.locator(f'[data-host="{host}"][data-outcome="deployed"]')).wait_for(timeout=10_000)
+    retry = page.get_by_test_id("deploy-retry")
+    retry.wait_for()
+
+    netns.run(["ip", "-n", ns, "link", "delete", "switch111"])  # the operator fixes the host
+    retry.click()
+    deployment = page.get_by_test_id("deployment").first
+    deployment.locator('[data-testid="deployment-host"][data-host="jailhost-a"][data-outcome="deployed"]').wait_for(
+        timeout=DEPLOY_TIMEOUT_MS
+    )
+    page.get_by_test_id("deployment-state").first.filter(has_text="deployed").wait_for(timeout=10_000)
+    assert page.get_by_test_id("deploy-retry").count() == 0
+    # Only jailhost-a ran again: of the design's hosts, the retry job's steps name that one alone (then the lab's
+    # reachability check); the other two keep their outcome.
+    steps = [s.get_attribute("data-host") for s in page.get_by_test_id("job-step").all()]
+    assert [h for h in steps if h in HOSTS] == ["jailhost-a"], steps
+    for host in ("gateway", "jailhost-b"):
+        assert (
+            deployment.locator(f'[data-testid="deployment-host"][data-host="{host}"]').get_attribute("data-outcome")
+            == "deployed"
+        )
