@@ -18,6 +18,7 @@ from executors.lab import netns
 from executors.lab.lifecycle import Lab, lab_check, run_coroutine
 from executors.ssh import MemoryHostKeyStore, SshTarget, SshTransport
 from topology.render.bundle import Bundle, BundleFile
+from topology.render.lab import lab_id
 from topology.render.lab.bundle import lab_bundle
 
 from .documents import S10
@@ -84,6 +85,23 @@ def test_s10_deploys_to_every_host_the_lab_checks_clean_and_a_second_deploy_is_u
 
     second = _run_all(lab, [_deploy(lab, h) for h in HOSTS])
     assert {h: (r.outcome, r.changes) for h, r in second.items()} == dict.fromkeys(HOSTS, (Outcome.UNCHANGED, []))
+    # disarming ends the dead-man timer with its sleep: nothing of the deploys is left running on the hosts
+    deadline = time.monotonic() + 5
+    while (left := _timer_processes(lab)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert left == [], left
+
+
+def _timer_processes(lab: Lab) -> list[str]:
+    """Command lines of dead-man timers (the agent's ``timer`` and its ``sleep``) in this lab's namespaces."""
+    inodes = {i for i in (netns.netns_inode(n) for n in netns.list_netns(f"{lab_id(lab.snapshot.name)}-")) if i}
+    found = []
+    for pid in netns.pids_in_netns(inodes):
+        with contextlib.suppress(OSError):
+            argv = [a.decode() for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
+            if argv[:1] == ["sleep"] or "timer" in argv[2:3]:
+                found.append(" ".join(argv))
+    return found
 
 
 def test_the_apply_converges_doing_only_what_differs(lab: Lab):

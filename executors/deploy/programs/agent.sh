@@ -347,7 +347,13 @@ rollback)
     fi
     ;;
 timer)
-    sleep "$4"
+    # The sleep runs as a child we wait for, so that disarming (TERM to this shell, whose pid was recorded) ends
+    # the sleep too instead of leaving it behind until the time is up.
+    sleeper=""
+    trap 'if [ -n "$sleeper" ]; then kill "$sleeper" 2>/dev/null; fi; exit 0' TERM
+    sleep "$4" &
+    sleeper=$!
+    wait "$sleeper"
     if mv "$dir/armed" "$dir/firing" 2>/dev/null; then
         rollback_now "not confirmed within $4 s" || exit 4
     fi
