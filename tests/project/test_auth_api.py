@@ -48,9 +48,9 @@ def test_me_is_refused_to_anonymous_users():
     [
         ("viewer", ["read"]),
         ("designer", ["edit_design", "read"]),
-        ("approver", ["approve", "read"]),
-        ("operator", ["deploy", "diagnose", "edit_inventory", "read"]),
-        ("admin", ["approve", "deploy", "diagnose", "edit_design", "edit_inventory", "read"]),
+        ("approver", ["approve", "plan_deploy", "read"]),
+        ("operator", ["deploy", "diagnose", "edit_inventory", "plan_deploy", "read"]),
+        ("admin", ["approve", "deploy", "diagnose", "edit_design", "edit_inventory", "plan_deploy", "read"]),
     ],
 )
 def test_me_says_what_each_role_may_do(client_for, role, actions):  # type: ignore[no-untyped-def]

@@ -4,9 +4,9 @@ import { accessOf, allows } from './roles';
 // What /api/me/ answers for each role (tests/project/test_auth_api.py checks the server's side).
 const VIEWER = { actions: ['read'] };
 const DESIGNER = { actions: ['edit_design', 'read'] };
-const APPROVER = { actions: ['approve', 'read'] };
-const OPERATOR = { actions: ['deploy', 'diagnose', 'edit_inventory', 'read'] };
-const ADMIN = { actions: ['approve', 'deploy', 'diagnose', 'edit_design', 'edit_inventory', 'read'] };
+const APPROVER = { actions: ['approve', 'plan_deploy', 'read'] };
+const OPERATOR = { actions: ['deploy', 'diagnose', 'edit_inventory', 'plan_deploy', 'read'] };
+const ADMIN = { actions: ['approve', 'deploy', 'diagnose', 'edit_design', 'edit_inventory', 'plan_deploy', 'read'] };
 const NO_ROLE = { actions: [] };
 
 describe('allows', () => {

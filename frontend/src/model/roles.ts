@@ -5,7 +5,8 @@ import type { Schemas } from '../api/types';
 /** The actions the server checks a role for; `/api/me/` lists the ones the user's roles allow. */
 export type RoleAction = Schemas['ActionsEnum'];
 
-/** The actions beyond reading, in the user's words, in the order a hint lists them. */
+/** The actions beyond reading, in the user's words, in the order a hint lists them (`plan_deploy` comes with
+ * approving or deploying and is not named on its own). */
 const ACTING: readonly [Exclude<RoleAction, 'read'>, string][] = [
   ['edit_design', 'edit designs'],
   ['approve', 'approve change requests'],
