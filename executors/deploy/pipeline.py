@@ -288,9 +288,9 @@ async def _after_lost_connection(run: _Run, transport: SshTransport, error: str)
     """The connection broke once the agent could run: follow the deploy's state on the host over new
     connections until it settles (confirm it once it is applied), or the host's own timer has had its time.
 
-    An agent that lost its session with it may have died (SIGPIPE) mid-apply: then its dead-man timer restores
-    the host, and the outcome says ``rolled_back``. Never ``deployed`` without a commit over a new connection,
-    never ``failed`` while something may have been applied.
+    The agent outlives its session (it ignores SIGPIPE); one killed mid-apply or mid-rollback is covered by its
+    dead-man timer, which restores the host, and the outcome says ``rolled_back``. Never ``deployed`` without a
+    commit over a new connection, never ``failed`` while something may have been applied.
     """
     run.step("confirm", f"connection lost ({error})")
     deadline = time.monotonic() + run.deploy.confirm_seconds + 10

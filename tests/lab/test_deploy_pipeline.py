@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 import dataclasses
 import hashlib
+import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -252,6 +254,89 @@ def test_a_connection_lost_during_the_apply_is_never_reported_as_a_failure_with_
     assert not Path(extra).exists() and _ssh_answers(lab, "jailhost-b")
     # the host is back on the last committed bundle, and unlocked: deploying that again changes nothing
     assert _run_all(lab, [_deploy(lab, "jailhost-b")])["jailhost-b"].outcome == Outcome.UNCHANGED
+
+
+class _CuttingOnChange(_CuttingTransport):
+    """Aborts the first connection once the host said it changed ``path``: the apply goes on without it."""
+
+    def __init__(self, lab: Lab, path: str) -> None:
+        super().__init__(lab)
+        self.path = path
+
+    def step(self, host: str, step: str, detail: str = "") -> None:
+        pass
+
+    def output(self, host: str, stream: str, line: str) -> None:
+        if line.startswith(f"@@changed file {self.path}") and len(self.sessions) == 1:
+            self.sessions[0].conn.abort()
+
+
+def test_an_apply_failing_after_its_connection_was_lost_still_rolls_back_whole(lab: Lab):
+    """The connection breaks after the files were installed, during the converge; the apply program then fails
+    writing to the closed channel, and the agent rolls back at once. That rollback has taken the timer's place:
+    it must run to its end although its own writes fail (a worker killed mid-deploy left hosts with the new
+    files and no committed digest when the agent died of SIGPIPE at the rollback's first line)."""
+    plan = next(h for h in lab.plan.hosts if h.name == "jailhost-a")
+    extra = f"{lab.state_dir}/hosts/jailhost-a/cut-converge.conf"
+    _run_all(lab, [_deploy(lab, "jailhost-a")])
+    bundle = lab_bundle(plan)
+    bundle = dataclasses.replace(
+        bundle,
+        files=(*bundle.files, BundleFile(extra, "0644", "root:root", "new\n")),
+        apply=bundle.apply + "sleep 1\necho converged\n",
+    )
+    deploy = dataclasses.replace(_deploy(lab, "jailhost-a", bundle), confirm_seconds=4)
+    cutting = _CuttingOnChange(lab, extra)
+    result = run_coroutine(lambda: deploy_host(deploy, transport=cutting, reporter=cutting))
+    assert len(cutting.sessions) >= 2, result  # the connection was cut, and the controller came back
+    assert Path(deploy.directory, "status").read_text().strip() == "rolled-back", result
+    assert result.outcome == Outcome.ROLLED_BACK, result
+    assert not Path(extra).exists()
+    time.sleep(4 + 1)  # the timer's time: it was disarmed once the rollback ended, and changes nothing more
+    assert not Path(extra).exists() and not Path(deploy.directory, "timer.pid").exists()
+    assert _run_all(lab, [_deploy(lab, "jailhost-a")])["jailhost-a"].outcome == Outcome.UNCHANGED
+
+
+def test_a_rollback_killed_halfway_is_finished_by_the_dead_man_timer(lab: Lab):
+    """The failed apply's own rollback has taken the timer's place; its process is killed halfway (SIGKILL, in
+    the undo journal): the timer, still armed, finishes the rollback and unlocks the host."""
+    deploy = _deploy(lab, "jailhost-a", seconds=2)
+    extra = f"{lab.state_dir}/hosts/jailhost-a/killed-rollback.conf"
+    bundle = dataclasses.replace(
+        deploy.bundle,
+        files=(*deploy.bundle.files, BundleFile(extra, "0644", "root:root", "new\n")),
+        apply=deploy.bundle.apply + "undo sleep 3\nfalse\n",  # the rollback sleeps in its undo journal
+    )
+    deploy = dataclasses.replace(deploy, bundle=bundle)
+    _run_all(lab, [_deploy(lab, "jailhost-a")])
+    firing = Path(deploy.directory, "firing")
+
+    async def apply_and_kill_its_rollback() -> None:
+        async with lab.transport.connect(deploy.target) as session:
+            await session.run(["sh", "-s"], input=stage_script(deploy), timeout=30, check=True)
+            argv = ["sh", f"{deploy.directory}/agent.sh", "apply", deploy.root, deploy.deploy_id, "2"]
+            running = asyncio.ensure_future(session.run(argv, timeout=30))
+            for _ in range(100):
+                text = firing.read_text() if firing.exists() else ""
+                if text.startswith("pid "):
+                    os.kill(int(text.split()[1]), signal.SIGKILL)
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the failed apply never began its rollback")
+            await running
+
+    run_coroutine(apply_and_kill_its_rollback)
+    status = Path(deploy.directory, "status")
+    for _ in range(150):  # bounded: 2 s timer + the rollback again (3 s of undo)
+        if status.read_text().strip() == "rolled-back" and not Path(deploy.root, "lock").exists():
+            break  # the status is written just before the host is unlocked
+        time.sleep(0.1)
+    assert status.read_text().strip() == "rolled-back", Path(deploy.directory, "timer.log").read_text()
+    assert not Path(extra).exists() and not Path(deploy.root, "lock").exists()
+    log = Path(deploy.directory, "timer.log").read_text()
+    assert "not confirmed within 2 s (the rollback that began did not end)" in log, log
+    assert _run_all(lab, [_deploy(lab, "jailhost-a")])["jailhost-a"].outcome == Outcome.UNCHANGED
 
 
 def test_a_failing_apply_is_rolled_back_at_once(lab: Lab):

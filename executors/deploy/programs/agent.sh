@@ -22,6 +22,11 @@
 
 set -u
 umask 077
+# A lost connection must not kill the agent halfway: with its session gone, a write to the closed channel would
+# raise SIGPIPE, for instance at the first line of the rollback of an apply that failed writing to it, after the
+# rollback had taken the timer's place (nothing restored, nothing left to restore). Writes fail instead, and the
+# agent (and the apply program, the checks and the timer it starts) runs to its end.
+trap '' PIPE
 
 command=$1
 root=$2
@@ -268,6 +273,40 @@ rollback_now() {
     return 1
 }
 
+# fire: take the right to roll back. The rename is atomic: one of commit, the controller's rollback, the failed
+# apply and the timer wins. The winner records its pid, so that the timer can finish a rollback whose process
+# died on the way (see finish_rollback).
+fire() {
+    mv "$dir/armed" "$dir/firing" 2>/dev/null || return 1
+    printf 'pid %s\n' "$$" >"$dir/firing"
+}
+
+# rollback_and_disarm WHY: roll back, then disarm the timer: it stays armed as the backstop until the rollback
+# has ended, so a rollback killed halfway is finished by the timer.
+rollback_and_disarm() {
+    rollback_now "$1"
+    rolled=$?
+    disarm_timer
+    return "$rolled"
+}
+
+# finish_rollback WHY (the timer, which lost the race to fire): wait for the rollback that won it to end; when
+# its process died before it ended, finish it here.
+finish_rollback() {
+    [ -e "$dir/firing" ] || return 0
+    while :; do
+        case $(status_of "$dir") in
+        rolled-back | rollback-failed | committed) return 0 ;;
+        esac
+        owner=$(sed -n 's/^pid //p' "$dir/firing" 2>/dev/null)
+        if [ -z "$owner" ] || ! kill -0 "$owner" 2>/dev/null; then
+            break
+        fi
+        sleep 1
+    done
+    rollback_now "$1"
+}
+
 disarm_timer() {
     pid=$(cat "$dir/timer.pid" 2>/dev/null || echo "")
     [ -n "$pid" ] && kill "$pid" 2>/dev/null
@@ -303,9 +342,8 @@ apply)
         step applied
         exit 0
     fi
-    if mv "$dir/armed" "$dir/firing" 2>/dev/null; then
-        disarm_timer
-        rollback_now "apply failed" || exit 4
+    if fire; then
+        rollback_and_disarm "apply failed" || exit 4
     fi
     exit 3
     ;;
@@ -339,9 +377,8 @@ commit)
     step committed
     ;;
 rollback)
-    if mv "$dir/armed" "$dir/firing" 2>/dev/null; then
-        disarm_timer
-        rollback_now "asked by the controller" || exit 4
+    if fire; then
+        rollback_and_disarm "asked by the controller" || exit 4
     else
         step "not armed: $(status_of "$dir")"
     fi
@@ -354,8 +391,10 @@ timer)
     sleep "$4" &
     sleeper=$!
     wait "$sleeper"
-    if mv "$dir/armed" "$dir/firing" 2>/dev/null; then
+    if fire; then
         rollback_now "not confirmed within $4 s" || exit 4
+    else
+        finish_rollback "not confirmed within $4 s (the rollback that began did not end)" || exit 4
     fi
     ;;
 status)
