@@ -369,8 +369,14 @@ def deployment_finish(*, change_request: ChangeRequest, user: Any, outcome: str,
 def design_changed(design_id: int) -> None:
     """A design's content changed: its open requests become stale and their approvals void.
 
-    Runs on ``design_content_changed`` (``topology/changes/receivers.py``), in the transaction of the change.
+    Runs on ``design_content_changed`` (``topology/changes/receivers.py``), in the transaction of the change; a
+    change saved outside one (a shell, a script) gets its own here, which the row locks need on PostgreSQL.
     """
+    with transaction.atomic():
+        _design_changed(design_id)
+
+
+def _design_changed(design_id: int) -> None:
     open_requests = ChangeRequest.objects.filter(design_id=design_id, state__in=OPEN_STATES, stale=False)
     ids = list(open_requests.values_list("pk", flat=True))
     if not ids:
