@@ -31,7 +31,8 @@ function messageOf(e: unknown): string {
 /** Which registered host each host of the design is deployed to, with its key's state; operators change it. */
 function HostMapping({ designId, canEdit }: { designId: number; canEdit: boolean }) {
   const [entries, setEntries] = useState<HostMappingEntry[] | null>(null);
-  const [hosts, setHosts] = useState<ManagedHost[]>([]);
+  // null until loaded: a select drawn before its options would show "not mapped" for a mapped host
+  const [hosts, setHosts] = useState<ManagedHost[] | null>(null);
   const [draft, setDraft] = useState<Record<string, number | null>>({});
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
@@ -39,7 +40,7 @@ function HostMapping({ designId, canEdit }: { designId: number; canEdit: boolean
     inventoryApi.hostMapping(designId).then(setEntries, (e: unknown) => setError(messageOf(e)));
     inventoryApi.hosts().then(setHosts, () => setHosts([]));
   }, [designId]);
-  if (!entries) return error ? <div className="form-error" role="alert">{error}</div> : null;
+  if (!entries || !hosts) return error ? <div className="form-error" role="alert">{error}</div> : null;
   const value = (e: HostMappingEntry) => (e.host in draft ? draft[e.host] : e.managed_host);
   const save = async () => {
     setError(null);
