@@ -46,7 +46,7 @@ STEP = "@@step "
 CHANGED = "@@changed "
 CURRENT = "@@current "
 # agent.sh exit statuses
-CHECK_FAILED, APPLY_ROLLED_BACK, ROLLBACK_FAILED, NOT_ARMED, BUSY = 2, 3, 4, 5, 75
+CHECK_FAILED, APPLY_ROLLED_BACK, ROLLBACK_FAILED, NOT_ARMED, APPLY_TIMED_OUT, BUSY = 2, 3, 4, 5, 6, 75
 
 
 class Outcome(enum.StrEnum):
@@ -249,6 +249,9 @@ async def _deploy_on(run: _Run, session: SshSession, transport: SshTransport) ->
         return run.result(Outcome.FAILED, "another deploy holds this host: nothing was applied")
     if status == APPLY_ROLLED_BACK:
         return run.result(Outcome.ROLLED_BACK, "the apply failed; the host was restored at once")
+    if status == APPLY_TIMED_OUT:
+        return run.result(Outcome.ROLLED_BACK, f"the apply outlasted the dead-man timer ({deploy.confirm_seconds} s): "
+                          "the host stopped it and restored itself")  # fmt: skip
     if status == ROLLBACK_FAILED:
         return run.result(Outcome.FAILED, "the apply failed AND restoring the previous configuration failed: "
                           "the host needs an operator")  # fmt: skip

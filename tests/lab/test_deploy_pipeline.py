@@ -339,6 +339,54 @@ def test_a_rollback_killed_halfway_is_finished_by_the_dead_man_timer(lab: Lab):
     assert _run_all(lab, [_deploy(lab, "jailhost-a")])["jailhost-a"].outcome == Outcome.UNCHANGED
 
 
+def test_an_apply_slower_than_the_timer_is_stopped_before_the_host_is_restored(lab: Lab):
+    """The apply program still runs when the dead-man timer fires (it sleeps between two writes): the timer
+    stops it, with what it started, before it restores the host, and the apply writes nothing more. The host
+    ends on exactly the old files, with no apply process left (the apply used to go on writing after the
+    restore: new files, no committed digest)."""
+    deploy = _deploy(lab, "jailhost-a", seconds=2)
+    kept = f"{lab.state_dir}/hosts/jailhost-a/slow-apply-kept.conf"
+    extra = f"{lab.state_dir}/hosts/jailhost-a/slow-apply.conf"
+    late = f"{lab.state_dir}/hosts/jailhost-a/slow-apply.late"
+    old = dataclasses.replace(
+        deploy.bundle, files=(*deploy.bundle.files, BundleFile(kept, "0644", "root:root", "old\n"))
+    )
+    assert _run_all(lab, [_deploy(lab, "jailhost-a", old)])["jailhost-a"].outcome == Outcome.DEPLOYED
+    managed = [f.path for f in old.files]
+    before = _hashes(managed)
+    bundle = _with_file(old, kept, lambda _text: "new\n")
+    bundle = dataclasses.replace(
+        bundle,
+        files=(*bundle.files, BundleFile(extra, "0644", "root:root", "new\n")),
+        apply=bundle.apply + f"echo first >{late}.1\nsleep 6.5\necho second >{late}\n",
+    )
+    started = time.monotonic()
+    result = _run_all(lab, [dataclasses.replace(deploy, bundle=bundle)])["jailhost-a"]
+    assert result.outcome == Outcome.ROLLED_BACK and "outlasted the dead-man timer" in result.reason, result
+    assert time.monotonic() - started < 6.5  # the apply's sleep did not run out: it was stopped
+    assert Path(deploy.directory, "status").read_text().strip() == "rolled-back"
+    assert _hashes(managed) == before and not Path(extra).exists()
+    assert not Path(deploy.directory, "apply.pid").exists() and not Path(deploy.root, "lock").exists()
+    assert _apply_processes(lab, deploy.directory) == []
+    time.sleep(6.5)  # the apply's time: stopped, it never writes again
+    assert not Path(late).exists() and _hashes(managed) == before
+    assert _run_all(lab, [_deploy(lab, "jailhost-a", old)])["jailhost-a"].outcome == Outcome.UNCHANGED
+    assert _run_all(lab, [_deploy(lab, "jailhost-a")])["jailhost-a"].outcome == Outcome.DEPLOYED  # kept.conf goes
+    Path(f"{late}.1").unlink(missing_ok=True)
+
+
+def _apply_processes(lab: Lab, directory: str) -> list[str]:
+    """Command lines of the slow apply's processes (its program, its ``sleep 6.5``) in this lab's namespaces."""
+    inodes = {i for i in (netns.netns_inode(n) for n in netns.list_netns(f"{lab_id(lab.snapshot.name)}-")) if i}
+    found = []
+    for pid in netns.pids_in_netns(inodes):
+        with contextlib.suppress(OSError):
+            argv = [a.decode() for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
+            if argv == ["sleep", "6.5"] or f"{directory}/apply.sh" in argv:
+                found.append(" ".join(argv))
+    return found
+
+
 def test_a_failing_apply_is_rolled_back_at_once(lab: Lab):
     deploy = _deploy(lab, "jailhost-a")
     ns = lab.network.host_netns["jailhost-a"]

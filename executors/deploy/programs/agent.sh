@@ -17,8 +17,9 @@
 # originals keeps each path's content from before the app first wrote it ("N PATH" in its index; N or N.absent),
 # so a file a new bundle drops is put back as it was, or removed when it did not exist. Progress is printed as
 # "@@step NAME" lines, actions as "@@changed WHAT". Exit status: 0 done, 2 check failed (nothing applied),
-# 3 apply failed and rolled back, 4 rollback failed, 5 not armed any more (already rolled back), 75 another
-# deploy holds the host. POSIX sh (FreeBSD sh, dash); checked with shellcheck -s sh and dash -n.
+# 3 apply failed and rolled back, 4 rollback failed, 5 not armed any more (already rolled back), 6 the apply
+# outlasted the dead-man timer, which stopped it and rolled back, 75 another deploy holds the host. POSIX sh
+# (FreeBSD sh, dash); checked with shellcheck -s sh and dash -n.
 
 set -u
 umask 077
@@ -148,6 +149,7 @@ install_files() {
         if [ -f "$path" ] && cmp -s "$dir/files/$n" "$path"; then
             continue
         fi
+        still_armed || return 1
         parent=$(dirname "$path")
         mkdir -p "$parent"
         tmp="$parent/.$(basename "$path").jailnet-new"
@@ -186,6 +188,64 @@ converge() {
     JAILNET_UNDO="$dir/undo.journal" JAILNET_CHANGED="$dir/changed-files" JAILNET_DIR="$dir" \
         JAILNET_WANTED="$dir/objects.wanted" JAILNET_CREATED="$dir/objects.created" \
         JAILNET_PREVIOUS="$root/managed/objects" JAILNET_LEDGER="$dir/objects" sh "$dir/apply.sh"
+}
+
+# still_armed: false once the timer (or anyone) took the right to roll back: the apply must write nothing more.
+still_armed() {
+    [ -e "$dir/armed" ] && return 0
+    echo "the dead-man timer fired: the apply stops here"
+    return 1
+}
+
+# run_apply: install the files and converge, as its own process whose pid is recorded in apply.pid, so that a timer
+# firing while the apply still runs stops it (and everything it started) before it restores the host. It records
+# "applied" itself: a timer that fires later still finds it and rolls back after it.
+run_apply() {
+    (
+        install_files && still_armed && converge && still_armed && set_status applied
+    ) &
+    worker=$!
+    printf '%s\n' "$worker" >"$dir/apply.pid"
+    wait "$worker"
+    worked=$?
+    rm -f "$dir/apply.pid"
+    return "$worked"
+}
+
+# process_tree PID: PID and every process descended from it, one a line (ps -A -o pid= -o ppid=: POSIX, and
+# FreeBSD's ps has both).
+process_tree() {
+    ps -A -o pid= -o ppid= 2>/dev/null | awk -v root="$1" '{ parent[$1] = $2 } END {
+        tree[root] = 1
+        do {
+            more = 0
+            for (p in parent) if (!(p in tree) && (parent[p] in tree)) { tree[p] = 1; more = 1 }
+        } while (more)
+        for (p in tree) print p }' | sort -n
+}
+
+# stop_apply: stop the running apply, if any, with everything it started, and wait until it is gone. The tree is
+# frozen first (SIGSTOP: a stopped process starts nothing, and none of its children is left orphaned), until it
+# no longer grows, then killed whole (SIGKILL: no trap runs, nothing more is written).
+stop_apply() {
+    apply_pid=$(cat "$dir/apply.pid" 2>/dev/null || echo "")
+    [ -n "$apply_pid" ] || return 0
+    waited=0
+    while kill -0 "$apply_pid" 2>/dev/null && [ "$waited" -lt 30 ]; do
+        tree=""
+        while :; do
+            now=$(process_tree "$apply_pid" | tr '\n' ' ')
+            [ "$now" = "$tree" ] && break
+            tree=$now
+            # shellcheck disable=SC2086 # a list of pids
+            kill -STOP $tree 2>/dev/null
+        done
+        step stop-apply "$tree"
+        # shellcheck disable=SC2086 # a list of pids
+        kill -KILL $tree 2>/dev/null
+        sleep 1
+        waited=$((waited + 1))
+    done
 }
 
 # plan: the apply's steps against the live state with every change skipped; what they would do, as @@plan.
@@ -290,17 +350,21 @@ rollback_and_disarm() {
     return "$rolled"
 }
 
-# finish_rollback WHY (the timer, which lost the race to fire): wait for the rollback that won it to end; when
-# its process died before it ended, finish it here.
+# finish_rollback WHY (the timer, or an apply the timer stopped: they lost the race to fire): wait for the
+# rollback that won it to end; when its process died before it ended, finish it here.
 finish_rollback() {
     [ -e "$dir/firing" ] || return 0
+    unnamed=0
     while :; do
         case $(status_of "$dir") in
         rolled-back | rollback-failed | committed) return 0 ;;
         esac
         owner=$(sed -n 's/^pid //p' "$dir/firing" 2>/dev/null)
-        if [ -z "$owner" ] || ! kill -0 "$owner" 2>/dev/null; then
-            break
+        if [ -n "$owner" ]; then
+            kill -0 "$owner" 2>/dev/null || break
+        else # the winner has not written its pid yet, or died before it could
+            unnamed=$((unnamed + 1))
+            [ "$unnamed" -le 5 ] || break
         fi
         sleep 1
     done
@@ -337,15 +401,20 @@ apply)
     arm "$seconds"
     set_status applying
     step apply
-    if install_files && converge; then
-        set_status applied
+    if run_apply; then
         step applied
         exit 0
     fi
     if fire; then
         rollback_and_disarm "apply failed" || exit 4
+        exit 3
     fi
-    exit 3
+    # The timer fired while the apply ran: it stopped the apply, and restores the host. Say how that ended.
+    finish_rollback "the apply outlasted the dead-man timer ($seconds s)"
+    case $(status_of "$dir") in
+    rolled-back) exit 6 ;;
+    esac
+    exit 4
     ;;
 commit)
     step confirm
@@ -392,6 +461,7 @@ timer)
     sleeper=$!
     wait "$sleeper"
     if fire; then
+        stop_apply
         rollback_now "not confirmed within $4 s" || exit 4
     else
         finish_rollback "not confirmed within $4 s (the rollback that began did not end)" || exit 4
