@@ -21,7 +21,7 @@ import { ApiError } from '../api/client';
 import { watchDesign } from '../api/events';
 import { edgeTypes, nodeTypes, type DesignerNode } from '../nodes';
 import { badgesByNode, nodeIdOf, type DesignFinding } from '../model/findings';
-import { buildGraph, nodeId, parseNodeId, SIZES } from '../model/graph';
+import { buildGraph, edgesWhileDragging, nodeId, parseNodeId, SIZES } from '../model/graph';
 import { type AnyObject, type Kind } from '../model/kinds';
 import { layoutDesign } from '../model/layout';
 import { planPaletteItem, type PaletteItemId } from '../model/palette';
@@ -134,6 +134,16 @@ function Canvas({ designId }: { designId: number }) {
     });
     setEdges(graph.edges);
   }, [graph]);
+  // While nodes are dragged their edges keep their routed look: those that change are routed again for
+  // where the nodes are, once a frame, and once more where the drag ends (until the saved positions come back).
+  const dragged = useRef(false);
+  useEffect(() => {
+    const dragging = nodes.some((n) => n.dragging);
+    if (!dragging && !dragged.current) return;
+    dragged.current = dragging;
+    const frame = requestAnimationFrame(() => setEdges(edgesWhileDragging(nodes, graph)));
+    return () => cancelAnimationFrame(frame);
+  }, [nodes, graph]);
 
   // Fit the design into view once, when its nodes are first there. Every node has an explicit size, so
   // there is no need to wait for measurements — which, with onlyRenderVisibleElements, never come for

@@ -1,13 +1,13 @@
 /**
  * The diagram of every example (as the designer loads it: src/test/examples, written from examples/*.yaml by
  * tests/e2e/test_designer_example_graphs.py), with the positions it has and after the auto-layout: no edge
- * runs through a box it does not belong to, no two edge labels overlap, and the networks between hosts
- * (S10's LAN and uplink) are drawn.
+ * runs through a box it does not belong to, no two edge labels overlap, no label sits on a node or a host's
+ * title bar, and the networks between hosts (S10's LAN and uplink) are drawn above the hosts they join.
  */
 import { describe, expect, it } from 'vitest';
 import { objectsOf } from '../api/designApi';
 import type { Schemas } from '../api/types';
-import { buildGraph, type Graph } from './graph';
+import { buildGraph, edgesWhileDragging, HOST_HEADER, SIZES, type Graph } from './graph';
 import type { Objects } from './kinds';
 import { layoutDesign } from './layout';
 import { labelBox, overlaps, segmentCrosses, type Point, type Rect } from './route';
@@ -51,6 +51,10 @@ function problems(graph: Graph): string[] {
   }
   for (let i = 0; i < labels.length; i++)
     for (let j = i + 1; j < labels.length; j++) if (overlaps(labels[i].box, labels[j].box)) out.push(`labels of ${labels[i].id} and ${labels[j].id} overlap`);
+  // A label on a node, or on a host's title bar, hides what it says.
+  for (const label of labels)
+    for (const [id, { box, type }] of boxes)
+      if (overlaps(label.box, type === 'host' ? { ...box, height: HOST_HEADER } : box)) out.push(`label of ${label.id} on ${type === 'host' ? 'the title of ' : ''}${id}`);
   return out;
 }
 
@@ -87,8 +91,51 @@ describe('the examples drawn', () => {
     const uplink = graph.nodes.find((n) => n.type === 'underlay' && n.id.startsWith('uplink:'))!;
     expect(uplink.data).toMatchObject({ underlay: { title: 'Internet', detail: '203.0.113.0/24 via 203.0.113.1 · NAT' } });
     expect(graph.edges.filter((e) => e.source === uplink.id).map((e) => name(e.target))).toEqual(['em0']);
-    // The networks are drawn above the hosts and the segments that ride on them.
-    const tops = graph.nodes.filter((n) => !n.parentId && n.type !== 'underlay').map((n) => n.position.y);
-    expect(lan!.position.y + lan!.height!).toBeLessThan(Math.min(...tops));
+    // Placed by the layout with its edges: each network just above the hosts it joins, over the interfaces
+    // plugged in (the LAN within the span of its three, the uplink right over the gateway's em0), and clear
+    // of every other box.
+    const boxes = boxesOf(graph);
+    const hostOf = (id: string) => boxes.get(boxes.get(id)!.parent!)!.box;
+    for (const net of [lan!, uplink]) {
+      const ends = graph.edges.filter((e) => e.source === net.id).map((e) => e.target);
+      const centres = ends.map((id) => boxes.get(id)!.box).map((b) => b.x + b.width / 2);
+      const box = boxes.get(net.id)!.box;
+      expect(box.y + box.height, net.id).toBeLessThan(Math.min(...ends.map((id) => hostOf(id).y)));
+      expect(box.y + box.height, net.id).toBeGreaterThan(Math.min(...ends.map((id) => hostOf(id).y)) - 150);
+      expect(box.x, net.id).toBeLessThanOrEqual(Math.max(...centres));
+      expect(box.x + box.width, net.id).toBeGreaterThanOrEqual(Math.min(...centres));
+      for (const [id, other] of boxes) if (id !== net.id && !other.parent) expect(overlaps(box, other.box), `${net.id} on ${id}`).toBe(false);
+    }
+    expect(Math.abs(boxes.get(uplink.id)!.box.x + SIZES.underlay.width / 2 - (boxes.get('interface:' + uplink.id.split(':if')[1])!.box.x + SIZES.interface.width / 2))).toBeLessThan(1);
+  });
+
+  it('S10 while a host or a switch is dragged: edges stay routed around the boxes, labels apart', async () => {
+    const objects = await laidOut(objectsOf(EXAMPLES['../test/examples/s10-vxlan-multicast.json']));
+    const base = buildGraph(objects, options);
+    const idOf = (kind: 'host' | 'switch', name: string) => `${kind}:${Object.values(objects[kind]).find((o) => o.name === name)!.id}`;
+    const gateway = idOf('host', 'gateway');
+    const steps: [string, number, number][] = [
+      [gateway, 40, 0],
+      [gateway, -200, 120],
+      [gateway, -300, 700],
+      [idOf('host', 'jailhost-a'), 250, -60],
+      [Object.values(objects.switch).map((s) => `switch:${s.id}`).find((id) => base.nodes.find((n) => n.id === id)?.parentId === idOf('host', 'jailhost-b'))!, 0, 30],
+    ];
+    for (const [id, dx, dy] of steps) {
+      const nodes = base.nodes.map((n) => (n.id === id ? { ...n, position: { x: n.position.x + dx, y: n.position.y + dy }, dragging: true } : n));
+      const edges = edgesWhileDragging(nodes, base);
+      expect(problems({ nodes, edges }), `${id} moved by ${dx}, ${dy}`).toEqual([]);
+      // Edges inside the moved host moved with it, unchanged in shape.
+      const inside = edges.filter((e) => nodes.find((n) => n.id === e.source)?.parentId === id && nodes.find((n) => n.id === e.target)?.parentId === id);
+      for (const e of inside) {
+        const before = base.edges.find((b) => b.id === e.id)!.data as { points: Point[] };
+        expect((e.data as { points: Point[] }).points, e.id).toEqual(before.points.map((p) => ({ x: p.x + dx, y: p.y + dy })));
+      }
+    }
+    // Dragged over another host: edges still routed (around the boxes they can be).
+    const over = base.nodes.map((n) => (n.id === gateway ? { ...n, position: { x: n.position.x + 500, y: n.position.y + 120 }, dragging: true } : n));
+    expect(problems({ nodes: over, edges: edgesWhileDragging(over, base) }).filter((p) => p.endsWith('not routed'))).toEqual([]);
+    // Nothing moved: the edges as built.
+    expect(edgesWhileDragging(base.nodes, base)).toBe(base.edges);
   });
 });

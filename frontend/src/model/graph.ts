@@ -8,7 +8,7 @@ import { Position, type Edge } from '@xyflow/react';
 import type { DesignerNode } from '../nodes';
 import type { Badge } from './findings';
 import { fkId, type Kind, type Objects } from './kinds';
-import { placeLabels, routeEdge, type Point, type Rect, type Side } from './route';
+import { labelBox, placeLabels, routeEdge, segmentCrosses, type Point, type Rect, type Side } from './route';
 import { underlayNetworks } from './underlay';
 
 export const SIZES = {
@@ -48,7 +48,8 @@ export const SWITCH_UP = 'up';
 export const SWITCH_DOWN = 'down';
 /** An interface's handle on top: the network it is plugged into (a LAN between hosts, the uplink). */
 export const INTERFACE_UP = 'up';
-const HANDLE = 6;
+/** A handle's size (px), as styles.css draws it. */
+const HANDLE = 10;
 /** Handle geometry given up front, so edges draw before (and regardless of) React Flow measuring the nodes. */
 function handles(size: { width: number; height: number }, top: 'source' | 'target' | null, bottom: 'source' | null, ids: [string, string] | null = null): HandleSpec[] {
   const x = size.width / 2 - HANDLE / 2;
@@ -113,6 +114,16 @@ function gridUnplaced(nodes: DesignerNode[], hosts: readonly { id: number; posit
 }
 
 const byName = <T extends { name: string; id: number }>(a: T, b: T) => a.name.localeCompare(b.name) || a.id - b.id;
+
+/** The x of each interface's centre in its host's row under the title (relative to the host), by interface id. */
+export function interfaceCentres(objects: Objects, hostId: number): Map<number, number> {
+  const out = new Map<number, number>();
+  Object.values(objects.interface)
+    .filter((i) => fkId(i.host) === hostId)
+    .sort(byName)
+    .forEach((iface, k) => out.set(iface.id, HOST_PADDING + k * (SIZES.interface.width + 10) + SIZES.interface.width / 2));
+  return out;
+}
 
 export function buildGraph(objects: Objects, options: GraphOptions): Graph {
   const nodes: DesignerNode[] = [];
@@ -269,28 +280,28 @@ export function buildGraph(objects: Objects, options: GraphOptions): Graph {
   for (const dhcp of Object.values(objects.dhcpService))
     edge(`dhcpEdge:${dhcp.id}`, nodeId('dhcpService', dhcp.id), nodeId('switch', dhcp.switch.id), '', { deletable: false, style: { strokeDasharray: '4 3' }, targetHandle: SWITCH_UP });
 
-  // The networks between hosts: a band above the hosts and segments, each over the interfaces plugged in.
+  // The networks between hosts: each just above the hosts it joins, centred over the interfaces plugged in.
   const underlays = underlayNetworks(objects).filter((u) => u.interfaces.some((i) => visible[nodeId('interface', i)]));
   if (underlays.length) {
-    const positionOf = new Map(nodes.map((n) => [n.id, n.position]));
-    const centerX = (id: string) => {
-      const child = children.find((c) => c.id === id);
-      const parent = positionOf.get(child?.parentId ?? id) ?? { x: 0, y: 0 };
-      return child ? parent.x + child.position.x + (child.width ?? 0) / 2 : parent.x + (nodes.find((n) => n.id === id)?.width ?? 0) / 2;
+    const byId = new Map([...nodes, ...children].map((n) => [n.id, n]));
+    const centreX = (id: string) => {
+      const node = byId.get(id)!;
+      const parent = node.parentId ? byId.get(node.parentId)!.position : { x: 0, y: 0 };
+      return parent.x + node.position.x + (node.width ?? 0) / 2;
     };
-    const top = Math.min(...nodes.map((n) => n.position.y));
-    const wanted = underlays
-      .map((u) => {
-        const xs = u.interfaces.map((i) => visible[nodeId('interface', i)]).filter(Boolean).map(centerX);
-        return { u, x: xs.reduce((a, b) => a + b, 0) / xs.length - SIZES.underlay.width / 2 };
-      })
-      .sort((a, b) => a.x - b.x);
-    let right = -Infinity;
-    for (const { u, x: desired } of wanted) {
-      const x = Math.round(Math.max(desired, right + 40));
-      right = x + SIZES.underlay.width;
+    const topOf = (id: string) => {
+      const node = byId.get(id)!;
+      return node.parentId ? byId.get(node.parentId)!.position.y : node.position.y;
+    };
+    const wanted = underlays.map((u) => {
+      const ends = [...new Set(u.interfaces.map((i) => visible[nodeId('interface', i)]).filter(Boolean))];
+      return { id: u.id, centres: ends.map(centreX), top: Math.min(...ends.map(topOf)) };
+    });
+    const boxes = nodes.map((n) => ({ x: n.position.x, y: n.position.y, width: n.width ?? 0, height: n.height ?? 0 }));
+    const places = placeUnderlays(wanted, boxes);
+    for (const u of underlays) {
       visible[u.id] = u.id;
-      nodes.push({ id: u.id, type: 'underlay', position: { x, y: top - UNDERLAY_GAP }, selectable: false, draggable: false, data: { underlay: u }, ...SIZES.underlay, handles: handles(SIZES.underlay, null, 'source') });
+      nodes.push({ id: u.id, type: 'underlay', position: places.get(u.id)!, selectable: false, draggable: false, data: { underlay: u }, ...SIZES.underlay, handles: handles(SIZES.underlay, null, 'source') });
       for (const i of u.interfaces)
         edge(`underlayEdge:${u.id}:${i}`, u.id, nodeId('interface', i), '', { deletable: false, selectable: false, focusable: false, interactionWidth: 0, targetHandle: INTERFACE_UP });
     }
@@ -303,10 +314,71 @@ export function buildGraph(objects: Objects, options: GraphOptions): Graph {
 
 /** Above this many hosts and segments on the canvas, edges are drawn plain (routing costs grow fast). */
 const MAX_ROUTED_TOP_LEVEL = 150;
-/** How far above the topmost host or segment the networks between hosts are drawn. */
-const UNDERLAY_GAP = 150;
+/** Room between a network between hosts and the top of the hosts it joins (its edges run there), in px. */
+export const UNDERLAY_GAP = 80;
+/** Room kept between a network's box and the boxes beside it. */
+const UNDERLAY_CLEARANCE = { x: 40, y: 24 };
+/** What a row higher costs against sliding sideways (px): a network stays close to its hosts. */
+const ROW_UP_COST = 400;
+
+/**
+ * Where each network between hosts goes: centred over the interfaces plugged into it, `UNDERLAY_GAP` above
+ * the highest of its hosts, at the nearest spot clear of the other boxes (hosts, segments, networks placed
+ * before it) — sideways first, a row higher if that is much nearer. The auto-layout places networks as
+ * nodes of the graph, so there is a free spot there; on a hand-made arrangement this finds one.
+ */
+export function placeUnderlays(wanted: readonly { id: string; centres: number[]; top: number }[], boxes: readonly Rect[]): Map<string, Placed> {
+  const { width, height } = SIZES.underlay;
+  const taken = boxes.map((b) => ({ ...b }));
+  const out = new Map<string, Placed>();
+  const ordered = [...wanted].sort((a, b) => mean(a.centres) - mean(b.centres) || a.id.localeCompare(b.id));
+  for (const u of ordered) {
+    const place = freeSpot({ width, height }, { x: Math.round(mean(u.centres) - width / 2), y: u.top - UNDERLAY_GAP - height }, taken);
+    out.set(u.id, place);
+    taken.push({ ...place, width, height });
+  }
+  return out;
+}
+
+/**
+ * The spot nearest `wanted` (sideways first, a row higher if that is much nearer) where a box of `size`
+ * keeps clear of `taken`.
+ */
+export function freeSpot(size: { width: number; height: number }, wanted: Placed, taken: readonly Rect[]): Placed {
+  const { width, height } = size;
+  let best = { x: wanted.x, y: wanted.y, cost: Infinity };
+  for (let row = 0; row < 8 && row * ROW_UP_COST < best.cost; row++) {
+    const y = wanted.y - row * (height + 2 * UNDERLAY_CLEARANCE.y);
+    const beside = taken
+      .filter((b) => b.y - UNDERLAY_CLEARANCE.y < y + height && y < b.y + b.height + UNDERLAY_CLEARANCE.y)
+      .map((b) => [b.x - UNDERLAY_CLEARANCE.x - width, b.x + b.width + UNDERLAY_CLEARANCE.x] as const);
+    const free = (x: number) => beside.every(([lo, hi]) => x <= lo || x >= hi);
+    for (const x of [wanted.x, ...beside.flat()]) {
+      const cost = Math.abs(x - wanted.x) + row * ROW_UP_COST;
+      if (cost < best.cost && free(x)) best = { x, y, cost };
+    }
+  }
+  return { x: Math.round(best.x), y: Math.round(best.y) };
+}
+
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 
 type Placed2 = { node: DesignerNode; box: Rect };
+
+/** Gap between the channels of edges from neighbouring networks and segments (px), and how many there are. */
+const CHANNEL = 12;
+const CHANNELS = 5;
+
+/**
+ * The height at which the edges of each network and segment step sideways: neighbours (left to right) in
+ * different channels under them, so edges from different sources do not run on top of each other.
+ */
+function channels(top: DesignerNode[]): Map<string, number> {
+  const out = new Map<string, number>();
+  const sources = top.filter((n) => n.type === 'underlay' || n.type === 'vxlan').sort((a, b) => a.position.x - b.position.x || a.id.localeCompare(b.id));
+  sources.forEach((n, k) => out.set(n.id, n.position.y + (n.height ?? 0) + 22 + (k % CHANNELS) * CHANNEL));
+  return out;
+}
 
 /** The point and direction an edge leaves or enters a node by (as React Flow finds the handle). */
 function endOf(placed: Placed2, handleId: string | null | undefined, role: 'source' | 'target'): { point: Point; side: Side } {
@@ -322,12 +394,14 @@ function endOf(placed: Placed2, handleId: string | null | undefined, role: 'sour
   return handle.position === Position.Top ? { point: { x, y: box.y + handle.y }, side: 'up' } : { point: { x, y: box.y + handle.y + handle.height }, side: 'down' };
 }
 
-/**
- * Orthogonal routes for the edges, around every box an edge does not belong to: other hosts, segments,
- * networks, and the nodes inside its own host(s) other than its ends. Labels go where they overlap
- * neither each other nor a node. Edges without a route keep React Flow's own path.
- */
-function routeEdges(nodes: DesignerNode[], edges: Edge[]): void {
+/** Every node's box on the canvas (a child's at its host's place plus its own), the top-level nodes, each host's children. */
+interface CanvasBoxes {
+  placed: Map<string, Placed2>;
+  top: DesignerNode[];
+  inHost: Map<string, Placed2[]>;
+}
+
+function canvasBoxes(nodes: readonly DesignerNode[]): CanvasBoxes {
   const placed = new Map<string, Placed2>();
   const top = nodes.filter((n) => !n.parentId);
   for (const n of top) placed.set(n.id, { node: n, box: { x: n.position.x, y: n.position.y, width: n.width ?? 0, height: n.height ?? 0 } });
@@ -338,28 +412,107 @@ function routeEdges(nodes: DesignerNode[], edges: Edge[]): void {
     if (!parent) continue;
     const p = { node: n, box: { x: parent.box.x + n.position.x, y: parent.box.y + n.position.y, width: n.width ?? 0, height: n.height ?? 0 } };
     placed.set(n.id, p);
-    inHost.set(n.parentId, [...(inHost.get(n.parentId) ?? []), p]);
+    const siblings = inHost.get(n.parentId);
+    if (siblings) siblings.push(p);
+    else inHost.set(n.parentId, [p]);
   }
+  return { placed, top, inHost };
+}
+
+/**
+ * The route of one edge around every box it does not belong to: other hosts, segments, networks, and the
+ * nodes inside its own host(s) other than its ends; null when there is none (or its ends are not drawn).
+ */
+function routeOne(e: Edge, { placed, top, inHost }: CanvasBoxes, turns: ReadonlyMap<string, number>): Point[] | null {
+  const source = placed.get(e.source);
+  const target = placed.get(e.target);
+  if (!source || !target) return null;
   const topOf = (id: string) => placed.get(id)?.node.parentId ?? id;
+  const ends = new Set([e.source, e.target]);
+  const own = new Set([topOf(e.source), topOf(e.target)]);
+  const obstacles: Rect[] = [];
+  for (const n of top) if (!own.has(n.id)) obstacles.push(placed.get(n.id)!.box);
+  for (const host of own) for (const child of inHost.get(host) ?? []) if (!ends.has(child.node.id)) obstacles.push(child.box);
+  const from = endOf(source, e.sourceHandle, 'source');
+  const to = endOf(target, e.targetHandle, 'target');
+  return routeEdge(from.point, from.side, to.point, to.side, obstacles, turns.get(e.source));
+}
+
+/** What labels keep off: the nodes, and the hosts' title bars (a label there hides the host's name). */
+const labelObstacles = (placed: Iterable<Placed2>) => [...placed].map((p) => (p.node.type === 'host' ? { ...p.box, height: HOST_HEADER } : p.box));
+
+/**
+ * Orthogonal routes for the edges, around every box an edge does not belong to. Labels go where they
+ * overlap neither each other nor a node. Edges without a route keep React Flow's own path.
+ */
+function routeEdges(nodes: DesignerNode[], edges: Edge[]): void {
+  const boxes = canvasBoxes(nodes);
+  const turns = channels(boxes.top);
   const routed: { id: string; text: string; points: Point[] }[] = [];
   for (const e of edges) {
-    const source = placed.get(e.source);
-    const target = placed.get(e.target);
-    if (!source || !target) continue;
-    const ends = new Set([e.source, e.target]);
-    const own = new Set([topOf(e.source), topOf(e.target)]);
-    const obstacles: Rect[] = [];
-    for (const n of top) if (!own.has(n.id)) obstacles.push(placed.get(n.id)!.box);
-    for (const host of own) for (const child of inHost.get(host) ?? []) if (!ends.has(child.node.id)) obstacles.push(child.box);
-    const from = endOf(source, e.sourceHandle, 'source');
-    const to = endOf(target, e.targetHandle, 'target');
-    const points = routeEdge(from.point, from.side, to.point, to.side, obstacles);
+    const points = routeOne(e, boxes, turns);
     if (!points) continue;
     e.type = 'routed';
     e.data = { ...e.data, points };
     routed.push({ id: e.id, text: typeof e.label === 'string' ? e.label : '', points });
   }
-  const boxes = [...placed.values()].filter((p) => p.node.type !== 'host').map((p) => p.box);
-  const labels = placeLabels(routed, boxes);
+  const labels = placeLabels(routed, labelObstacles(boxes.placed.values()));
   for (const e of edges) if (labels[e.id]) e.data = { ...e.data, labelAt: labels[e.id] };
+}
+
+/**
+ * The edges while nodes are being dragged (`nodes` as React Flow has them now, `base` the graph as built):
+ * an edge whose two ends moved alike moves with them, one whose ends moved apart — or that a moved box now
+ * lies across — is routed again (its label placed clear of the others), the rest stay as they are. So edges
+ * keep their routed look during a drag at the cost of the few routes that change, not of all of them.
+ */
+export function edgesWhileDragging(nodes: readonly DesignerNode[], base: Graph): Edge[] {
+  if (!base.edges.some((e) => e.type === 'routed')) return base.edges;
+  const now = canvasBoxes(nodes);
+  const before = canvasBoxes(base.nodes);
+  const delta = (id: string) => {
+    const [a, b] = [now.placed.get(id)?.box, before.placed.get(id)?.box];
+    return a && b ? { x: a.x - b.x, y: a.y - b.y } : { x: 0, y: 0 };
+  };
+  const moved: Rect[] = [];
+  for (const [id, p] of now.placed) {
+    const d = delta(id);
+    if (d.x || d.y) moved.push(p.box);
+  }
+  if (!moved.length) return base.edges;
+  const turns = channels(now.top);
+  const out: Edge[] = [];
+  const again: Edge[] = [];
+  for (const e of base.edges) {
+    const data = e.data as { points?: Point[]; labelAt?: Point } | undefined;
+    const points = data?.points;
+    if (e.type !== 'routed' || !points) {
+      out.push(e);
+      continue;
+    }
+    const [ds, dt] = [delta(e.source), delta(e.target)];
+    if (ds.x === dt.x && ds.y === dt.y && (ds.x || ds.y)) {
+      const shift = (p: Point) => ({ x: p.x + ds.x, y: p.y + ds.y });
+      out.push({ ...e, data: { ...data, points: points.map(shift), labelAt: data.labelAt && shift(data.labelAt) } });
+    } else if (ds.x === dt.x && ds.y === dt.y && !points.slice(1).some((b, k) => moved.some((r) => segmentCrosses(points[k], b, r)))) {
+      out.push(e);
+    } else {
+      const route = routeOne(e, now, turns);
+      const next = { ...e, data: { ...data, points: route ?? undefined, labelAt: undefined } };
+      out.push(next);
+      if (route) again.push(next);
+    }
+  }
+  if (again.length) {
+    const taken = out
+      .filter((e) => !again.includes(e) && typeof e.label === 'string' && e.label && (e.data as { labelAt?: Point } | undefined)?.labelAt)
+      .map((e) => labelBox(e.label as string, (e.data as { labelAt: Point }).labelAt));
+    const labels = placeLabels(
+      again.map((e) => ({ id: e.id, text: typeof e.label === 'string' ? e.label : '', points: (e.data as { points: Point[] }).points })),
+      labelObstacles(now.placed.values()),
+      taken,
+    );
+    for (const e of again) if (labels[e.id]) e.data = { ...e.data, labelAt: labels[e.id] };
+  }
+  return out;
 }

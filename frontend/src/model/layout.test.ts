@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { add, twoHosts } from '../test/fixtures';
-import { SIZES } from './graph';
+import { buildGraph, SIZES } from './graph';
+import type { Objects } from './kinds';
 import { layoutDesign } from './layout';
 
 describe('layoutDesign', () => {
@@ -46,5 +47,34 @@ describe('layoutDesign', () => {
     const positions = await layoutDesign(t.objects, { [t.hostA.id]: true });
     expect(positions.find((p) => p.kind === 'switch' && p.id === t.services.id)).toBeUndefined();
     expect(positions.find((p) => p.kind === 'host' && p.id === t.hostA.id)).toBeDefined();
+  });
+
+  it('lays out the network between hosts with them: just above both, over their interfaces, clear of the segment', async () => {
+    const t = twoHosts();
+    add(t.objects, 'vxlanMember', { segment: t.segment, host: t.hostA, switch: t.services, interface_name: 'vxlan111', underlay_interface: t.em0 });
+    add(t.objects, 'vxlanMember', { segment: t.segment, host: t.hostB, switch: t.vx, interface_name: 'vxlan111', underlay_interface: t.igb0 });
+    const objects: Objects = structuredClone(t.objects);
+    for (const p of await layoutDesign(t.objects, {})) {
+      const obj = (objects[p.kind] as Record<number, { position_x?: number | null; position_y?: number | null }>)[p.id];
+      [obj.position_x, obj.position_y] = [p.x, p.y];
+    }
+    const graph = buildGraph(objects, { collapsed: {}, badges: {}, selectedId: null, canEdit: true });
+    const box = (id: string) => {
+      const n = graph.nodes.find((m) => m.id === id)!;
+      const parent = n.parentId ? graph.nodes.find((m) => m.id === n.parentId)!.position : { x: 0, y: 0 };
+      return { x: parent.x + n.position.x, y: parent.y + n.position.y, width: n.width!, height: n.height! };
+    };
+    const lan = box('underlay:192.168.0.0/24');
+    const [a, b] = [box(`host:${t.hostA.id}`), box(`host:${t.hostB.id}`)];
+    for (const host of [a, b]) {
+      expect(lan.y + lan.height).toBeLessThan(host.y);
+      expect(lan.y + lan.height).toBeGreaterThan(host.y - 150);
+    }
+    const centres = [box(`interface:${t.em0.id}`), box(`interface:${t.igb0.id}`)].map((i) => i.x + i.width / 2);
+    expect(lan.x + lan.width / 2).toBeGreaterThanOrEqual(Math.min(...centres));
+    expect(lan.x + lan.width / 2).toBeLessThanOrEqual(Math.max(...centres));
+    const segment = box(`vxlanSegment:${t.segment.id}`);
+    const apart = lan.x + lan.width <= segment.x || segment.x + segment.width <= lan.x || lan.y + lan.height <= segment.y || segment.y + segment.height <= lan.y;
+    expect(apart).toBe(true);
   });
 });

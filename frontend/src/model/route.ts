@@ -92,12 +92,12 @@ class Heap {
  * The bends of an orthogonal route from `source` (leaving towards `sourceSide`) to `target` (entered from
  * `targetSide`) around `obstacles`, ends included; null when there is none (or too many boxes around).
  */
-export function routeEdge(source: Point, sourceSide: Side, target: Point, targetSide: Side, obstacles: Rect[]): Point[] | null {
+export function routeEdge(source: Point, sourceSide: Side, target: Point, targetSide: Side, obstacles: Rect[], turnAt?: number): Point[] | null {
   // The graph is built again on every selection and edit; most routes are the same as before.
-  const key = `${source.x},${source.y},${sourceSide},${target.x},${target.y},${targetSide}|${obstacles.map((r) => `${r.x},${r.y},${r.width},${r.height}`).join(';')}`;
+  const key = `${source.x},${source.y},${sourceSide},${target.x},${target.y},${targetSide},${turnAt}|${obstacles.map((r) => `${r.x},${r.y},${r.width},${r.height}`).join(';')}`;
   const known = cache.get(key);
   if (known !== undefined) return known;
-  const route = computeRoute(source, sourceSide, target, targetSide, obstacles);
+  const route = computeRoute(source, sourceSide, target, targetSide, obstacles, turnAt);
   if (cache.size >= CACHE_SIZE) cache.clear();
   cache.set(key, route);
   return route;
@@ -106,17 +106,23 @@ export function routeEdge(source: Point, sourceSide: Side, target: Point, target
 const CACHE_SIZE = 20_000;
 const cache = new Map<string, Point[] | null>();
 
-function computeRoute(source: Point, sourceSide: Side, target: Point, targetSide: Side, obstacles: Rect[]): Point[] | null {
+function computeRoute(source: Point, sourceSide: Side, target: Point, targetSide: Side, obstacles: Rect[], turnAt?: number): Point[] | null {
   // Boxes close together (a guest right under its switch): less clearance rather than no route.
   for (const margin of [MARGIN, 5, 1]) {
-    const route = routeWith(source, sourceSide, target, targetSide, obstacles, margin);
+    const route = routeWith(source, sourceSide, target, targetSide, obstacles, margin, turnAt);
     if (route !== undefined) return route;
   }
-  return null;
+  // An end inside another box (a host dragged onto another): around the rest, rather than no route.
+  const clear = obstacles.filter((r) => !inside(inflate(r, 2 + STUB), source.x, source.y) && !inside(inflate(r, 2 + STUB), target.x, target.y));
+  return clear.length < obstacles.length ? (routeWith(source, sourceSide, target, targetSide, clear, 1, turnAt) ?? null) : null;
 }
 
-/** The route with this clearance; undefined when an end is too close to a box for it, null when there is none. */
-function routeWith(source: Point, sourceSide: Side, target: Point, targetSide: Side, obstacles: Rect[], margin: number): Point[] | null | undefined {
+/**
+ * The route with this clearance; undefined when an end is too close to a box for it, null when there is none.
+ * `turnAt`: the height the step sideways is wanted at (edges from different sources each in their own
+ * channel rather than on top of each other), if it lies between the ends.
+ */
+function routeWith(source: Point, sourceSide: Side, target: Point, targetSide: Side, obstacles: Rect[], margin: number, turnAt?: number): Point[] | null | undefined {
   const stub = Math.min(STUB, margin + 2);
   const s1 = { x: source.x, y: source.y + (sourceSide === 'up' ? -stub : stub) };
   const t1 = { x: target.x, y: target.y + (targetSide === 'up' ? -stub : stub) };
@@ -131,7 +137,8 @@ function routeWith(source: Point, sourceSide: Side, target: Point, targetSide: S
   if (boxes.some((r) => inside(r, s1.x, s1.y) || inside(r, t1.x, t1.y))) return undefined;
 
   // The common case first: straight, or one step sideways halfway (what a step edge draws), when free.
-  const midY = (s1.y + t1.y) / 2;
+  const between = turnAt !== undefined && turnAt > Math.min(s1.y, t1.y) && turnAt < Math.max(s1.y, t1.y);
+  const midY = between ? turnAt : (s1.y + t1.y) / 2;
   // Only when that leaves the source the way it faces and enters the target the way it faces.
   const downwards = t1.y >= s1.y;
   const upwards = t1.y <= s1.y;
@@ -143,7 +150,7 @@ function routeWith(source: Point, sourceSide: Side, target: Point, targetSide: S
   }
 
   const xs = uniqueSorted([s1.x, t1.x, (s1.x + t1.x) / 2, ...boxes.flatMap((r) => [r.x, r.x + r.width])]);
-  const ys = uniqueSorted([s1.y, t1.y, (s1.y + t1.y) / 2, ...boxes.flatMap((r) => [r.y, r.y + r.height])]);
+  const ys = uniqueSorted([s1.y, t1.y, midY, ...boxes.flatMap((r) => [r.y, r.y + r.height])]);
   const nx = xs.length;
   const ny = ys.length;
   // Blocked steps: from (i, j) to (i+1, j) and to (i, j+1).
@@ -197,9 +204,10 @@ function routeWith(source: Point, sourceSide: Side, target: Point, targetSide: S
       if (blocked) continue;
       const next = (ni * ny + nj) * 4 + d;
       let step = Math.abs(xs[ni] - xs[i]) + Math.abs(ys[nj] - ys[j]);
-      // Among routes as short, turn sideways near the source: edges from different sources then run in
-      // different channels (a LAN's under the LAN, a segment's under the segment) instead of one.
-      if (d < 2) step += Math.abs(ys[j] - s1.y) * Math.abs(xs[ni] - xs[i]) * SIDEWAYS;
+      // Among routes as short, turn sideways near the source (or at the height asked for): edges from
+      // different sources then run in different channels (a LAN's under the LAN, a segment's under the
+      // segment) instead of one.
+      if (d < 2) step += Math.abs(ys[j] - (between ? midY : s1.y)) * Math.abs(xs[ni] - xs[i]) * SIDEWAYS;
       if (d !== dir) step += BEND;
       if (ni === ti && nj === tj && d !== arrive) step += BEND;
       if (c + step < cost[next]) {
@@ -251,10 +259,11 @@ export const overlaps = (a: Rect, b: Rect) => a.x < b.x + b.width && b.x < a.x +
 
 /**
  * Where each edge's label goes: on a straight part of its route, clear of the other labels and of the
- * boxes given (nodes); the first candidate that fits, else the one that overlaps least.
+ * boxes given (nodes) and of the labels already `taken`; the first candidate that fits, else the one that
+ * overlaps least.
  */
-export function placeLabels(edges: { id: string; text: string; points: Point[] }[], boxes: Rect[]): Record<string, Point> {
-  const placed: Rect[] = [];
+export function placeLabels(edges: { id: string; text: string; points: Point[] }[], boxes: Rect[], taken: readonly Rect[] = []): Record<string, Point> {
+  const placed: Rect[] = [...taken];
   const out: Record<string, Point> = {};
   for (const edge of edges) {
     if (!edge.text || edge.points.length < 2) continue;

@@ -38,8 +38,8 @@ function snapped(points: Point[], sx: number, sy: number, tx: number, ty: number
 }
 
 /**
- * An edge drawn along the route the graph computed around the boxes it does not belong to; while a node
- * is being dragged (its route not made yet) a plain step path.
+ * An edge drawn along the route the graph computed around the boxes it does not belong to (also while
+ * nodes are dragged: the designer routes the edges that change again); a plain step path when it has none.
  */
 export const RoutedEdgeView = memo(function RoutedEdgeView(props: EdgeProps<RoutedEdge>) {
   const { id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, label, style, markerEnd, interactionWidth } = props;
