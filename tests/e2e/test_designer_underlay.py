@@ -1,15 +1,18 @@
 """End-to-end: S10 drawn in the browser — the LAN the hosts share and the gateway's uplink as nodes the
 physical interfaces attach to, VXLAN and underlay edges routed around the host boxes they do not belong to,
-and no two edge labels on top of each other (measured on the rendered SVG and labels, before and after the
-auto-layout)."""
+no two edge labels on top of each other and none on a node or a host's title bar (measured on the rendered
+SVG and labels, before and after the auto-layout, and in the middle of dragging a host); the nodes' handles
+shown whole; every action of the designer's toolbar reachable on a 1280 px wide window."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
+from topology.models import Interface
 from topology.services.designs import design_import_document
 
 from .conftest import SCREENSHOTS, in_thread
@@ -41,13 +44,82 @@ PROBLEMS_JS = """() => {
   }
   const labels = [...document.querySelectorAll('[data-testid=edge-label]')]
     .map((l) => ({ text: l.textContent, r: l.getBoundingClientRect() }));
+  const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
   for (let i = 0; i < labels.length; i++)
-    for (let j = i + 1; j < labels.length; j++) {
-      const [a, b] = [labels[i].r, labels[j].r];
-      if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom)
-        problems.push(`labels ${labels[i].text} / ${labels[j].text} overlap`);
-    }
+    for (let j = i + 1; j < labels.length; j++)
+      if (overlap(labels[i].r, labels[j].r)) problems.push(`labels ${labels[i].text} / ${labels[j].text} overlap`);
+  // A label on a host's title bar hides its name; on a node, what the node says.
+  const covered = [
+    ...[...document.querySelectorAll('.host-header')]
+      .map((h) => ({ what: `title of ${h.textContent}`, r: h.getBoundingClientRect() })),
+    ...[...document.querySelectorAll('.react-flow__node:not(.react-flow__node-host)')]
+      .map((n) => ({ what: n.dataset.id, r: n.getBoundingClientRect() })),
+  ];
+  for (const label of labels)
+    for (const c of covered) if (overlap(label.r, c.r)) problems.push(`label ${label.text} on ${c.what}`);
   return problems;
+}"""
+
+# Each handle one can draw a connection from or to, of the nodes in view: seen whole (the point at each of its four
+# edges, just inside, hits the handle, not the node that would clip it) and at least 10 px across. Returns the
+# handles that are not.
+HANDLES_JS = """() => {
+  const bad = [];
+  const handles = [...document.querySelectorAll('.react-flow__node .react-flow__handle.connectionindicator')];
+  for (const h of handles) {
+    const r = h.getBoundingClientRect();
+    if (r.right < 0 || r.bottom < 0 || r.left > innerWidth || r.top > innerHeight) continue;
+    const [cx, cy] = [(r.left + r.right) / 2, (r.top + r.bottom) / 2];
+    const inside = [[cx, r.top + 1.5], [cx, r.bottom - 1.5], [r.left + 1.5, cy], [r.right - 1.5, cy]];
+    const hits = inside.map(([x, y]) => document.elementFromPoint(x, y)).filter((e) => e !== h);
+    const hidden = hits.map((e) => `${e?.tagName}.${e?.getAttribute('class')}`);
+    if (hidden.length || h.offsetWidth < 10 || h.offsetHeight < 10)
+      bad.push(`${h.closest('.react-flow__node').dataset.id} ${h.dataset.handlepos}: `
+        + `${h.offsetWidth}x${h.offsetHeight}, hidden by ${hidden.join(' ')}`);
+  }
+  return { count: handles.length, bad };
+}"""
+
+# Each edge's drawn path by edge id.
+PATHS_JS = """() => Object.fromEntries([...document.querySelectorAll('.react-flow__edge')]
+  .map((e) => [e.dataset.id, e.querySelector('path.react-flow__edge-path')?.getAttribute('d')]))"""
+
+
+def corners(path: str) -> list[tuple[float, float]]:
+    """The corners of an orthogonal SVG path (rounded corners as their end points), to the pixel: points
+    within a pixel of the one before, and points in the middle of a straight run, left out."""
+    numbers = [float(n) for n in re.findall(r"-?[0-9.]+", path)]
+    points = [(numbers[k], numbers[k + 1]) for k in range(0, len(numbers), 2)]
+    out: list[tuple[float, float]] = []
+    for p in points:
+        if out and abs(p[0] - out[-1][0]) <= 1 and abs(p[1] - out[-1][1]) <= 1:
+            continue
+        if len(out) >= 2 and any(abs(out[-2][i] - out[-1][i]) <= 1 and abs(out[-1][i] - p[i]) <= 1 for i in (0, 1)):
+            out.pop()
+        out.append(p)
+    return out
+
+
+def same_path(a: str, b: str) -> bool:
+    """Whether two SVG paths draw the same line, to the pixel (a dropped position is saved rounded)."""
+    ca, cb = corners(a), corners(b)
+    return len(ca) == len(cb) and all(
+        abs(p - q) <= 1 for u, v in zip(ca, cb, strict=True) for p, q in zip(u, v, strict=True)
+    )
+
+
+# Text lines of every node inside the node's box (the node no longer clips, each line does).
+OVERFLOW_JS = """() => {
+  const out = [];
+  for (const node of document.querySelectorAll('.canvas-node, .small-node')) {
+    const box = node.getBoundingClientRect();
+    for (const line of node.querySelectorAll(':scope > strong, :scope > .kind-tag, :scope > .detail')) {
+      const r = line.getBoundingClientRect();
+      if (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5)
+        out.push(`${node.dataset.testid}: ${line.textContent}`);
+    }
+  }
+  return out;
 }"""
 
 
@@ -70,6 +142,9 @@ def test_s10_draws_the_lan_and_uplink_and_routes_edges_around_hosts(new_page, ma
 
     page.wait_for_timeout(300)
     assert page.evaluate(PROBLEMS_JS) == [], "as imported (hosts on the default grid)"
+    handles = page.evaluate(HANDLES_JS)
+    assert handles["count"] >= 12 and handles["bad"] == [], handles
+    assert page.evaluate(OVERFLOW_JS) == []
 
     page.get_by_test_id("auto-layout").click()
     page.get_by_test_id("undo").filter(has_not_text="x").and_(page.locator(":enabled")).wait_for()
@@ -77,6 +152,46 @@ def test_s10_draws_the_lan_and_uplink_and_routes_edges_around_hosts(new_page, ma
     page.get_by_role("button", name="Fit", exact=True).click()
     page.wait_for_timeout(800)
     assert page.evaluate(PROBLEMS_JS) == [], "after the auto-layout"
+    # The LAN is placed with its hosts: above each of them, over the interfaces plugged in.
+    lan_box = lan.bounding_box()
+    for name in ("gateway", "jailhost-a", "jailhost-b"):
+        assert lan_box["y"] + lan_box["height"] < page.get_by_test_id(f"host-{name}").bounding_box()["y"], name
+    interfaces = in_thread(
+        lambda: {
+            (i.host.name, i.name): i.pk
+            for i in Interface.objects.filter(host__design=design).select_related("host")  # type: ignore[misc]
+        }
+    )
+    ends = [
+        page.locator(f'.react-flow__node[data-id="interface:{interfaces[end]}"]').bounding_box()
+        for end in (("gateway", "em1"), ("jailhost-a", "igb0"), ("jailhost-b", "em0"))
+    ]
+    assert min(e["x"] for e in ends) <= lan_box["x"] + lan_box["width"] / 2 <= max(e["x"] + e["width"] for e in ends)
+
+    # In the middle of dragging a host (the mouse still down) its edges are routed around the boxes too, and
+    # dropping it changes none of them: no jump from a plain path to the route.
+    gateway = page.get_by_test_id("host-gateway").locator(".host-header .kind-tag")
+    before = page.evaluate(PATHS_JS)
+    start = gateway.bounding_box()
+    x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x + 4 * step, y + 9 * step)
+    page.wait_for_timeout(300)
+    during = page.evaluate(PATHS_JS)
+    moved = sorted(k for k in during if during[k] != before.get(k))
+    assert any(k.startswith("vxlanMember:") for k in moved) and any(k.startswith("underlayEdge:") for k in moved), moved
+    assert [p for p in page.evaluate(PROBLEMS_JS) if " through " in p] == [], "while a host is dragged"
+    with page.expect_response(lambda r: r.request.method == "PATCH" and "/api/hosts/" in r.url):
+        page.mouse.up()
+    page.wait_for_timeout(500)
+    after = page.evaluate(PATHS_JS)
+    # The same paths (to the pixel: a dropped position is saved rounded).
+    assert [k for k in moved if not same_path(after[k], during[k])] == [], {k: (during[k], after[k]) for k in moved}
+    assert page.evaluate(PROBLEMS_JS) == [], "after the drag"
+    page.keyboard.press("Control+z")
+    page.wait_for_timeout(500)
     if os.environ.get("JAILNET_SCREENSHOTS") == "1":
         # The diagram only: the union of the nodes' boxes, with a margin.
         box = page.evaluate(

@@ -21,7 +21,7 @@ import { ApiError } from '../api/client';
 import { watchDesign } from '../api/events';
 import { edgeTypes, nodeTypes, type DesignerNode } from '../nodes';
 import { badgesByNode, nodeIdOf, type DesignFinding } from '../model/findings';
-import { buildGraph, edgesWhileDragging, nodeId, parseNodeId, SIZES } from '../model/graph';
+import { buildGraph, nodeId, parseNodeId, SIZES, whileDragging } from '../model/graph';
 import { type AnyObject, type Kind } from '../model/kinds';
 import { layoutDesign } from '../model/layout';
 import { planPaletteItem, type PaletteItemId } from '../model/palette';
@@ -135,13 +135,21 @@ function Canvas({ designId }: { designId: number }) {
     setEdges(graph.edges);
   }, [graph]);
   // While nodes are dragged their edges keep their routed look: those that change are routed again for
-  // where the nodes are, once a frame, and once more where the drag ends (until the saved positions come back).
+  // where the nodes are, once a frame, and once more where the drag ends (until the saved positions come
+  // back); the networks between hosts follow their hosts.
   const dragged = useRef(false);
   useEffect(() => {
     const dragging = nodes.some((n) => n.dragging);
     if (!dragging && !dragged.current) return;
     dragged.current = dragging;
-    const frame = requestAnimationFrame(() => setEdges(edgesWhileDragging(nodes, graph)));
+    const frame = requestAnimationFrame(() => {
+      const next = whileDragging(nodes, graph);
+      if (next.nodes !== nodes) {
+        const moved = new Map(next.nodes.filter((n) => n.type === 'underlay').map((n) => [n.id, n.position]));
+        setNodes((current) => current.map((n) => (moved.has(n.id) && moved.get(n.id) !== n.position ? { ...n, position: moved.get(n.id)! } : n)));
+      }
+      setEdges(next.edges);
+    });
     return () => cancelAnimationFrame(frame);
   }, [nodes, graph]);
 

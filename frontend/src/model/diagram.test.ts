@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { objectsOf } from '../api/designApi';
 import type { Schemas } from '../api/types';
-import { buildGraph, edgesWhileDragging, HOST_HEADER, SIZES, type Graph } from './graph';
+import { buildGraph, HOST_HEADER, SIZES, whileDragging, type Graph } from './graph';
 import type { Objects } from './kinds';
 import { layoutDesign } from './layout';
 import { labelBox, overlaps, segmentCrosses, type Point, type Rect } from './route';
@@ -122,9 +122,20 @@ describe('the examples drawn', () => {
       [Object.values(objects.switch).map((s) => `switch:${s.id}`).find((id) => base.nodes.find((n) => n.id === id)?.parentId === idOf('host', 'jailhost-b'))!, 0, 30],
     ];
     for (const [id, dx, dy] of steps) {
-      const nodes = base.nodes.map((n) => (n.id === id ? { ...n, position: { x: n.position.x + dx, y: n.position.y + dy }, dragging: true } : n));
-      const edges = edgesWhileDragging(nodes, base);
+      const dragged = base.nodes.map((n) => (n.id === id ? { ...n, position: { x: n.position.x + dx, y: n.position.y + dy }, dragging: true } : n));
+      const { nodes, edges } = whileDragging(dragged, base);
       expect(problems({ nodes, edges }), `${id} moved by ${dx}, ${dy}`).toEqual([]);
+      // What is drawn while dragging is what dropping it there draws: no jump at the drop.
+      if (id.startsWith('host:')) {
+        const dropped = structuredClone(objects);
+        const host = dropped.host[Number(id.split(':')[1])];
+        [host.position_x, host.position_y] = [host.position_x! + dx, host.position_y! + dy];
+        const after = buildGraph(dropped, options);
+        const pointsOf = (g: Graph) => Object.fromEntries(g.edges.map((e) => [e.id, (e.data as { points?: Point[] } | undefined)?.points]));
+        const moved = edges.filter((e) => e !== base.edges.find((b) => b.id === e.id)).map((e) => e.id);
+        expect(Object.fromEntries(moved.map((k) => [k, pointsOf({ nodes, edges })[k]]))).toEqual(Object.fromEntries(moved.map((k) => [k, pointsOf(after)[k]])));
+        for (const n of after.nodes.filter((m) => m.type === 'underlay')) expect(nodes.find((m) => m.id === n.id)!.position, n.id).toEqual(n.position);
+      }
       // Edges inside the moved host moved with it, unchanged in shape.
       const inside = edges.filter((e) => nodes.find((n) => n.id === e.source)?.parentId === id && nodes.find((n) => n.id === e.target)?.parentId === id);
       for (const e of inside) {
@@ -134,8 +145,9 @@ describe('the examples drawn', () => {
     }
     // Dragged over another host: edges still routed (around the boxes they can be).
     const over = base.nodes.map((n) => (n.id === gateway ? { ...n, position: { x: n.position.x + 500, y: n.position.y + 120 }, dragging: true } : n));
-    expect(problems({ nodes: over, edges: edgesWhileDragging(over, base) }).filter((p) => p.endsWith('not routed'))).toEqual([]);
-    // Nothing moved: the edges as built.
-    expect(edgesWhileDragging(base.nodes, base)).toBe(base.edges);
+    expect(problems(whileDragging(over, base)).filter((p) => p.endsWith('not routed'))).toEqual([]);
+    // Nothing moved: the graph as built.
+    expect(whileDragging(base.nodes, base)).toEqual(base);
+    expect(whileDragging(base.nodes, base).edges).toBe(base.edges);
   });
 });

@@ -282,34 +282,44 @@ export function buildGraph(objects: Objects, options: GraphOptions): Graph {
 
   // The networks between hosts: each just above the hosts it joins, centred over the interfaces plugged in.
   const underlays = underlayNetworks(objects).filter((u) => u.interfaces.some((i) => visible[nodeId('interface', i)]));
-  if (underlays.length) {
-    const byId = new Map([...nodes, ...children].map((n) => [n.id, n]));
-    const centreX = (id: string) => {
-      const node = byId.get(id)!;
-      const parent = node.parentId ? byId.get(node.parentId)!.position : { x: 0, y: 0 };
-      return parent.x + node.position.x + (node.width ?? 0) / 2;
-    };
-    const topOf = (id: string) => {
-      const node = byId.get(id)!;
-      return node.parentId ? byId.get(node.parentId)!.position.y : node.position.y;
-    };
-    const wanted = underlays.map((u) => {
-      const ends = [...new Set(u.interfaces.map((i) => visible[nodeId('interface', i)]).filter(Boolean))];
-      return { id: u.id, centres: ends.map(centreX), top: Math.min(...ends.map(topOf)) };
-    });
-    const boxes = nodes.map((n) => ({ x: n.position.x, y: n.position.y, width: n.width ?? 0, height: n.height ?? 0 }));
-    const places = placeUnderlays(wanted, boxes);
-    for (const u of underlays) {
-      visible[u.id] = u.id;
-      nodes.push({ id: u.id, type: 'underlay', position: places.get(u.id)!, selectable: false, draggable: false, data: { underlay: u }, ...SIZES.underlay, handles: handles(SIZES.underlay, null, 'source') });
-      for (const i of u.interfaces)
-        edge(`underlayEdge:${u.id}:${i}`, u.id, nodeId('interface', i), '', { deletable: false, selectable: false, focusable: false, interactionWidth: 0, targetHandle: INTERFACE_UP });
-    }
+  for (const u of underlays) {
+    visible[u.id] = u.id;
+    nodes.push({ id: u.id, type: 'underlay', position: { x: 0, y: 0 }, selectable: false, draggable: false, data: { underlay: u }, ...SIZES.underlay, handles: handles(SIZES.underlay, null, 'source') });
+    for (const i of u.interfaces)
+      edge(`underlayEdge:${u.id}:${i}`, u.id, nodeId('interface', i), '', { deletable: false, selectable: false, focusable: false, interactionWidth: 0, targetHandle: INTERFACE_UP });
   }
 
-  const all = [...nodes, ...children];
+  let all = [...nodes, ...children];
+  if (underlays.length) all = withUnderlaysPlaced(all, edges);
   if (nodes.length <= MAX_ROUTED_TOP_LEVEL) routeEdges(all, edges);
   return { nodes: all, edges };
+}
+
+/**
+ * `nodes` with each network between hosts (an underlay node) where `placeUnderlays` puts it for the other
+ * nodes' positions: over the nodes its edges go to (its interfaces, or their collapsed hosts). The same
+ * array when none moves.
+ */
+export function withUnderlaysPlaced(nodes: readonly DesignerNode[], edges: readonly Edge[]): DesignerNode[] {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const ends = new Map<string, string[]>();
+  for (const e of edges) if (e.source.startsWith('underlay:') || e.source.startsWith('uplink:')) ends.set(e.source, [...(ends.get(e.source) ?? []), e.target]);
+  const centreX = (node: DesignerNode) => (node.parentId ? byId.get(node.parentId)!.position.x : 0) + node.position.x + (node.width ?? 0) / 2;
+  const topOf = (node: DesignerNode) => (node.parentId ? byId.get(node.parentId)!.position.y : node.position.y);
+  const wanted = nodes.flatMap((n) => {
+    const targets = (ends.get(n.id) ?? []).map((id) => byId.get(id)).filter((t) => t !== undefined);
+    return n.type === 'underlay' && targets.length ? [{ id: n.id, centres: targets.map(centreX), top: Math.min(...targets.map(topOf)) }] : [];
+  });
+  const boxes = nodes.filter((n) => !n.parentId && n.type !== 'underlay').map((n) => ({ x: n.position.x, y: n.position.y, width: n.width ?? 0, height: n.height ?? 0 }));
+  const places = placeUnderlays(wanted, boxes);
+  let changed = false;
+  const out = nodes.map((n) => {
+    const place = places.get(n.id);
+    if (!place || (place.x === n.position.x && place.y === n.position.y)) return n;
+    changed = true;
+    return { ...n, position: place };
+  });
+  return changed ? out : (nodes as DesignerNode[]);
 }
 
 /** Above this many hosts and segments on the canvas, edges are drawn plain (routing costs grow fast). */
@@ -465,8 +475,15 @@ function routeEdges(nodes: DesignerNode[], edges: Edge[]): void {
  * an edge whose two ends moved alike moves with them, one whose ends moved apart — or that a moved box now
  * lies across — is routed again (its label placed clear of the others), the rest stay as they are. So edges
  * keep their routed look during a drag at the cost of the few routes that change, not of all of them.
+ * The networks between hosts follow their hosts as they will once dropped: `nodes` with them moved (the
+ * same array when none moved), and the edges.
  */
-export function edgesWhileDragging(nodes: readonly DesignerNode[], base: Graph): Edge[] {
+export function whileDragging(dragged: readonly DesignerNode[], base: Graph): Graph {
+  const nodes = withUnderlaysPlaced(dragged, base.edges);
+  return { nodes, edges: edgesWhileDragging(nodes, base) };
+}
+
+function edgesWhileDragging(nodes: readonly DesignerNode[], base: Graph): Edge[] {
   if (!base.edges.some((e) => e.type === 'routed')) return base.edges;
   const now = canvasBoxes(nodes);
   const before = canvasBoxes(base.nodes);
