@@ -3,8 +3,9 @@
 Measured for the article's S10 (examples/s10-vxlan-multicast.yaml) and for a synthetic design of 1,000
 hosts / 20,000 jails / 2,000 VMs (tests/perf/synthetic.py): the time from ``page.goto`` of the design's
 address (already logged in) until the design is loaded, a host node is visible and draggable, and the
-viewport is fitted. Median of several runs, each a fresh navigation. Prints figures; asserts nothing
-about time (the machine is shared). Run with ``make bench`` or
+viewport is fitted. Median of several runs, each a fresh navigation. Then the time per step of dragging a
+host (mouse moved, next frame drawn: the node and its edges, routed again where they change). Prints
+figures; asserts nothing about time (the machine is shared). Run with ``make bench`` or
 ``.venv/bin/python -m pytest tests/perf/test_bench_designer.py -m perf -s``.
 
 Goals: under 2 s for S10, under 4 s for 1,000 hosts. The designer loads a large design's overview
@@ -66,6 +67,34 @@ def time_to_canvas(page, url: str, runs: int) -> tuple[list[float], list[float]]
     return times, loads
 
 
+NEXT_FRAME_JS = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def time_drag(page, handle, steps: int = 24) -> list[float]:
+    """Milliseconds of each step of dragging by ``handle`` (a node's title): the mouse moved a few pixels and the
+    frame after it drawn (the node moved, its edges redrawn). Dropped where it started, so nothing moves."""
+    box = handle.bounding_box()
+    x, y = box["x"] + 8, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    times = []
+    for k in range(1, steps + 1):
+        dx, dy = (k if k <= steps // 2 else steps - k) * 6, (k if k <= steps // 2 else steps - k) * 3
+        start = time.perf_counter()
+        page.mouse.move(x + dx, y + dy)
+        page.evaluate(NEXT_FRAME_JS)
+        times.append((time.perf_counter() - start) * 1000)
+    page.mouse.up()
+    return times
+
+
+def report_drag(name: str, times: list[float]) -> None:
+    print(
+        f"\n[bench designer] dragging a host, {name}: median {statistics.median(times):.0f} ms per step "
+        f"(max {max(times):.0f}, {len(times)} steps of mouse move + next frame)"
+    )
+
+
 def report(name: str, measured: tuple[list[float], list[float]], goal: float) -> None:
     times, loads = measured
     median = statistics.median(times)
@@ -115,7 +144,9 @@ def test_benchmark_designer_canvas(designer_page, live_server) -> None:
     large_url = f"{live_server.url}/#/designs/{large.pk}"
 
     report("S10, lazy", time_to_canvas(page, small_url, RUNS_SMALL), 2)
+    report_drag("S10", time_drag(page, page.get_by_test_id("host-gateway").locator(".host-header strong")))
     report("1,000 hosts / 20,000 jails / 2,000 VMs, lazy", time_to_canvas(page, large_url, RUNS_LARGE), 4)
+    report_drag("1,000 hosts", time_drag(page, page.locator(".react-flow__node-host .host-header strong").first))
 
     # Lazily loaded: a collapsed host shows the overview's counts, and expanding it fetches its objects.
     host = page.locator(".react-flow__node-host").first
