@@ -359,14 +359,22 @@ export function freeSpot(size: { width: number; height: number }, wanted: Placed
   let best = { x: wanted.x, y: wanted.y, cost: Infinity };
   for (let row = 0; row < 8 && row * ROW_UP_COST < best.cost; row++) {
     const y = wanted.y - row * (height + 2 * UNDERLAY_CLEARANCE.y);
-    const beside = taken
+    // Where the box's left side may not be, for the boxes beside it in this row: merged, in order; the
+    // nearest free place is the wanted one or an end of the blocked stretch holding it.
+    const blocked = taken
       .filter((b) => b.y - UNDERLAY_CLEARANCE.y < y + height && y < b.y + b.height + UNDERLAY_CLEARANCE.y)
-      .map((b) => [b.x - UNDERLAY_CLEARANCE.x - width, b.x + b.width + UNDERLAY_CLEARANCE.x] as const);
-    const free = (x: number) => beside.every(([lo, hi]) => x <= lo || x >= hi);
-    for (const x of [wanted.x, ...beside.flat()]) {
-      const cost = Math.abs(x - wanted.x) + row * ROW_UP_COST;
-      if (cost < best.cost && free(x)) best = { x, y, cost };
+      .map((b) => [b.x - UNDERLAY_CLEARANCE.x - width, b.x + b.width + UNDERLAY_CLEARANCE.x])
+      .sort((a, b) => a[0] - b[0]);
+    let x = wanted.x;
+    let stretch: number[] | null = null;
+    for (const [lo, hi] of blocked) {
+      if (stretch && lo < stretch[1]) stretch[1] = Math.max(stretch[1], hi);
+      else if (stretch && stretch[0] < x && x < stretch[1]) break;
+      else stretch = [lo, hi];
     }
+    if (stretch && stretch[0] < x && x < stretch[1]) x = x - stretch[0] <= stretch[1] - x ? stretch[0] : stretch[1];
+    const cost = Math.abs(x - wanted.x) + row * ROW_UP_COST;
+    if (cost < best.cost) best = { x, y, cost };
   }
   return { x: Math.round(best.x), y: Math.round(best.y) };
 }
