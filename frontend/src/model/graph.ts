@@ -275,7 +275,7 @@ export function buildGraph(objects: Objects, options: GraphOptions): Graph {
     // A member bridged to no switch (the gateway's) ends at the interface it is carried over.
     const over = fkId(member.underlay_interface);
     const to = member.switch ? nodeId('switch', member.switch.id) : over !== null ? nodeId('interface', over) : nodeId('host', member.host.id);
-    edge(nodeId('vxlanMember', member.id), nodeId('vxlanSegment', member.segment.id), to, member.interface_name, { animated: true, targetHandle: to.startsWith('interface:') ? INTERFACE_UP : SWITCH_UP });
+    edge(nodeId('vxlanMember', member.id), nodeId('vxlanSegment', member.segment.id), to, member.interface_name, { targetHandle: to.startsWith('interface:') ? INTERFACE_UP : SWITCH_UP });
   }
   for (const dhcp of Object.values(objects.dhcpService))
     edge(`dhcpEdge:${dhcp.id}`, nodeId('dhcpService', dhcp.id), nodeId('switch', dhcp.switch.id), '', { deletable: false, style: { strokeDasharray: '4 3' }, targetHandle: SWITCH_UP });
