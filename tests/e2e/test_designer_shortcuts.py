@@ -10,7 +10,7 @@ import pytest
 
 from topology.models import Design, Host, Interface, Jail, JailNic, Switch
 
-from .conftest import in_thread
+from .conftest import in_thread, login
 from .designer import fill, form, select, tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -138,3 +138,38 @@ def test_no_console_errors_before_login_and_a_favicon(new_page, app_url, transac
     with urllib.request.urlopen(f"{app_url}/favicon.ico", timeout=10) as response:
         assert response.status == 200
         assert response.headers["Content-Type"] == "image/svg+xml"
+
+
+def test_no_console_errors_from_the_login_page_through_the_designer(
+    new_live_page, make_browser_user, asgi_server, design
+) -> None:
+    """A user logs in and works through the designer's pages on the whole app (websocket included); the
+    browser's console stays free of errors (a 4xx/5xx of any request the pages make is logged there too)."""
+    app_url = asgi_server.url
+    make_browser_user("dana", "designer")
+    errors: list[str] = []
+    page = new_live_page()
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.reload()
+    page.get_by_role("button", name="Log in").wait_for()
+    login(page, "dana")
+    page.get_by_role("link", name=design.name).wait_for()
+    page.get_by_role("link", name=design.name).click()
+    page.get_by_test_id("design-name").filter(has_text=design.name).wait_for()
+    select(page, "host-jailhost-a")
+    page.get_by_test_id("firewall-panel").wait_for()
+    select(page, "switch-services")
+    page.get_by_test_id("address-plan").wait_for()
+    tab(page, "Validation")
+    page.get_by_test_id("validation-panel").wait_for()
+    tab(page, "Configuration")
+    page.get_by_test_id("config-text").first.wait_for()
+    page.get_by_role("link", name="History").click()
+    page.get_by_role("heading", name=f"History of {design.name}").wait_for()
+    page.goto(f"{app_url}/#/audit")
+    page.get_by_role("heading", name="Audit history").wait_for()
+    page.goto(f"{app_url}/#/designs")
+    page.get_by_role("link", name=design.name).wait_for()
+    page.wait_for_timeout(300)
+    assert errors == []
