@@ -9,6 +9,7 @@ import urllib.request
 import pytest
 
 from topology.models import Design, Host, Interface, Jail, JailNic, Switch
+from topology.snapshot import CURRENT_RELEASE
 
 from .conftest import in_thread, login
 from .designer import fill, form, select, tab
@@ -173,3 +174,21 @@ def test_no_console_errors_from_the_login_page_through_the_designer(
     page.get_by_role("link", name=design.name).wait_for()
     page.wait_for_timeout(300)
     assert errors == []
+
+
+def test_a_design_on_an_end_of_life_release_says_so_and_moves_to_the_current_one(
+    new_page, make_browser_user, app_url, transactional_db
+) -> None:
+    """The article's examples run 12.1-RELEASE: the design's settings say it is past its end of life and offer
+    the release new designs get."""
+    article = in_thread(lambda: Design.objects.create(name="article", default_release="12.1-RELEASE"))
+    make_browser_user("dana", "designer")
+    page = new_page("dana")
+    open_design(page, app_url, article)
+    note = page.get_by_test_id("release-outdated")
+    assert "12.1-RELEASE is past its end of life" in note.inner_text()
+    note.get_by_role("button", name=f"Use {CURRENT_RELEASE}").click()
+    note.wait_for(state="detached")
+    form(page, "design").get_by_role("button", name="Save").click()
+    form(page, "design").locator(".version").filter(has_text="v2").wait_for()
+    assert in_thread(lambda: Design.objects.get(name="article").default_release) == CURRENT_RELEASE
