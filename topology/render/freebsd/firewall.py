@@ -107,15 +107,18 @@ def _ipfw_rule_line(number: int, rule: FirewallRule) -> str:
     return " ".join(words)
 
 
-def ipfw_rules(policy: FirewallPolicy, *, host_name: str) -> str:
+def ipfw_rules(policy: FirewallPolicy, *, host_name: str, natd_interface: str | None = None) -> str:
     """The host's own ipfw rule set (``firewall_type`` names this file): its rules in order, first match decides.
 
-    rc.firewall flushes, adds the loopback rules (100-300) and natd's divert (50) itself, then reads the file.
+    rc.firewall flushes and adds the loopback rules (100-300), then reads the file. It adds natd's divert only for
+    its open and client types, so with natd the file diverts to it first, as those types do (rule 50).
     """
     lines = [
         f"# Managed by jailnet: ipfw rules of host {_comment(host_name)}, in order; the first matching rule decides.",
-        "add 900 check-state",
     ]
+    if natd_interface:
+        lines.append(f"add 50 divert natd ip4 from any to any via {conf_word(natd_interface)}")
+    lines.append("add 900 check-state")
     for position, rule in enumerate(policy.rules):
         if rule.comment:
             lines += [f"# {_comment(line)}" for line in rule.comment.splitlines()]
@@ -317,7 +320,8 @@ def plan_firewall(plan: HostPlan, ctx: HostContext) -> None:
         section.enable("ipfw")
         if engine == "ipfw" and host.firewall and host.firewall.rules:
             # Rules of its own: rc.firewall loads this file instead of one of its types.
-            section.file(IPFW_RULES, ipfw_rules(host.firewall, host_name=host.name))
+            natd_interface = natd[0].interface if natd else None
+            section.file(IPFW_RULES, ipfw_rules(host.firewall, host_name=host.name, natd_interface=natd_interface))
             section.sysrc("firewall_type", IPFW_RULES)
         else:
             section.sysrc("firewall_type", host.firewall.ipfw_type if host.firewall else "open")
