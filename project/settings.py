@@ -252,6 +252,10 @@ STORAGES = {
 }
 
 # --- API ----------------------------------------------------------------------------------------
+# The largest request body: a design document of up to 16 MiB (topology.design_io.MAX_DOCUMENT_CHARS; an exported
+# 1,000-host design is 3.6 MB) sent as JSON, whose escaping adds a little. Django's default (2.5 MB) refused
+# large designs with a bare "Bad Request". A larger body is answered 413 with the limit (project.exceptions).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

@@ -105,6 +105,19 @@ def _screen(text: str) -> None:
                 out += f"[{where}]"
         return out
 
+    def scalar_place(is_key: bool) -> str:
+        """Where the scalar being read is (only worked out for an error: most documents have none)."""
+        if is_key:
+            return f"{place()} (a key)"
+        if frames and not frames[-1][0]:  # an item of a list: "design.hosts[0].tools: item 2"
+            index = frames[-1][1]
+            frames[-1][1] = None
+            try:
+                return f"{place().removesuffix('[None]')}: item {index}"
+            finally:
+                frames[-1][1] = index
+        return place()
+
     def advance() -> None:
         if frames:
             frame = frames[-1]
@@ -138,22 +151,17 @@ def _screen(text: str) -> None:
             advance()
         elif isinstance(event, yaml.ScalarEvent):
             is_key = bool(frames) and frames[-1][0] and frames[-1][2]
-            if is_key:
-                where = f"{place()} (a key)"
-            elif frames and not frames[-1][0]:  # an item of a list: "design.hosts[0].tools: item 2"
-                index = frames[-1][1]
-                frames[-1][1] = None
-                where = f"{place().removesuffix('[None]')}: item {index}"
-                frames[-1][1] = index
-            else:
-                where = place()
             if len(event.value) > MAX_SCALAR_CHARS:
-                raise _Refused(f"{where}: a value longer than {MAX_SCALAR_CHARS} characters ({_at(event.start_mark)})")
+                raise _Refused(
+                    f"{scalar_place(is_key)}: a value longer than {MAX_SCALAR_CHARS} characters "
+                    f"({_at(event.start_mark)})"
+                )
             bad = _FORBIDDEN_CHAR.search(event.value)
             if bad is not None:
                 raise _Refused(
-                    f"{where}: {excerpt(event.value)} holds the character U+{ord(bad.group()):04X}, which no value "
-                    f"may contain (control characters and surrogates are refused; {_at(event.start_mark)})"
+                    f"{scalar_place(is_key)}: {excerpt(event.value)} holds the character U+{ord(bad.group()):04X}, "
+                    f"which no value may contain (control characters and surrogates are refused; "
+                    f"{_at(event.start_mark)})"
                 )
             if is_key and event.value == "<<" and event.implicit[0]:
                 # A merge key copies another mapping's keys in: an expansion like an alias, and a way around the

@@ -39,6 +39,9 @@ FLUSH_INTERVAL = 0.1  # seconds: the longest a line waits before it is stored an
 MAX_BATCH = 64 * 1024  # bytes of output that make a batch (and the most one message to the clients carries)
 MAX_TRANSACTION = 1024 * 1024  # bytes stored per transaction when the writer is behind (one commit, many batches)
 HEARTBEAT_INTERVAL = 2.0  # seconds between heartbeats when the job writes nothing
+# Seconds between looks for a Stop while the job writes nothing (a silent capture): one indexed read. A job that
+# writes looks at every flush.
+CANCEL_POLL = 0.25
 # Bytes written and not yet taken by the writer. A producer faster than the database then waits (and with it the
 # SSH channel, and the command on the host): memory stays bounded and a line's wait stays short.
 QUEUE_LIMIT_BYTES = 1024 * 1024
@@ -168,11 +171,15 @@ class JobLog:
         remote: list[dict[str, Any]] = []
         size = 0
         deadline: float | None = None
-        last_flush = time.monotonic()
+        last_flush = last_cancel_look = time.monotonic()
         stop = False
         while not stop:
             now = time.monotonic()
-            wait = min(deadline or now + HEARTBEAT_INTERVAL, last_flush + HEARTBEAT_INTERVAL) - now
+            wait = min(
+                deadline or now + HEARTBEAT_INTERVAL,
+                last_flush + HEARTBEAT_INTERVAL,
+                last_cancel_look + CANCEL_POLL if not self.cancelled.is_set() else now + HEARTBEAT_INTERVAL,
+            ) - now  # fmt: skip
             try:
                 item = self._queue.get(timeout=max(0.0, wait))
             except queue.Empty:
@@ -217,7 +224,10 @@ class JobLog:
             ):
                 self._flush(chunks, steps, remote)
                 chunks, steps, remote, size, deadline = [], {}, [], 0, None
-                last_flush = time.monotonic()
+                last_flush = last_cancel_look = time.monotonic()
+            elif not self.cancelled.is_set() and now - last_cancel_look >= CANCEL_POLL:
+                self._look_for_cancel()
+                last_cancel_look = time.monotonic()
 
     def _flush(self, chunks: list[_Chunk], steps: dict[str, dict[str, Any]], remote: list[dict[str, Any]]) -> None:
         close_old_connections()
@@ -275,6 +285,11 @@ class JobLog:
             steps_now = [step_event(row) for row in step_rows] if index == 0 else []
             if batch or steps_now:
                 self._publish(output_message(self.job_id, [r.as_event() for r in batch], steps_now))
+
+    def _look_for_cancel(self) -> None:
+        close_old_connections()
+        if Job.objects.filter(pk=self.job_id, cancel_requested_at__isnull=False).exists():
+            self.cancelled.set()
 
     def _publish(self, event: dict[str, Any]) -> None:
         layer = get_channel_layer()

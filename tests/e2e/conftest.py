@@ -88,8 +88,74 @@ def browser() -> Iterator[object]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+class _RequestsInFlight:
+    """Wraps the live server's WSGI app and counts the requests it is still answering.
+
+    A page closed at the end of a test may leave a request running in the server's thread (a validation
+    read, say). The database flush between tests must not run beside it: on PostgreSQL the flush's TRUNCATE
+    and the request's reads can deadlock, and whichever loses leaves either a 500 or the last test's rows
+    behind for the next test.
+    """
+
+    def __init__(self, app: Callable[..., object]) -> None:
+        self.app = app
+        self.count = 0
+        self.lock = threading.Condition()
+
+    def __call__(self, environ: dict[str, object], start_response: Callable[..., object]) -> object:
+        with self.lock:
+            self.count += 1
+        try:
+            body = self.app(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return _Closing(body, self._done)
+
+    def _done(self) -> None:
+        with self.lock:
+            self.count -= 1
+            self.lock.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self.lock:
+            return self.lock.wait_for(lambda: self.count == 0, timeout=timeout)
+
+
+class _Closing:
+    """A WSGI response body that reports when the server has closed it (the request is then over)."""
+
+    def __init__(self, body: object, on_close: Callable[[], None]) -> None:
+        self.body = body
+        self.on_close = on_close
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.body)  # type: ignore[call-overload]
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.on_close()
+
+
 @pytest.fixture
-def app_url(live_server) -> str:
+def quiet_server(live_server, transactional_db) -> Iterator[_RequestsInFlight]:
+    """After the test (its pages closed first), wait until the live server answers no request, so the
+    database flush that follows runs alone."""
+    httpd = live_server.thread.httpd
+    app = httpd.get_app()
+    if not isinstance(app, _RequestsInFlight):
+        app = _RequestsInFlight(app)
+        httpd.set_app(app)
+    yield app
+    assert app.wait_idle(timeout=30), f"the live server still answers {app.count} request(s) 30 s after the test"
+
+
+@pytest.fixture
+def app_url(live_server, quiet_server) -> str:
     """The live server's address; the frontend's static files are found through STATICFILES_DIRS."""
     assert any(str(p).endswith("dist") for p in settings.STATICFILES_DIRS), (
         "frontend/dist missing from STATICFILES_DIRS"

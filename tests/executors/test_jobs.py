@@ -145,6 +145,20 @@ def test_output_is_stored_numbered_and_served_after_a_sequence_number(design, cl
     assert "attachment" in log["Content-Disposition"]
 
 
+def test_a_silent_job_sees_stop_before_its_next_heartbeat(design, make_user):
+    """A capture that prints nothing still stops promptly: the log looks for a Stop between heartbeats."""
+    job = job_start(job_id=queued_job(design).pk)
+    assert job is not None
+    with JobLog(job.pk, first_seq=1) as log:
+        started = Job.objects.get(pk=job.pk).heartbeat_at
+        with change_context(source="api", user=make_user("stopper", "operator")):
+            job_cancel(job=job)
+        seen = log.cancelled.wait(timeout=10)  # bounded; a heartbeat is 2 s away at most
+        heartbeat = Job.objects.get(pk=job.pk).heartbeat_at
+    assert seen, "the log never noticed the Stop"
+    assert heartbeat == started, "noticed only at a heartbeat: a silent job would run on up to 2 s after Stop"
+
+
 def session_cookie(user) -> bytes:
     client = Client()
     client.force_login(user)

@@ -21,7 +21,7 @@ from core.audit import change_context
 from executors.deploy.models import Deployment, DeploymentHost
 from executors.deploy.services import deployment_create, deployment_run
 from executors.jobs.services import JobConflict, job_create
-from executors.lab.lifecycle import Lab, lab_down, lab_up, leftovers
+from executors.lab.lifecycle import Lab
 from executors.lab.services import lab_state_dir
 from executors.models import Job, JobKind, JobOutput, JobStep
 from project.celery import app as celery_app
@@ -33,45 +33,24 @@ from tests.executors.conftest import (  # noqa: F401 - fixtures used below
     redis_url,
     start_worker,
 )
-from topology.changes.services import change_request_create, change_request_review, change_request_submit
-from topology.models import ChangeRequest
 from topology.selectors import design_snapshot
-from topology.services.designs import design_import_document
 
-from .documents import S10
+from .deploying import HOSTS, approved, deploy_people, s10_lab
 from .support import needs_lab, unique_name
 
 pytestmark = [needs_lab, pytest.mark.django_db(transaction=True)]
-HOSTS = ("gateway", "jailhost-a", "jailhost-b")
 FINAL = {"succeeded", "failed", "cancelled", "interrupted"}
 
 
 @pytest.fixture
 def people(make_user):  # type: ignore[no-untyped-def]
-    return {
-        "author": make_user("author", "designer"),
-        "approver": make_user("approver", "approver"),
-        "operator": make_user("operator", "operator"),
-    }
+    return deploy_people(make_user)
 
 
 @pytest.fixture
 def lab_design(people):  # type: ignore[no-untyped-def]
-    name = unique_name("lab-deploy-job")
-    design, _ = design_import_document(document_text=S10.replace("name: lab-s10-vxlan", f"name: {name}"))
-    state_dir = lab_state_dir(name)
-    lab_up(design_snapshot(design=design), state_dir)
-    try:
+    with s10_lab("lab-deploy-job") as (design, _):
         yield design
-    finally:
-        lab_down(name, state_dir)
-        assert leftovers(name) == {"namespaces": [], "processes": []}
-
-
-def _approved(design, people, title: str) -> ChangeRequest:  # type: ignore[no-untyped-def]
-    cr = change_request_create(design=design, user=people["author"], title=title)
-    cr = change_request_submit(change_request=cr, user=people["author"])
-    return change_request_review(change_request=cr, user=people["approver"], decision="approve")
 
 
 def _operator(people) -> APIClient:  # type: ignore[no-untyped-def]
@@ -126,7 +105,7 @@ def _managed_files(design) -> dict[str, dict[str, str]]:  # type: ignore[no-unty
 
 def test_a_deploy_is_a_job_with_per_host_steps_and_the_live_log(lab_design, people, jobs_on_worker):  # noqa: F811
     client = _operator(people)
-    cr = _approved(lab_design, people, "first")
+    cr = approved(lab_design, people, "first")
     created = client.post("/api/deployments/", {"change_request": cr.pk, "target": "lab", "confirm_seconds": 20},
                           format="json")  # fmt: skip
     assert created.status_code == 201, created.json()
@@ -183,7 +162,7 @@ def test_a_worker_killed_mid_deploy_leaves_it_interrupted_hosts_old_or_new_and_a
             file.write("# edited by hand before the first deploy\n")
         old_files, old_current = _managed_files(lab_design), _current(lab_design)
         client = _operator(people)
-        cr = _approved(lab_design, people, "killed")
+        cr = approved(lab_design, people, "killed")
         created = client.post("/api/deployments/", {"change_request": cr.pk, "target": "lab", "confirm_seconds": 6},
                               format="json").json()  # fmt: skip
         job_id = created["job"]
@@ -249,7 +228,7 @@ def test_a_deploy_cancelled_before_it_starts_touches_no_host_and_its_retry_deplo
     client = _operator(people)
     before = _current(lab_design)
     settings.JAILNET_HOSTS_QUEUE = unique_name("nobody-consumes")  # the job stays queued
-    cr = _approved(lab_design, people, "cancelled")
+    cr = approved(lab_design, people, "cancelled")
     created = client.post("/api/deployments/", {"change_request": cr.pk, "target": "lab"}, format="json").json()
     cancelled = client.post(f"/api/jobs/{created['job']}/cancel/")
     assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
@@ -275,7 +254,7 @@ def test_a_cancel_during_the_run_stops_the_hosts_whose_apply_has_not_started(
 ):
     """Run in this process (the job's operation), cancelled as soon as the first host connects."""
     settings.JAILNET_HOSTS_QUEUE = unique_name("nobody-consumes")  # the job stays queued: this test runs it
-    cr = _approved(lab_design, people, "cancel mid-run")
+    cr = approved(lab_design, people, "cancel mid-run")
     with change_context(source="api", user=people["operator"]):
         deployment = deployment_create(change_request=cr, user=people["operator"], target="lab")
     before = _current(lab_design)

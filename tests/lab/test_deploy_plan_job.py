@@ -13,31 +13,20 @@ from rest_framework.test import APIClient
 
 from executors.lab import netns
 from executors.lab.hosts import Lab
-from executors.lab.lifecycle import lab_down, lab_up, leftovers
-from executors.lab.services import lab_state_dir
 from tests.executors.conftest import celery_worker, jobs_on_worker, live_events, redis_url  # noqa: F401 - fixtures
 from topology.changes.services import change_request_create, change_request_submit
 from topology.selectors import design_snapshot
-from topology.services.designs import design_import_document
 
-from .documents import S10
-from .support import needs_lab, unique_name
+from .deploying import HOSTS, s10_lab
+from .support import needs_lab
 
 pytestmark = [needs_lab, pytest.mark.django_db(transaction=True)]
-HOSTS = ("gateway", "jailhost-a", "jailhost-b")
 
 
 @pytest.fixture
 def design_with_lab():  # type: ignore[no-untyped-def]
-    name = unique_name("lab-plan-job")
-    design, _ = design_import_document(document_text=S10.replace("name: lab-s10-vxlan", f"name: {name}"))
-    state_dir = lab_state_dir(name)
-    lab_up(design_snapshot(design=design), state_dir)
-    try:
-        yield design, state_dir
-    finally:
-        lab_down(name, state_dir)
-        assert leftovers(name) == {"namespaces": [], "processes": []}
+    with s10_lab("lab-plan-job") as lab:
+        yield lab
 
 
 def _state(design, state_dir: Path) -> tuple[str, dict[str, str]]:  # type: ignore[no-untyped-def]

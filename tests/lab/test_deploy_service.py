@@ -11,47 +11,25 @@ from rest_framework.test import APIClient
 
 from core.models.audit import AuditEntry
 from executors.deploy.models import Deployment, DeploymentHost
-from executors.lab.lifecycle import lab_down, lab_up, leftovers
-from executors.lab.services import lab_state_dir
 from tests.executors.conftest import celery_worker, jobs_on_worker, live_events, redis_url  # noqa: F401 - fixtures
-from topology.changes.services import change_request_create, change_request_review, change_request_submit
+from topology.changes.services import change_request_create
 from topology.models import ChangeRequest, Revision
-from topology.selectors import design_snapshot
-from topology.services.designs import design_import_document
 
-from .documents import S10
-from .support import needs_lab, unique_name
+from .deploying import HOSTS, approved, deploy_people, s10_lab
+from .support import needs_lab
 
 pytestmark = [needs_lab, pytest.mark.django_db(transaction=True)]
-HOSTS = ("gateway", "jailhost-a", "jailhost-b")
 
 
 @pytest.fixture
 def people(make_user):  # type: ignore[no-untyped-def]
-    return {
-        "author": make_user("author", "designer"),
-        "approver": make_user("approver", "approver"),
-        "operator": make_user("operator", "operator"),
-    }
+    return deploy_people(make_user)
 
 
 @pytest.fixture
 def design_with_lab(people):  # type: ignore[no-untyped-def]
-    name = unique_name("lab-deploy-svc")
-    design, _ = design_import_document(document_text=S10.replace("name: lab-s10-vxlan", f"name: {name}"))
-    state_dir = lab_state_dir(name)
-    lab_up(design_snapshot(design=design), state_dir)
-    try:
+    with s10_lab("lab-deploy-svc") as (design, _):
         yield design
-    finally:
-        lab_down(name, state_dir)
-        assert leftovers(name) == {"namespaces": [], "processes": []}
-
-
-def _approved(design, people, title: str) -> ChangeRequest:  # type: ignore[no-untyped-def]
-    cr = change_request_create(design=design, user=people["author"], title=title)
-    cr = change_request_submit(change_request=cr, user=people["author"])
-    return change_request_review(change_request=cr, user=people["approver"], decision="approve")
 
 
 def _deploy(people, cr: ChangeRequest) -> dict:  # type: ignore[no-untyped-def]
@@ -74,7 +52,7 @@ def test_a_deploy_runs_in_the_worker_and_the_request_follows_then_a_redeploy_is_
     people,
     jobs_on_worker,  # noqa: F811
 ):
-    cr = _approved(design_with_lab, people, "first")
+    cr = approved(design_with_lab, people, "first")
     body = _deploy(people, cr)
     assert body["state"] == "deployed", body
     assert {h["host_name"]: h["outcome"] for h in body["hosts"]} == dict.fromkeys(HOSTS, "deployed")
@@ -86,7 +64,7 @@ def test_a_deploy_runs_in_the_worker_and_the_request_follows_then_a_redeploy_is_
     rows = DeploymentHost.objects.filter(deployment_id=body["id"])
     assert all(len(r.digest) == 64 and r.bundle["files"] is not None for r in rows)  # bundles from the database
 
-    again = _deploy(people, _approved(design_with_lab, people, "again, nothing changed"))
+    again = _deploy(people, approved(design_with_lab, people, "again, nothing changed"))
     assert again["state"] == "deployed"
     assert {h["host_name"]: (h["outcome"], h["changes"]) for h in again["hosts"]} == dict.fromkeys(
         HOSTS, ("unchanged", [])

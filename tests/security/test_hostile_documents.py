@@ -147,6 +147,29 @@ def test_a_plain_document_still_imports(designer):
     assert response.status_code == 201, response.content
 
 
+def test_a_design_as_large_as_an_exported_1000_host_one_is_read_not_refused_for_its_size(designer):
+    """An exported 1,000-host design is 3.6 MB (tests/perf/synthetic.py): the body limit once refused it with a
+    bare HTML "Bad Request". Here a plain document padded with comment lines to 4 MB."""
+    document = HEAD + "hosts:\n  - name: jailhost\n" + "# padding, as long as a large design\n" * 110_000
+    assert len(document) > 4_000_000
+    response = designer.post("/api/designs/import/", {"document": document}, format="json")
+    assert response.status_code == 201, response.content[:300]
+
+
+def test_a_document_over_the_limit_gets_the_document_limit_not_the_body_limit(designer):
+    """Every document the parser would read fits the body limit: one over 16 MiB is refused by name."""
+    document = HEAD + "# " + "x" * MAX_DOCUMENT_CHARS + "\n"
+    response = designer.post("/api/designs/import-preview/", {"document": document}, format="json")
+    assert response.status_code == 400 and "larger than 16 MiB" in response.json()["document"][0]
+
+
+def test_a_body_over_the_server_limit_is_a_413_that_says_the_limit(designer):
+    response = designer.post("/api/designs/import/", {"document": "#" * (21 * 1024 * 1024)}, format="json")
+    assert response.status_code == 413 and response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "the request body is larger than 20 MiB, the most this server accepts"}
+    assert not Design.objects.exists()
+
+
 # --- JSON bodies and query strings -------------------------------------------------------------------
 
 
