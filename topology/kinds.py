@@ -171,6 +171,12 @@ class Kind:
                 lookups.extend(mapping.columns)
         return lookups, takes
 
+    def column_index(self, attr: str) -> int:
+        """Where the plain (or reference) snapshot field ``attr`` is in a row of :meth:`queryset`."""
+        index = dict(self._lookups[1])[attr]
+        assert isinstance(index, int), f"{self.name}.{attr} is derived from several columns"
+        return index
+
     def queryset(self, design: m.Design, *, host_ids: Collection[int] | None = None) -> models.QuerySet[Any]:
         """This kind's rows of ``design`` as ``values_list`` tuples: the declared columns, then the parent ids
         (last, so that the columns zip with the field names and the ids are ``row[-len(parents):]``).

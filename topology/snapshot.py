@@ -136,7 +136,7 @@ class JailNic:
 
 @dataclass(frozen=True, slots=True)
 class FirewallRule:
-    """One pf filter rule in a policy, in order."""
+    """One filter rule in a policy, in order (pf; ipfw when the policy has rules of its own)."""
 
     action: str = "pass"
     direction: str = "any"
@@ -155,7 +155,8 @@ class FirewallPolicy:
     """Firewall of a host or of a VNET jail.
 
     pf: ``set skip on lo0`` (``skip_loopback``), ``antispoof`` for each addressed interface,
-    ``block`` by default, then ``rules`` in order. ipfw: rc.firewall's ``firewall_type``.
+    ``block`` by default, then ``rules`` in order. ipfw: rc.firewall's ``firewall_type``, or, when the policy
+    has ``rules``, those rules in order (first match decides) and ``default_block`` at the end.
     """
 
     engine: str = "pf"

@@ -54,7 +54,7 @@ class AuditEntry(models.Model):
     object_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.BigIntegerField()
     object_repr = models.CharField(max_length=200)
-    design_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    design_id = models.BigIntegerField(null=True, blank=True)  # indexed with id: audit_design_idx
     design_name = models.CharField(max_length=100, blank=True)
     host_name = models.CharField(max_length=63, blank=True, db_index=True)
     before = models.JSONField(null=True, blank=True)
@@ -70,6 +70,9 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id", "-time"], name="audit_object_idx"),
             models.Index(fields=["user", "-time"], name="audit_user_idx"),
+            # A design's entries after a given one, in order (the live design's catch-up after an edit,
+            # ``topology.services.live_design``); also serves every lookup of a design's entries.
+            models.Index(fields=["design_id", "id"], name="audit_design_idx"),
         ]
 
     def __str__(self) -> str:

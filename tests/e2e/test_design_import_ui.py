@@ -75,3 +75,41 @@ def test_yaml_import_through_the_ui_previews_then_applies_with_the_same_position
     page.get_by_test_id("import-text").fill(document)
     page.get_by_test_id("import-dialog").get_by_role("button", name="Preview").click()
     page.get_by_test_id("import-preview").filter(has_text="nothing changes").wait_for()
+
+
+def test_a_design_exported_from_the_designer_and_uploaded_again_is_drawn_the_same(
+    new_page, make_browser_user, app_url, tmp_path
+) -> None:
+    """The user's round trip: Export YAML in the designer, the original renamed aside in the list, the downloaded
+    file picked in the import dialog; the imported design's nodes sit where the original's do."""
+    in_thread(create_placed_design)
+    original = in_thread(lambda: Design.objects.get(name="placed"))
+    make_browser_user("dana", "designer")
+    page = new_page("dana")
+    page.goto(f"{app_url}/#/designs/{original.pk}")
+    page.get_by_test_id("design-name").filter(has_text="placed").wait_for()
+    drawn = [node_transform(page, t) for t in ("host-jailhost-a", "switch-services", "jail-www")]
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export YAML").click()
+    exported = tmp_path / "placed.yaml"
+    download.value.save_as(exported)
+    assert "layout:" in exported.read_text()
+
+    page.goto(f"{app_url}/#/")
+    row = page.get_by_test_id("design-row-placed")
+    row.get_by_role("button", name="Rename").click()
+    row.get_by_label("New name").fill("placed-old")
+    row.get_by_role("button", name="Rename").click()
+    page.get_by_test_id("design-row-placed-old").wait_for()
+
+    page.get_by_test_id("import-yaml").click()
+    dialog = page.get_by_test_id("import-dialog")
+    dialog.get_by_label("YAML file").set_input_files(str(exported))
+    page.wait_for_function("() => document.querySelector('[data-testid=import-text]').value.includes('layout:')")
+    dialog.get_by_role("button", name="Preview").click()
+    assert "A new design" in page.get_by_test_id("import-preview").inner_text()
+    dialog.get_by_role("button", name="Apply").click()
+    page.get_by_test_id("design-name").filter(has_text="placed").wait_for()
+    imported = in_thread(lambda: Design.objects.get(name="placed"))
+    assert imported.pk != original.pk
+    assert [node_transform(page, t) for t in ("host-jailhost-a", "switch-services", "jail-www")] == drawn

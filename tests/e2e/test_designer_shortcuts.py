@@ -9,8 +9,9 @@ import urllib.request
 import pytest
 
 from topology.models import Design, Host, Interface, Jail, JailNic, Switch
+from topology.snapshot import CURRENT_RELEASE
 
-from .conftest import in_thread
+from .conftest import in_thread, login
 from .designer import fill, form, select, tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -138,3 +139,56 @@ def test_no_console_errors_before_login_and_a_favicon(new_page, app_url, transac
     with urllib.request.urlopen(f"{app_url}/favicon.ico", timeout=10) as response:
         assert response.status == 200
         assert response.headers["Content-Type"] == "image/svg+xml"
+
+
+def test_no_console_errors_from_the_login_page_through_the_designer(
+    new_live_page, make_browser_user, asgi_server, design
+) -> None:
+    """A user logs in and works through the designer's pages on the whole app (websocket included); the
+    browser's console stays free of errors (a 4xx/5xx of any request the pages make is logged there too)."""
+    app_url = asgi_server.url
+    make_browser_user("dana", "designer")
+    errors: list[str] = []
+    page = new_live_page()
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.reload()
+    page.get_by_role("button", name="Log in").wait_for()
+    login(page, "dana")
+    page.get_by_role("link", name=design.name).wait_for()
+    page.get_by_role("link", name=design.name).click()
+    page.get_by_test_id("design-name").filter(has_text=design.name).wait_for()
+    select(page, "host-jailhost-a")
+    page.get_by_test_id("firewall-panel").wait_for()
+    select(page, "switch-services")
+    page.get_by_test_id("address-plan").wait_for()
+    tab(page, "Validation")
+    page.get_by_test_id("validation-panel").wait_for()
+    tab(page, "Configuration")
+    page.get_by_test_id("config-text").first.wait_for()
+    page.get_by_role("link", name="History").click()
+    page.get_by_role("heading", name=f"History of {design.name}").wait_for()
+    page.goto(f"{app_url}/#/audit")
+    page.get_by_role("heading", name="Audit history").wait_for()
+    page.goto(f"{app_url}/#/designs")
+    page.get_by_role("link", name=design.name).wait_for()
+    page.wait_for_timeout(300)
+    assert errors == []
+
+
+def test_a_design_on_an_end_of_life_release_says_so_and_moves_to_the_current_one(
+    new_page, make_browser_user, app_url, transactional_db
+) -> None:
+    """The article's examples run 12.1-RELEASE: the design's settings say it is past its end of life and offer
+    the release new designs get."""
+    article = in_thread(lambda: Design.objects.create(name="article", default_release="12.1-RELEASE"))
+    make_browser_user("dana", "designer")
+    page = new_page("dana")
+    open_design(page, app_url, article)
+    note = page.get_by_test_id("release-outdated")
+    assert "12.1-RELEASE is past its end of life" in note.inner_text()
+    note.get_by_role("button", name=f"Use {CURRENT_RELEASE}").click()
+    note.wait_for(state="detached")
+    form(page, "design").get_by_role("button", name="Save").click()
+    form(page, "design").locator(".version").filter(has_text="v2").wait_for()
+    assert in_thread(lambda: Design.objects.get(name="article").default_release) == CURRENT_RELEASE

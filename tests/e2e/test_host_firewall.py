@@ -143,3 +143,40 @@ def test_pf_rules_a_redirect_and_a_static_route_edited_in_the_browser_reach_the_
     assert ssh.start() < telnet.start(), "the rules are rendered in the order they were dragged into"
     assert re.search(r"rdr on \S+ proto tcp .*port 8080 -> 10\.1\.1\.2 port (80|http)", text), text
     assert 'route_lan2="10.0.2.0/24 192.168.0.254"' in text
+
+
+def test_ipfw_rules_added_and_reordered_in_the_browser_are_the_hosts_ipfw_rules_file(
+    new_page, make_browser_user, app_url, transactional_db
+) -> None:
+    design = in_thread(create_design)
+    make_browser_user("dana", "designer")
+    page = new_page("dana")
+    page.goto(f"{app_url}/#/designs/{design.pk}")
+    select(page, "host-jailhost-a")
+    panel = page.get_by_test_id("firewall-panel")
+    panel.get_by_role("button", name="Add ipfw firewall").click()
+    page.get_by_test_id("firewall-policy").wait_for()
+    assert panel.locator('[name="quick"]').count() == 0  # ipfw: the first match decides, always
+
+    add_rule(page, action="block", direction="in", protocol="tcp", interface="em0", port="23")
+    add_rule(page, action="pass", direction="in", protocol="tcp", interface="em0", destination="192.168.0.2", port="22")
+    rules = page.get_by_test_id("firewall-rule")
+    assert "allow tcp from any to 192.168.0.2 22 in via em0" in rules.nth(1).inner_text()
+    rules.nth(1).drag_to(rules.nth(0))
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=firewall-rule]')[0].textContent.includes(' 22 ')"
+    )
+    panel.locator('[name="default_block"]').click()  # written to the server, then shown checked
+    page.wait_for_function("() => document.querySelector('[data-testid=firewall-panel] [name=default_block]').checked")
+
+    tab(page, "Configuration")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=config-text]')]"
+        ".some(e => e.textContent.includes('add 65000 deny ip from any to any'))",
+        timeout=15_000,
+    )
+    text = "\n".join(page.get_by_test_id("config-text").all_inner_texts())
+    assert 'firewall_type="/etc/ipfw.rules"' in text
+    ssh = text.index("add 1000 allow tcp from any to 192.168.0.2 22 in via em0 keep-state")
+    telnet = text.index("add 1010 deny tcp from any to any 23 in via em0")
+    assert ssh < telnet

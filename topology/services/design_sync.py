@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core.audit import audit_bulk, current_change_context, serialize_for_audit
 from core.models import AuditAction
+from core.planner import BULK_ROWS, planner_statistics_refresh
 
 from .. import models as m
 from .. import snapshot as s
@@ -162,6 +163,9 @@ class DesignSync:
         self.check()
         self.audit()
         self.delete_stale()
+        written = len(self.created) + len(self.updated) + sum(len(pks) for _, pks in self.stale)
+        if written >= BULK_ROWS:  # a design's worth of rows: the planner's statistics describe the tables before
+            planner_statistics_refresh(models_written=[kind.model for kind in KINDS.values()])
 
     def delete_stale(self) -> None:
         # Children before parents: RESTRICT references (NIC → switch, member → interface) never trip.

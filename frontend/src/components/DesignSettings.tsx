@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { designsApi } from '../api/designApi';
 import type { Design } from '../api/types';
+import { CURRENT_RELEASE, endOfLifeNote } from '../model/release';
 import { useDesignStore } from '../store/designStore';
 
 /** The design's own settings, shown when nothing is selected: the FreeBSD release its hosts inherit. */
@@ -10,6 +11,7 @@ export function DesignSettings({ design, canEdit }: { design: Design; canEdit: b
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [saving, setSaving] = useState(false);
   const dirty = release !== (design.default_release ?? '');
+  const outdated = endOfLifeNote(release);
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
@@ -37,6 +39,16 @@ export function DesignSettings({ design, canEdit }: { design: Design; canEdit: b
         <label htmlFor="design-default_release">Default FreeBSD release</label>
         <input id="design-default_release" name="default_release" value={release} readOnly={!canEdit} onChange={(e) => setRelease(e.target.value)} />
         <div className="hint">Hosts without a release of their own run this one; jails run their host's.</div>
+        {outdated && (
+          <div className="field-warning" role="status" data-testid="release-outdated">
+            {outdated}{' '}
+            {canEdit && (
+              <button type="button" className="link" onClick={() => setRelease(CURRENT_RELEASE)}>
+                Use {CURRENT_RELEASE}
+              </button>
+            )}
+          </div>
+        )}
         {errors.default_release && <div className="field-error" data-testid="error-default_release">{errors.default_release.join(' ')}</div>}
       </div>
       {canEdit && (

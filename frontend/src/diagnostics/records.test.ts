@@ -24,7 +24,19 @@ describe('records table', () => {
 
   it('shows lists and objects as text and nothing as empty', () => {
     expect(cellText(['a', 'b'])).toBe('a, b');
-    expect(cellText({ vni: 111 })).toBe('{"vni":111}');
+    expect(cellText({ vni: 111, local: '192.168.0.2', remote: null, multicast: true })).toBe('vni 111 local 192.168.0.2 multicast');
     expect(cellText(null)).toBe('');
+  });
+
+  it("shows an interface's addresses as CIDR, not as JSON", () => {
+    const addresses = [
+      { family: 'inet', address: '10.0.0.1', prefixlen: 24, broadcast: '10.0.0.255', netmask: '0xffffff00', scope: null },
+      { family: 'inet6', address: 'fe80::1', prefixlen: 64, broadcast: null, netmask: null, scope: '0x2' },
+      { family: 'inet', address: '10.9.0.1', prefixlen: null },
+    ];
+    expect(cellText(addresses)).toBe('10.0.0.1/24, fe80::1/64 scope 0x2, 10.9.0.1/?');
+    expect(cellText([{ name: 'vxlan111', flags: ['LEARNING', 'PRIVATE'], port: 5, priority: null }])).toBe(
+      'name vxlan111 flags LEARNING,PRIVATE port 5',
+    );
   });
 });

@@ -9,12 +9,29 @@ export function columnsOf(records: readonly RecordRow[]): string[] {
   return [...seen];
 }
 
-/** A cell as text: lists joined, objects as compact JSON, nothing as empty. */
+/** One nested record (an interface's address, a bridge member, a vxlan line) as a person reads it. */
+function itemText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (Array.isArray(value)) return value.map(itemText).join(',');
+  if (typeof value !== 'object') return String(value);
+  const item = value as Record<string, unknown>;
+  // An address: 10.0.0.1/24 (the prefix length is unknown when the netmask is not contiguous).
+  if (typeof item.address === 'string' && 'prefixlen' in item) {
+    const cidr = `${item.address}/${item.prefixlen ?? '?'}`;
+    return item.scope ? `${cidr} scope ${String(item.scope)}` : cidr;
+  }
+  // Anything else: its fields that say something, "name value" as ifconfig prints them.
+  return Object.entries(item)
+    .filter(([, v]) => v !== null && v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0))
+    .map(([k, v]) => (v === true ? k : `${k} ${itemText(v)}`))
+    .join(' ');
+}
+
+/** A cell as text: lists joined, nested records readable (addresses as CIDR), nothing as empty. */
 export function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))).join(', ');
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (Array.isArray(value)) return value.map(itemText).join(', ');
+  return itemText(value);
 }
 
 function compare(a: unknown, b: unknown): number {

@@ -180,6 +180,8 @@ function HostDetail({ hostId, canEdit }: { hostId: number; canEdit: boolean }) {
   const [testing, setTesting] = useState(false);
   const [jobId, setJobId] = useState<number | null>(null);
   const [result, setResult] = useState<ContactResult | null>(null);
+  // A refused or failed test request (no job started): said next to the button, the host's detail stays.
+  const [testError, setTestError] = useState<string | null>(null);
   const load = useCallback(() => inventoryApi.host(hostId).then(setHost, (e: unknown) => setError(messageOf(e))), [hostId]);
   useEffect(() => {
     void load();
@@ -190,10 +192,11 @@ function HostDetail({ hostId, canEdit }: { hostId: number; canEdit: boolean }) {
   const test = async () => {
     setTesting(true);
     setResult(null);
+    setTestError(null);
     try {
       setJobId((await inventoryApi.testConnection(host.id)).id);
     } catch (e) {
-      setError(messageOf(e));
+      setTestError(messageOf(e));
       setTesting(false);
     }
   };
@@ -227,6 +230,7 @@ function HostDetail({ hostId, canEdit }: { hostId: number; canEdit: boolean }) {
             {testing ? 'Testing…' : 'Test connection'}
           </button>
           <button onClick={() => setEditing(!editing)}>{editing ? 'Close' : 'Edit'}</button>
+          {testError && <span className="error" role="alert" data-testid="test-error">{testError}</span>}
         </div>
       )}
       {jobId !== null && <JobView key={jobId} jobId={jobId} onEnded={ended} compact />}

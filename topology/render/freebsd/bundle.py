@@ -109,7 +109,8 @@ def converge_steps(plan: HostPlan, host: Host) -> list[list[str]]:
     if rc.get("pf_enable") == "YES":
         steps.append(["pf_ensure", PF_CONF])
     if rc.get("firewall_enable") == "YES":
-        steps.append(["service_ensure", "ipfw", RC_CONF_LOCAL])
+        rules = [rc["firewall_type"]] if rc.get("firewall_type", "").startswith("/") else []
+        steps.append(["service_ensure", "ipfw", RC_CONF_LOCAL, *rules])
     if rc.get("natd_enable") == "YES":
         steps.append(["service_ensure", "natd", RC_CONF_LOCAL])
     if rc.get("dnsmasq_enable") == "YES":

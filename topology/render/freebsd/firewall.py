@@ -79,6 +79,54 @@ def _rule_line(rule: FirewallRule, addresses: _Addresses) -> str:
     return " ".join(words)
 
 
+IPFW_RULES = "/etc/ipfw.rules"
+
+
+def _ipfw_address(value: str | None) -> str:
+    """A rule's source or destination as ipfw writes it: ``any``, ``10.1.1.0/24``, ``not 192.168.0.2``."""
+    value = (value or "").strip()
+    if not value or value == "any":
+        return "any"
+    return f"not {value[1:]}" if value.startswith("!") else value
+
+
+def _ipfw_rule_line(number: int, rule: FirewallRule) -> str:
+    words = ["add", str(number), "allow" if rule.action == "pass" else "deny"]
+    words.append("ip" if rule.protocol == "any" else conf_word(rule.protocol))
+    words += ["from", _ipfw_address(rule.source), "to", _ipfw_address(rule.destination)]
+    if rule.port is not None:
+        words.append(str(rule.port))
+    if rule.direction in ("in", "out"):
+        words.append(rule.direction)
+    if rule.interface:
+        words += ["via", conf_word(rule.interface)]
+    if rule.action == "pass":
+        # keep-state without setup: a connection already open (the deploy's own SSH session) makes its state
+        # on its next packet when the rules are reloaded, instead of being cut.
+        words.append("keep-state")
+    return " ".join(words)
+
+
+def ipfw_rules(policy: FirewallPolicy, *, host_name: str, natd_interface: str | None = None) -> str:
+    """The host's own ipfw rule set (``firewall_type`` names this file): its rules in order, first match decides.
+
+    rc.firewall flushes and adds the loopback rules (100-300), then reads the file. It adds natd's divert only for
+    its open and client types, so with natd the file diverts to it first, as those types do (rule 50).
+    """
+    lines = [
+        f"# Managed by jailnet: ipfw rules of host {_comment(host_name)}, in order; the first matching rule decides.",
+    ]
+    if natd_interface:
+        lines.append(f"add 50 divert natd ip4 from any to any via {conf_word(natd_interface)}")
+    lines.append("add 900 check-state")
+    for position, rule in enumerate(policy.rules):
+        if rule.comment:
+            lines += [f"# {_comment(line)}" for line in rule.comment.splitlines()]
+        lines.append(_ipfw_rule_line(1000 + 10 * position, rule))
+    lines.append(f"add 65000 {'deny' if policy.default_block else 'allow'} ip from any to any")
+    return "\n".join(lines) + "\n"
+
+
 def _filter_lines(policy: FirewallPolicy, addresses: _Addresses, antispoof_for: list[str]) -> list[str]:
     lines: list[str] = []
     if policy.antispoof and antispoof_for:
@@ -270,7 +318,13 @@ def plan_firewall(plan: HostPlan, ctx: HostContext) -> None:
     section = plan.section("Firewall, NAT and IP forwarding")
     if engine == "ipfw" or natd:
         section.enable("ipfw")
-        section.sysrc("firewall_type", host.firewall.ipfw_type if host.firewall else "open")
+        if engine == "ipfw" and host.firewall and host.firewall.rules:
+            # Rules of its own: rc.firewall loads this file instead of one of its types.
+            natd_interface = natd[0].interface if natd else None
+            section.file(IPFW_RULES, ipfw_rules(host.firewall, host_name=host.name, natd_interface=natd_interface))
+            section.sysrc("firewall_type", IPFW_RULES)
+        else:
+            section.sysrc("firewall_type", host.firewall.ipfw_type if host.firewall else "open")
     if natd:
         section.enable("natd")
         section.sysrc("natd_interface", natd[0].interface)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from topology import snapshot as s
 
@@ -180,6 +180,12 @@ def firewall_of(
     """The lab's view of a firewall policy, with notes for what it cannot enforce."""
     if policy is None:
         return None
+    if policy.engine == "ipfw" and policy.rules:
+        # ipfw's own rules: the first match decides, as a pf rule marked quick does.
+        return Firewall(
+            default_block=policy.default_block,
+            rules=tuple(replace(r, quick=True) for r in _rule_specs(policy, iface_name)),
+        )
     if policy.engine == "ipfw":
         if policy.ipfw_type in ("open", "closed"):
             return Firewall(default_block=policy.ipfw_type == "closed", rules=())
@@ -187,21 +193,23 @@ def firewall_of(
         return None
     if policy.antispoof:
         notes.append(f"{where}: pf antispoof: not emulated")
-    rules = []
-    for r in policy.rules:
-        rules.append(
-            FirewallRuleSpec(
-                action=r.action,
-                direction=r.direction,
-                quick=r.quick,
-                iface=iface_name(r.interface) if r.interface else None,
-                protocol=r.protocol,
-                source=AddressMatch.parse(r.source) if r.source else None,
-                destination=AddressMatch.parse(r.destination) if r.destination else None,
-                port=r.port,
-            )
+    return Firewall(default_block=policy.default_block, rules=_rule_specs(policy, iface_name))
+
+
+def _rule_specs(policy: s.FirewallPolicy, iface_name: Callable[[str], str]) -> tuple[FirewallRuleSpec, ...]:
+    return tuple(
+        FirewallRuleSpec(
+            action=r.action,
+            direction=r.direction,
+            quick=r.quick,
+            iface=iface_name(r.interface) if r.interface else None,
+            protocol=r.protocol,
+            source=AddressMatch.parse(r.source) if r.source else None,
+            destination=AddressMatch.parse(r.destination) if r.destination else None,
+            port=r.port,
         )
-    return Firewall(default_block=policy.default_block, rules=tuple(rules))
+        for r in policy.rules
+    )
 
 
 @dataclass

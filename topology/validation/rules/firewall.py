@@ -58,7 +58,8 @@ def _allows_ssh(policy: s.FirewallPolicy) -> bool:
     "JN641",
     Severity.WARNING,
     "Host firewall may lock out its administrators",
-    "The host's pf blocks by default and no rule passes SSH (tcp port 22) in, or ipfw is 'closed'. "
+    "The host's pf (or ipfw with its own rules) blocks by default and no rule passes SSH (tcp port 22) in, or "
+    "ipfw is 'closed'. "
     "As the article warns, enabling such a firewall over SSH locks you out.",
     scope="host",
 )
@@ -71,5 +72,9 @@ def firewall_lockout(index: DesignIndex) -> Iterator[Issue]:
             yield Issue(
                 f"{host.name} pf blocks by default and passes no SSH in", (refs.firewall_ref(host.name, policy),)
             )
-        elif policy.engine == "ipfw" and policy.ipfw_type == "closed":
+        elif policy.engine == "ipfw" and policy.rules and policy.default_block and not _allows_ssh(policy):
+            yield Issue(
+                f"{host.name} ipfw rules block by default and pass no SSH in", (refs.firewall_ref(host.name, policy),)
+            )
+        elif policy.engine == "ipfw" and not policy.rules and policy.ipfw_type == "closed":
             yield Issue(f"{host.name} ipfw firewall_type closed blocks SSH", (refs.firewall_ref(host.name, policy),))

@@ -10,8 +10,18 @@ const RULE_MIME = 'application/x-jailnet-rule';
 const EMPTY = { action: 'pass', direction: 'in', quick: false, protocol: 'tcp', interface: '', source: '', destination: '', port: '', comment: '' };
 type Draft = typeof EMPTY;
 
-/** How pf reads a rule (what the rendered pf.conf line says, in short). */
-export function ruleText(r: FirewallRule): string {
+const ipfwAddress = (value: string | null | undefined) => (!value ? 'any' : value.startsWith('!') ? `not ${value.slice(1)}` : value);
+
+/** How the firewall reads a rule (what the rendered pf.conf or /etc/ipfw.rules line says, in short). */
+export function ruleText(r: FirewallRule, engine: FirewallPolicy['engine'] = 'pf'): string {
+  if (engine === 'ipfw') {
+    const words = [r.action === 'block' ? 'deny' : 'allow', !r.protocol || r.protocol === 'any' ? 'ip' : r.protocol];
+    words.push('from', ipfwAddress(r.source), 'to', ipfwAddress(r.destination));
+    if (r.port) words.push(String(r.port));
+    if (r.direction && r.direction !== 'any') words.push(r.direction);
+    if (r.interface) words.push('via', r.interface);
+    return words.join(' ');
+  }
   const words: string[] = [r.action ?? 'pass'];
   if (r.direction && r.direction !== 'any') words.push(r.direction);
   if (r.quick) words.push('quick');
@@ -59,7 +69,7 @@ const dataOf = (draft: Draft): Omit<RuleData, 'policy' | 'index'> => ({
 });
 
 /** The fields of a rule, for the add form and for editing a rule in place; `prefix` keeps ids unique. */
-function RuleFields({ draft, set, errors, prefix }: { draft: Draft; set<K extends keyof Draft>(field: K, value: Draft[K]): void; errors: Record<string, string[]>; prefix: string }) {
+function RuleFields({ draft, set, errors, prefix, engine }: { draft: Draft; set<K extends keyof Draft>(field: K, value: Draft[K]): void; errors: Record<string, string[]>; prefix: string; engine: FirewallPolicy['engine'] }) {
   return (
     <>
       <div className="field-row">
@@ -72,9 +82,11 @@ function RuleFields({ draft, set, errors, prefix }: { draft: Draft; set<K extend
           <option value="out">out</option>
           <option value="any">in and out</option>
         </select>
-        <label className="inline">
-          <input type="checkbox" name="quick" checked={draft.quick} onChange={(e) => set('quick', e.target.checked)} /> quick
-        </label>
+        {engine === 'pf' && (
+          <label className="inline">
+            <input type="checkbox" name="quick" checked={draft.quick} onChange={(e) => set('quick', e.target.checked)} /> quick
+          </label>
+        )}
         <select name="protocol" aria-label="Protocol" value={draft.protocol} onChange={(e) => set('protocol', e.target.value)}>
           {['any', 'tcp', 'udp', 'icmp'].map((p) => (
             <option key={p} value={p}>{p}</option>
@@ -101,7 +113,7 @@ function RuleFields({ draft, set, errors, prefix }: { draft: Draft; set<K extend
 }
 
 /** One rule changed in place: only the fields that differ are written, as one undoable edit. */
-function RuleEditor({ rule, position, done }: { rule: FirewallRule; position: number; done(): void }) {
+function RuleEditor({ rule, position, engine, done }: { rule: FirewallRule; position: number; engine: FirewallPolicy['engine']; done(): void }) {
   const [draft, setDraft] = useState<Draft>(() => draftOf(rule));
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const set = <K extends keyof Draft>(field: K, value: Draft[K]) => {
@@ -126,7 +138,7 @@ function RuleEditor({ rule, position, done }: { rule: FirewallRule; position: nu
   return (
     <form className="rule-form rule-edit" onSubmit={save} aria-label={`Edit firewall rule ${position + 1}`} onKeyDown={(e) => e.key === 'Escape' && done()}>
       {errors.non_field_errors && <div className="form-error" role="alert">{errors.non_field_errors.join(' ')}</div>}
-      <RuleFields draft={draft} set={set} errors={errors} prefix={`rule-${rule.id}`} />
+      <RuleFields draft={draft} set={set} errors={errors} prefix={`rule-${rule.id}`} engine={engine} />
       <div className="field-row">
         <button type="submit">Save rule</button>
         <button type="button" className="link" onClick={done}>Cancel</button>
@@ -184,11 +196,11 @@ export function FirewallRules({ policy, rules, canEdit, reload }: { policy: Fire
     <div className="firewall-rules">
       {errors.non_field_errors && <div className="form-error" role="alert">{errors.non_field_errors.join(' ')}</div>}
       <ol className="rule-list" data-testid="firewall-rules">
-        {rules.length === 0 && <li className="hint">No filter rules{policy.default_block ? ': everything is blocked.' : '.'}</li>}
+        {rules.length === 0 && <li className="hint">No filter rules{policy.default_block && policy.engine === 'pf' ? ': everything is blocked.' : '.'}</li>}
         {rules.map((rule, position) =>
           editing === rule.id && canEdit ? (
             <li key={rule.id} data-testid="firewall-rule" className={`rule editing ${rule.action}`}>
-              <RuleEditor rule={rule} position={position} done={() => setEditing(null)} />
+              <RuleEditor rule={rule} position={position} engine={policy.engine} done={() => setEditing(null)} />
             </li>
           ) : (
             <li
@@ -205,11 +217,11 @@ export function FirewallRules({ policy, rules, canEdit, reload }: { policy: Fire
               onDragOver={(e) => e.preventDefault()}
               onDrop={drop(position)}
               onDoubleClick={() => canEdit && setEditing(rule.id)}
-              title={canEdit ? 'Drag to change the order (pf evaluates rules top to bottom); double-click to edit' : undefined}
+              title={canEdit ? `Drag to change the order (${policy.engine} evaluates rules top to bottom); double-click to edit` : undefined}
             >
               {canEdit && <span className="grip" aria-hidden>⋮⋮</span>}
               <span className="rule-text">
-                <code>{ruleText(rule)}</code>
+                <code>{ruleText(rule, policy.engine)}</code>
                 {rule.comment && <span className="muted rule-comment"># {rule.comment}</span>}
               </span>
               {canEdit && (
@@ -228,7 +240,7 @@ export function FirewallRules({ policy, rules, canEdit, reload }: { policy: Fire
       </ol>
       {canEdit && (
         <form className="inline-create rule-form" onSubmit={add} aria-label="Add firewall rule">
-          <RuleFields draft={draft} set={set} errors={errors} prefix="rule" />
+          <RuleFields draft={draft} set={set} errors={errors} prefix="rule" engine={policy.engine} />
           <button type="submit">Add rule</button>
         </form>
       )}

@@ -86,45 +86,50 @@ export function HostNetworkPanel({ hostId }: { hostId: number }) {
               <option value="ipfw">ipfw</option>
             </select>
           </div>
-          {policy.engine === 'pf' ? (
-            <div className="field-row">
-              {(
-                [
-                  ['default_block', 'block by default'],
-                  ['antispoof', 'antispoof'],
-                  ['skip_loopback', 'skip lo0'],
-                ] as const
-              ).map(([field, label]) => (
-                <label key={field} className="inline">
-                  <input
-                    type="checkbox"
-                    name={field}
-                    checked={Boolean(policy[field])}
-                    disabled={!canEdit}
-                    onChange={(e) => void writePolicy(() => hostNetworkApi.updatePolicy(policy.id, { [field]: e.target.checked, version: policy.version }))}
-                  />{' '}
-                  {label}
-                </label>
-              ))}
-            </div>
-          ) : (
+          <div className="field-row">
+            {(
+              (policy.engine === 'pf'
+                ? [
+                    ['default_block', 'block by default'],
+                    ['antispoof', 'antispoof'],
+                    ['skip_loopback', 'skip lo0'],
+                  ]
+                : [['default_block', 'block by default']]) as [keyof FirewallPolicy, string][]
+            ).map(([field, label]) => (
+              <label key={field} className="inline">
+                <input
+                  type="checkbox"
+                  name={field}
+                  checked={Boolean(policy[field])}
+                  disabled={!canEdit}
+                  onChange={(e) => void writePolicy(() => hostNetworkApi.updatePolicy(policy.id, { [field]: e.target.checked, version: policy.version }))}
+                />{' '}
+                {label}
+              </label>
+            ))}
+          </div>
+          {policy.engine === 'ipfw' && (
             <div className="field-row">
               <label htmlFor="fw-ipfw-type">rc.firewall type</label>
               <select
                 id="fw-ipfw-type"
                 name="ipfw_type"
                 value={policy.ipfw_type}
-                disabled={!canEdit}
+                disabled={!canEdit || rules.length > 0}
                 onChange={(e) => void writePolicy(() => hostNetworkApi.updatePolicy(policy.id, { ipfw_type: e.target.value as FirewallPolicy['ipfw_type'], version: policy.version }))}
               >
                 {IPFW_TYPES.map((t) => (
                   <option key={t} value={t}>{t}</option>
                 ))}
               </select>
-              <p className="hint">ipfw runs rc.firewall's rule set of this type; filter rules below are pf's and apply when the engine is pf.</p>
+              <p className="hint">
+                {rules.length
+                  ? 'ipfw loads the rules below (/etc/ipfw.rules, the first match decides) instead of an rc.firewall type; "block by default" ends them with deny.'
+                  : "Without rules of its own ipfw runs rc.firewall's rule set of this type; add rules to write your own (the first match decides)."}
+              </p>
             </div>
           )}
-          {policy.engine === 'pf' && <FirewallRules policy={policy} rules={rules} canEdit={canEdit} reload={reload} />}
+          <FirewallRules policy={policy} rules={rules} canEdit={canEdit} reload={reload} />
         </div>
       )}
       <div className="translation" data-testid="firewall-translation">
