@@ -302,6 +302,31 @@ def test_incremental_report_equals_a_full_validation_after_every_edit(start: str
         assert validator.validate(snap).as_dict() == validate(snap).as_dict()
 
 
+def test_two_segments_joined_on_another_host_are_one_network_for_a_hosts_addresses() -> None:
+    """Found by the test above: host g has the same address on its members of segments A and B; host h lists
+    one interface as a member of both, which bridges A and B into one broadcast domain. A full validation then
+    finds no "address on two interfaces" on g (they are one network); g's own view of its members cannot see
+    the bridge, so the check belongs to the cluster, not to the host."""
+    g = s.Host(name="g", interfaces=(s.Interface(name="em0", address="192.0.2.1/24"),))
+    h = s.Host(name="h", interfaces=(s.Interface(name="em0", address="192.0.2.2/24"),))
+
+    def segment(name: str, g_interface: str) -> s.VxlanSegment:
+        return s.VxlanSegment(
+            name=name, vni=111, members=(
+                s.VxlanMember(host="g", interface_name=g_interface, underlay_interface="em0",
+                              address="10.0.111.20/24"),
+                s.VxlanMember(host="h", interface_name="vxlan5", underlay_interface="em0"),
+            ),
+        )  # fmt: skip
+
+    design = s.resolve_releases(
+        s.DesignSnapshot(name="joined", hosts=(g, h), vxlan_segments=(segment("a", "vxlan1"), segment("b", "vxlan2")))
+    )
+    full = validate(design).as_dict()
+    assert not [f for f in full["findings"] if f["code"] == "JN203"], full
+    assert IncrementalValidator(RULES).validate(design).as_dict() == full
+
+
 def test_an_edit_of_one_host_validates_only_that_host_and_its_cluster() -> None:
     snap = s.resolve_releases(synthetic_design(hosts=60, jails_per_host=4, vms_per_host=1, segments=12))
     validator = IncrementalValidator(RULES)

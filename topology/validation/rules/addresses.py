@@ -178,7 +178,9 @@ def _host_stack_uses(index: DesignIndex) -> dict[str, list[AddressUse]]:
     "Address on two interfaces of a host",
     "The same address is configured on two interfaces of one host that are not bridged together "
     "(e.g. on lo1 and on em0). The host would answer for it on both and route it to neither reliably.",
-    scope="host",
+    # Whether two interfaces are bridged together is a property of their broadcast domains, which other hosts'
+    # VXLAN members and switches can join (a member of two segments on another host): the cluster's, not the host's.
+    scope="cluster",
 )
 def duplicate_addresses_on_host(index: DesignIndex) -> Iterator[Issue]:
     for host, uses in _host_stack_uses(index).items():
