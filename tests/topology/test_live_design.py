@@ -139,17 +139,20 @@ def _edit(client: APIClient, data: st.DataObject, design: m.Design) -> None:
                 {"design": design.pk, "name": _pick(data, ["vx9", "vx10"]), "vni": _pick(data, [111, 999, 1000])},
                 format="json",
             )
+        elif data.draw(st.integers(0, 4)) == 0:
+            client.delete(f"/api/vxlan-segments/{segment.pk}/")
         else:
-            client.patch(
-                f"/api/vxlan-segments/{segment.pk}/",
-                {"vni": _pick(data, [111, 222, 999]), "multicast_group": _pick(data, ["239.1.1.1", "239.9.9.9"])},
-                format="json",
-            )
+            change = {"vni": _pick(data, [111, 222, 999]), "multicast_group": _pick(data, ["239.1.1.1", "239.9.9.9"])}
+            if data.draw(st.booleans()):
+                change["name"] = _pick(data, ["vx9", "aa-first", "zz-last"])  # a rename moves it in the name order
+            client.patch(f"/api/vxlan-segments/{segment.pk}/", change, format="json")
     elif what == "member":
         member = _pick(data, list(m.VxlanMember.objects.filter(segment__design=design).order_by("pk")))
         segment = _pick(data, list(m.VxlanSegment.objects.filter(design=design).order_by("pk")))
         underlay = _pick(data, list(m.Interface.objects.filter(host=host)))
-        if member is not None and data.draw(st.booleans()):
+        if member is not None and segment is not None and data.draw(st.booleans()):
+            client.patch(f"/api/vxlan-members/{member.pk}/", {"segment": segment.pk}, format="json")  # moved
+        elif member is not None and data.draw(st.booleans()):
             client.delete(f"/api/vxlan-members/{member.pk}/")
         elif segment is not None and underlay is not None:
             client.post(

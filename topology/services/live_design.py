@@ -166,6 +166,8 @@ def _refresh(live: _Live, design: m.Design) -> None:
     # Host id -> the kinds of its rows to read again.
     wanted: defaultdict[int, set[str]] = defaultdict(set)
     segments = hosts_changed = False
+    segment_ids: set[int] = set()  # segments and members named by the entries
+    member_ids: set[int] = set()
     for kind, pk, host_name in content:
         if kind == "design":
             _read_all(live, design)
@@ -174,7 +176,8 @@ def _refresh(live: _Live, design: m.Design) -> None:
             wanted[pk] |= {"host"} if pk in live.rows else set(_ALL_HOST_KINDS)
             hosts_changed = True
         elif kind in ("vxlan-segment", "vxlan-member"):
-            segments = True  # segments are read again
+            segments = True  # these segments are read again (all of them when that is simpler)
+            (segment_ids if kind == "vxlan-segment" else member_ids).add(pk)
         elif host_name in ids_by_name:
             wanted[ids_by_name[host_name]].add(kind)
         else:  # a host renamed, or an object placed nowhere: not attributable
@@ -191,7 +194,7 @@ def _refresh(live: _Live, design: m.Design) -> None:
         return
     fresh = _read_rows(live, design, wanted)
     old = dict(zip(live.host_ids, live.snapshot.hosts, strict=True))
-    segments = segments or not set(old) <= set(order) or _member_names_changed(live, fresh)
+    all_segments = not set(old) <= set(order) or _member_names_changed(live, fresh)
     for host_id in set(old) - set(order):  # hosts deleted (or moved to another design)
         for kind, rows in live.rows.pop(host_id, {}).items():
             for row in rows:
@@ -216,7 +219,12 @@ def _refresh(live: _Live, design: m.Design) -> None:
             hosts.append(previous if previous == new else new)
         else:
             hosts.append(previous)
-    vxlan_segments = _read_segments(live, design) if segments else live.snapshot.vxlan_segments
+    if all_segments:
+        vxlan_segments = _read_segments(live, design)
+    elif segments:
+        vxlan_segments = _read_some_segments(live, design, segment_ids, member_ids) or _read_segments(live, design)
+    else:
+        vxlan_segments = live.snapshot.vxlan_segments
     live.snapshot = replace(live.snapshot, hosts=tuple(hosts), vxlan_segments=vxlan_segments)
     live.host_ids = tuple(h for h in order if h in live.rows and "host" in live.rows[h] and live.rows[h]["host"])
     live.audit_id = entries[-1][0]
@@ -343,6 +351,37 @@ def _read_segments(live: _Live, design: m.Design) -> tuple[s.VxlanSegment, ...]:
     kept = {seg.id: seg for seg in live.snapshot.vxlan_segments}
     segments = owned[("vxlan-segment", "design")].get(design.pk, [])
     return tuple(kept[seg.id] if kept.get(seg.id) == seg else seg for seg in segments)
+
+
+def _read_some_segments(
+    live: _Live, design: m.Design, segment_ids: set[int], member_ids: set[int]
+) -> tuple[s.VxlanSegment, ...] | None:
+    """The kept segments with those the entries name (directly or through a member, before or after it moved)
+    read again, in their places; None when a segment came, went or was renamed (its place in the name order
+    is the database's to say: then all are read again)."""
+    kept = live.snapshot.vxlan_segments
+    places = {seg.id for seg in kept}
+    touched: set[int | None] = set(segment_ids)
+    touched |= {seg.id for seg in kept for mb in seg.members if mb.id in member_ids}
+    touched |= set(
+        m.VxlanMember.objects.filter(pk__in=member_ids, segment__design=design).values_list("segment_id", flat=True)
+    )
+    if not touched <= places:
+        return None
+    owned: dict[tuple[str, str], defaultdict[int, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    member_kind, segment_kind = _SEGMENT_KINDS
+    for kind, rows in (
+        (member_kind, member_kind.queryset(design).filter(segment_id__in=touched)),
+        (segment_kind, segment_kind.queryset(design).filter(pk__in=touched)),
+    ):
+        read = kind.reader(owned)
+        group = owned[(kind.name, kind.parents[0])]
+        for row in rows:
+            group[row[-1]].append(read(row))
+    fresh = {seg.id: seg for seg in owned[("vxlan-segment", "design")].get(design.pk, [])}
+    if set(fresh) != touched or any(fresh[seg.id].name != seg.name for seg in kept if seg.id in fresh):
+        return None
+    return tuple(fresh[seg.id] if seg.id in fresh and fresh[seg.id] != seg else seg for seg in kept)
 
 
 def _host_expression(kind: Kind) -> Any:
