@@ -42,17 +42,24 @@ def add_rule(page, **fields: str) -> None:
     page.get_by_test_id("firewall-rule").nth(count).wait_for()
 
 
-def test_pf_rules_a_redirect_and_a_static_route_edited_in_the_browser_reach_the_configuration(
-    new_page, make_browser_user, app_url, transactional_db
-) -> None:
+def open_new_firewall(new_page, make_browser_user, app_url: str, engine: str):  # type: ignore[no-untyped-def]
+    """A designer opens a new design's jailhost-a and gives it an empty ``engine`` (pf or ipfw) firewall:
+    (the page, the firewall panel)."""
     design = in_thread(create_design)
     make_browser_user("dana", "designer")
     page = new_page("dana")
     page.goto(f"{app_url}/#/designs/{design.pk}")
     select(page, "host-jailhost-a")
     panel = page.get_by_test_id("firewall-panel")
-    panel.get_by_role("button", name="Add pf firewall").click()
+    panel.get_by_role("button", name=f"Add {engine} firewall").click()
     page.get_by_test_id("firewall-policy").wait_for()
+    return page, panel
+
+
+def test_pf_rules_a_redirect_and_a_static_route_edited_in_the_browser_reach_the_configuration(
+    new_page, make_browser_user, app_url, transactional_db
+) -> None:
+    page, _panel = open_new_firewall(new_page, make_browser_user, app_url, "pf")
 
     add_rule(page, action="block", direction="in", protocol="tcp", interface="em0", port="23", comment="no telnet")
     add_rule(
@@ -148,14 +155,7 @@ def test_pf_rules_a_redirect_and_a_static_route_edited_in_the_browser_reach_the_
 def test_ipfw_rules_added_and_reordered_in_the_browser_are_the_hosts_ipfw_rules_file(
     new_page, make_browser_user, app_url, transactional_db
 ) -> None:
-    design = in_thread(create_design)
-    make_browser_user("dana", "designer")
-    page = new_page("dana")
-    page.goto(f"{app_url}/#/designs/{design.pk}")
-    select(page, "host-jailhost-a")
-    panel = page.get_by_test_id("firewall-panel")
-    panel.get_by_role("button", name="Add ipfw firewall").click()
-    page.get_by_test_id("firewall-policy").wait_for()
+    page, panel = open_new_firewall(new_page, make_browser_user, app_url, "ipfw")
     assert panel.locator('[name="quick"]').count() == 0  # ipfw: the first match decides, always
 
     add_rule(page, action="block", direction="in", protocol="tcp", interface="em0", port="23")
